@@ -1,0 +1,29 @@
+# `make help` lists the targets. Every target creates the virtual environment and the editable
+# install it needs, so a fresh clone needs nothing but Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: help demo test bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## run the scripted REPL-style demo
+	$(PY) demo.py
+
+test: $(STAMP)  ## run the test suite (CPU only; GPU tests skip without a GPU)
+	$(PY) -m pytest
+
+bench: $(STAMP)  ## run the benchmarks against Numba, NumPy and CPython, printing ratios
+	$(PY) bench/scalar.py
+
+clean:  ## remove the virtual environment
+	rm -rf $(VENV)

@@ -1,0 +1,229 @@
+"""The compiler driver: one concrete signature of a generic function to a callable entry point.
+
+    compile_entry(func, argtypes)
+      frontend   method source  -> untyped IR           (cached per method)
+      infer      IR + types     -> typed IR             (per specialization, whole call graph)
+      lower      typed IR       -> LLVM IR module       (root and every callee, for inlining)
+      optimize   LLVM O3 for the target
+      codegen    MCJIT machine code, exposed as a builtin entry point
+
+Typed IR is cached per specialization across compiles and dropped by ``invalidate`` when a new
+method changes what one of its calls resolves to (Julia's backedges).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+
+from . import frontend, ir
+from .errors import InternalCompilerError
+from .infer import InferredFunction, SpecKey, infer_function
+from .targets import Target, host
+from .types import Bottom, JType
+
+__all__ = ["CompiledEntry", "compile_entry", "infer_closure", "lower_module", "invalidate", "COMPILE_LOCK"]
+
+_MAX_ROUNDS = 20
+# LLVM contexts and our caches are not thread-safe: compiles are serialized (calls are not).
+COMPILE_LOCK = threading.RLock()
+_typed: dict[SpecKey, InferredFunction] = {}
+_ir_cache: dict[object, ir.Function] = {}
+_entry_ids = itertools.count()
+
+
+@dataclass
+class CompiledEntry:
+    """What one compile of a root signature produced."""
+
+    key: SpecKey
+    entry: object                     # the builtin Python calls
+    closure: frozenset[SpecKey]       # every specialization compiled into the module
+    return_type: JType
+    timings: dict[str, float]
+    llvm_ir: str                      # optimized module text
+    module_ref: object = field(repr=False, default=None)
+    counter_address: int = 0
+    keepalive: list = field(default_factory=list, repr=False)
+
+
+# --- frontend --------------------------------------------------------------------------------
+def method_ir(key: SpecKey) -> ir.Function:
+    """The untyped IR of ``key.method``: its parsed body, or for a method made from default
+    values, a body that fills them in and calls the function again (re-dispatching)."""
+    method = key.method
+    cached = _ir_cache.get(method)
+    if cached is None:
+        cached = _default_forwarder(key.func, method) if method.defaults_of is not None \
+            else frontend.build_ir(method.func)
+        _ir_cache[method] = cached
+    return cached
+
+
+def _default_forwarder(func, method) -> ir.Function:
+    params = [p for p in inspect.signature(method.func).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    given, filled = params[:method.ngiven], params[method.ngiven:]
+    loc = frontend.def_loc(method.func)
+    args = tuple(ir.Name(p.name, loc=loc) for p in given) + tuple(ir.Const(p.default, loc=loc) for p in filled)
+    body = (ir.Return(ir.Call(ir.Const(func, loc=loc), args, loc=loc), loc=loc),)
+    return ir.Function(method.func.__name__, tuple(p.name for p in given), None, body, loc)
+
+
+# --- inference -------------------------------------------------------------------------------
+class _Session:
+    """Infers a root and everything it calls. Recursive cycles start from the guess ``Bottom`` for
+    a return type still being inferred, and the whole session repeats until no guess changes."""
+
+    def __init__(self):
+        self.guess: dict[SpecKey, JType] = {}
+        self.timings = {"parse": 0.0, "infer": 0.0}
+
+    def run(self, root: SpecKey) -> dict[SpecKey, InferredFunction]:
+        for _ in range(_MAX_ROUNDS):
+            self.done: dict[SpecKey, InferredFunction] = {}
+            self.active: set[SpecKey] = set()
+            self.recursive: set[SpecKey] = set()
+            self.unstable = False
+            self.infer(root)
+            if not self.unstable:
+                return self.done
+        raise InternalCompilerError(f"return types of the recursive calls of {root} did not converge")
+
+    def resolve(self, func, argtypes):
+        return func.resolve_types(argtypes)
+
+    def return_type(self, key: SpecKey) -> JType:
+        known = _typed.get(key) or self.done.get(key)
+        if known is not None:
+            return known.fn.return_type
+        if key in self.active:
+            self.recursive.add(key)
+            return self.guess.get(key, Bottom)
+        return self.infer(key).fn.return_type
+
+    def infer(self, key: SpecKey) -> InferredFunction:
+        cached = _typed.get(key)
+        if cached is not None:
+            return cached
+        t0 = time.perf_counter()
+        fn = method_ir(key)
+        t1 = time.perf_counter()
+        self.timings["parse"] += t1 - t0
+        _, env = key.func.resolve_types(key.argtypes)
+        self.active.add(key)
+        try:
+            result = infer_function(key, fn, env, self)
+        finally:
+            self.active.discard(key)
+        self.timings["infer"] += time.perf_counter() - t1
+        self.done[key] = result
+        if key in self.recursive and result.fn.return_type != self.guess.get(key, Bottom):
+            self.guess[key] = result.fn.return_type
+            self.unstable = True
+        return result
+
+
+def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[str, float]]:
+    """The typed IR of ``key`` and of every specialization it may call, transitively."""
+    session = _Session()
+    session.run(key)
+    closure: dict[SpecKey, InferredFunction] = {}
+    stack = [key]
+    while stack:
+        k = stack.pop()
+        if k in closure:
+            continue
+        closure[k] = _typed.get(k) or session.done[k]
+        stack.extend(closure[k].invokes)
+    _typed.update(closure)
+    return closure, session.timings
+
+
+# --- lowering and code generation ------------------------------------------------------------
+def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target: Target, entry_name: str):
+    from runtime.boxing import emit_entry
+
+    from .lower_llvm import ModuleBuilder
+    mb = ModuleBuilder(target)
+    for inferred in closure.values():
+        mb.declare(inferred)
+    for inferred in closure.values():
+        mb.lower(inferred)
+    root = closure[key]
+    nfixed = len(root.fn.params) if root.fn.vararg is not None else None
+    emit_entry(mb.module, mb.functions[key], key.argtypes, nfixed, root.fn.return_type, entry_name, mb.keepalive)
+    return mb
+
+
+def compile_entry(func, argtypes: tuple[JType, ...], target: Target | None = None) -> CompiledEntry:
+    """Compile the specialization of ``func`` for ``argtypes`` and load it."""
+    from llvmlite import binding as llvm
+
+    from runtime.jit import engine, make_builtin
+    target = target or host()
+    with COMPILE_LOCK:
+        method, _ = func.resolve_types(argtypes)
+        key = SpecKey(func, method, argtypes)
+        closure, timings = infer_closure(key)
+        t0 = time.perf_counter()
+        name = f"entry.{func.__name__}.{next(_entry_ids)}"
+        mb = lower_module(key, closure, target, name)
+        text = str(mb.module)
+        t1 = time.perf_counter()
+        module_ref = llvm.parse_assembly(text)
+        module_ref.verify()
+        target.optimize(module_ref, 3)
+        t2 = time.perf_counter()
+        eng = engine(target)
+        eng.add(module_ref)
+        keepalive = list(mb.keepalive)
+        entry = make_builtin(eng.function_address(name), func.__name__, keepalive)
+        t3 = time.perf_counter()
+        timings.update(lower=t1 - t0, optimize=t2 - t1, codegen=t3 - t2)
+        return CompiledEntry(key, entry, frozenset(closure), closure[key].fn.return_type, timings,
+                             str(module_ref), module_ref, eng.global_address(f"{name}.calls"), keepalive)
+
+
+def invalidate(func) -> set[SpecKey]:
+    """Drop the typed IR a new method of ``func`` makes stale: every specialization with a call
+    to ``func`` that now resolves differently, and, transitively, every caller of those."""
+    stale = {k for k, inf in _typed.items() if any(_edge_changed(edge) for edge in inf.edges if edge[0] is func)}
+    stale |= {k for k in _typed if k.func is func and not _still_resolves(k)}
+    frontier = set(stale)
+    while frontier:
+        callers = {k for k, inf in _typed.items() if k not in stale and inf.invokes & frontier}
+        stale |= callers
+        frontier = callers
+    for k in stale:
+        _typed.pop(k, None)
+    return stale
+
+
+def _edge_changed(edge) -> bool:
+    func, argtypes, method = edge
+    try:
+        now, _ = func.resolve_types(argtypes)
+    except Exception:  # noqa: BLE001 - an error now where there was a method is a change
+        return method is not None
+    return now is not method
+
+
+def _still_resolves(key: SpecKey) -> bool:
+    return not _edge_changed((key.func, key.argtypes, key.method))
+
+
+def return_type(key: SpecKey) -> JType:
+    """The inferred return type of a specialization inferred by an earlier compile."""
+    return _typed[key].fn.return_type
+
+
+def typed(key: SpecKey) -> InferredFunction:
+    """The typed IR of ``key``, inferring it (and its callees) if needed."""
+    with COMPILE_LOCK:
+        if key not in _typed:
+            infer_closure(key)
+        return _typed[key]

@@ -1,0 +1,268 @@
+"""Frontend: a method's Python source to the untyped IR, with each node's location in the user's
+file. Only syntax is checked here; anything outside the supported subset is a ``CompileError``
+naming the construct and its line. Names are not resolved yet: inference does that against the
+function's globals at compile time, so a function may call generic functions defined after it.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import textwrap
+
+from . import ir
+from .errors import CompileError, SourceLoc
+
+__all__ = ["build_ir", "def_loc"]
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+           ast.Mod: "%", ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>", ast.BitAnd: "&",
+           ast.BitOr: "|", ast.BitXor: "^"}
+_UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not", ast.Invert: "~"}
+_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
+           ast.Is: "is", ast.IsNot: "is not"}
+_CONSTANTS = (bool, int, float, complex, str, type(None))
+
+
+def build_ir(func) -> ir.Function:
+    """Parse ``func``'s source into an ``ir.Function``."""
+    tree, file, line0, indent = _parse(func)
+    defn = tree.body[0]
+    if not isinstance(defn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        raise CompileError(f"cannot compile {func.__qualname__}: only functions defined with `def`"
+                           " can be compiled", SourceLoc(file, line0))
+    return _Builder(file, line0 - 1, indent, defn.name).function(defn)
+
+
+def def_loc(func) -> SourceLoc:
+    """Where ``func`` is defined (its first line, decorators included)."""
+    code = func.__code__
+    return SourceLoc(code.co_filename, code.co_firstlineno, func=func.__qualname__)
+
+
+def _parse(func):
+    code = func.__code__
+    file = code.co_filename
+    try:
+        lines, _ = inspect.getsourcelines(func)
+    except (OSError, TypeError):
+        raise CompileError(
+            f"cannot compile {func.__qualname__}: its source code is not available",
+            SourceLoc(file, code.co_firstlineno, func=func.__qualname__),
+            hint="define it in a file, or in IPython/Jupyter (whose cells keep their source)") from None
+    source = "".join(lines)
+    dedented = textwrap.dedent(source)
+    indent = len(lines[0]) - len(dedented.splitlines(True)[0])
+    return ast.parse(dedented), file, code.co_firstlineno, indent
+
+
+class _Builder:
+    def __init__(self, file: str, line_offset: int, col_offset: int, fname: str):
+        self.file, self.line_offset, self.col_offset, self.fname = file, line_offset, col_offset, fname
+        self._temps = itertools.count()
+
+    def loc(self, node: ast.AST) -> SourceLoc:
+        col = getattr(node, "col_offset", 0) + self.col_offset
+        end = getattr(node, "end_col_offset", None)
+        same_line = getattr(node, "end_lineno", None) == getattr(node, "lineno", None)
+        return SourceLoc(self.file, getattr(node, "lineno", 1) + self.line_offset, col,
+                         end + self.col_offset if end is not None and same_line else None, self.fname)
+
+    def unsupported(self, node: ast.AST, what: str) -> CompileError:
+        return CompileError(f"unsupported construct: {what}", self.loc(node))
+
+    def temp(self) -> str:
+        return f"${next(self._temps)}"
+
+    # --- function and statements -------------------------------------------------------------
+    def function(self, node: ast.FunctionDef) -> ir.Function:
+        if isinstance(node, ast.AsyncFunctionDef):
+            raise self.unsupported(node, "async functions")
+        a = node.args
+        params = tuple(p.arg for p in a.posonlyargs + a.args)
+        vararg = a.vararg.arg if a.vararg else None
+        return ir.Function(node.name, params, vararg, self.block(node.body), self.loc(node))
+
+    def block(self, stmts: list[ast.stmt]) -> tuple[ir.Stmt, ...]:
+        out: list[ir.Stmt] = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return tuple(out)
+
+    def stmt(self, node: ast.stmt) -> list[ir.Stmt]:
+        method = getattr(self, f"stmt_{type(node).__name__}", None)
+        if method is None:
+            raise self.unsupported(node, f"the `{_describe(node)}` statement")
+        return method(node)
+
+    def stmt_Pass(self, node):
+        return []
+
+    def stmt_Expr(self, node):
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return []  # a docstring
+        return [ir.ExprStmt(self.expr(node.value), loc=self.loc(node))]
+
+    def stmt_Assign(self, node):
+        value = self.expr(node.value)
+        if len(node.targets) == 1:
+            return self.assign(node.targets[0], value)
+        tmp = self.temp()  # a = b = value: evaluate once
+        out: list[ir.Stmt] = [ir.Assign(tmp, value, loc=self.loc(node))]
+        for t in node.targets:
+            out += self.assign(t, ir.Name(tmp, loc=value.loc))
+        return out
+
+    def stmt_AnnAssign(self, node):
+        if node.value is None:
+            return []
+        return self.assign(node.target, self.expr(node.value))
+
+    def assign(self, target: ast.expr, value: ir.Expr) -> list[ir.Stmt]:
+        loc = self.loc(target)
+        if isinstance(target, ast.Name):
+            return [ir.Assign(target.id, value, loc=loc)]
+        if isinstance(target, (ast.Tuple, ast.List)):
+            tmp = self.temp()
+            out: list[ir.Stmt] = [ir.Assign(tmp, ir.Call(ir.Name("$unpack", loc=loc),
+                                                          (value, ir.Const(len(target.elts), loc=loc)),
+                                                          loc=loc), loc=loc)]
+            for i, elt in enumerate(target.elts):
+                if isinstance(elt, ast.Starred):
+                    raise self.unsupported(elt, "starred assignment targets")
+                out += self.assign(elt, ir.Index(ir.Name(tmp, loc=loc), ir.Const(i, loc=loc), loc=self.loc(elt)))
+            return out
+        raise self.unsupported(target, f"assignment to {_describe(target)}")
+
+    def stmt_AugAssign(self, node):
+        op = _BINOPS[type(node.op)]
+        if not isinstance(node.target, ast.Name):
+            raise self.unsupported(node.target, f"augmented assignment to {_describe(node.target)}")
+        loc = self.loc(node)
+        current = ir.Name(node.target.id, loc=self.loc(node.target))
+        return [ir.Assign(node.target.id, ir.BinOp(op, current, self.expr(node.value), loc=loc), loc=loc)]
+
+    def stmt_If(self, node):
+        return [ir.If(self.expr(node.test), self.block(node.body), self.block(node.orelse), loc=self.loc(node))]
+
+    def stmt_While(self, node):
+        if node.orelse:
+            raise self.unsupported(node, "`while ... else`")
+        return [ir.While(self.expr(node.test), self.block(node.body), loc=self.loc(node))]
+
+    def stmt_For(self, node):
+        if node.orelse:
+            raise self.unsupported(node, "`for ... else`")
+        if isinstance(node.target, ast.Name):
+            return [ir.For(node.target.id, self.expr(node.iter), self.block(node.body), loc=self.loc(node))]
+        tmp = self.temp()
+        body = self.assign(node.target, ir.Name(tmp, loc=self.loc(node.target))) + list(self.block(node.body))
+        return [ir.For(tmp, self.expr(node.iter), tuple(body), loc=self.loc(node))]
+
+    def stmt_Break(self, node):
+        return [ir.Break(loc=self.loc(node))]
+
+    def stmt_Continue(self, node):
+        return [ir.Continue(loc=self.loc(node))]
+
+    def stmt_Return(self, node):
+        return [ir.Return(None if node.value is None else self.expr(node.value), loc=self.loc(node))]
+
+    def stmt_Raise(self, node):
+        if node.cause is not None:
+            raise self.unsupported(node, "`raise ... from ...`")
+        if node.exc is None:
+            raise self.unsupported(node, "a bare `raise` (re-raise)")
+        exc = node.exc
+        if isinstance(exc, ast.Call):
+            if exc.keywords or len(exc.args) > 1:
+                raise self.unsupported(exc, "exception arguments other than one message")
+            message = self.expr(exc.args[0]) if exc.args else None
+            return [ir.Raise(self.expr(exc.func), message, loc=self.loc(node))]
+        return [ir.Raise(self.expr(exc), None, loc=self.loc(node))]
+
+    def stmt_Assert(self, node):
+        loc = self.loc(node)
+        message = self.expr(node.msg) if node.msg is not None else None
+        fail = ir.Raise(ir.Const(AssertionError, loc=loc), message, loc=loc)
+        return [ir.If(ir.UnaryOp("not", self.expr(node.test), loc=loc), (fail,), (), loc=loc)]
+
+    # --- expressions -------------------------------------------------------------------------
+    def expr(self, node: ast.expr) -> ir.Expr:
+        method = getattr(self, f"expr_{type(node).__name__}", None)
+        if method is None:
+            raise self.unsupported(node, _describe(node))
+        return method(node)
+
+    def expr_Constant(self, node):
+        if not isinstance(node.value, _CONSTANTS):
+            raise self.unsupported(node, f"the constant {node.value!r}")
+        return ir.Const(node.value, loc=self.loc(node))
+
+    def expr_Name(self, node):
+        return ir.Name(node.id, loc=self.loc(node))
+
+    def expr_Attribute(self, node):
+        return ir.Attr(self.expr(node.value), node.attr, loc=self.loc(node))
+
+    def expr_BinOp(self, node):
+        return ir.BinOp(_BINOPS[type(node.op)], self.expr(node.left), self.expr(node.right), loc=self.loc(node))
+
+    def expr_UnaryOp(self, node):
+        return ir.UnaryOp(_UNARY[type(node.op)], self.expr(node.operand), loc=self.loc(node))
+
+    def expr_Compare(self, node):
+        ops = []
+        for op in node.ops:
+            if type(op) not in _CMPOPS:
+                raise self.unsupported(node, f"the `{type(op).__name__}` comparison")
+            ops.append(_CMPOPS[type(op)])
+        operands = (self.expr(node.left), *map(self.expr, node.comparators))
+        return ir.Compare(tuple(ops), operands, loc=self.loc(node))
+
+    def expr_BoolOp(self, node):
+        op = "and" if isinstance(node.op, ast.And) else "or"
+        return ir.BoolOp(op, tuple(map(self.expr, node.values)), loc=self.loc(node))
+
+    def expr_IfExp(self, node):
+        return ir.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse), loc=self.loc(node))
+
+    def expr_Call(self, node):
+        if node.keywords:
+            raise self.unsupported(node.keywords[0].value, "keyword arguments in calls")
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                raise self.unsupported(a, "`*args` in calls")
+        return ir.Call(self.expr(node.func), tuple(map(self.expr, node.args)), loc=self.loc(node))
+
+    def expr_Tuple(self, node):
+        return ir.TupleExpr(tuple(map(self.expr, node.elts)), loc=self.loc(node))
+
+    def expr_Subscript(self, node):
+        if isinstance(node.slice, ast.Slice):
+            raise self.unsupported(node, "slicing")
+        return ir.Index(self.expr(node.value), self.expr(node.slice), loc=self.loc(node))
+
+    def expr_JoinedStr(self, node):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.FormattedValue):
+                if v.conversion != -1 or v.format_spec is not None:
+                    raise self.unsupported(v, "format specs in f-strings")
+                parts.append(self.expr(v.value))
+            else:
+                parts.append(ir.Const(v.value, loc=self.loc(node)))
+        return ir.Call(ir.Name("$format", loc=self.loc(node)), tuple(parts), loc=self.loc(node))
+
+
+def _describe(node: ast.AST) -> str:
+    names = {"ListComp": "list comprehensions", "Lambda": "lambda expressions", "List": "lists",
+             "Dict": "dicts", "Set": "sets", "GeneratorExp": "generator expressions",
+             "With": "with", "Try": "try", "FunctionDef": "nested def", "ClassDef": "class",
+             "Global": "global", "Nonlocal": "nonlocal", "Import": "import", "ImportFrom": "import",
+             "Delete": "del", "Yield": "yield", "Await": "await", "NamedExpr": "walrus (:=)",
+             "Starred": "starred expressions", "Match": "match", "DictComp": "dict comprehensions",
+             "SetComp": "set comprehensions", "Slice": "slices"}
+    name = type(node).__name__
+    return names.get(name, name)

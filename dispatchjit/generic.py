@@ -1,0 +1,165 @@
+"""Generic functions: the ``@generic`` decorator, the call path and the specialization table.
+
+Several ``@generic`` definitions of one name (in one module, or one enclosing function) are
+methods of one generic function. A call maps its arguments to their concrete types; the first
+call with a new type tuple resolves the method and compiles a specialization; later calls with
+the same types go straight to its entry point, a builtin that runs machine code.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass, field
+
+from . import driver
+from .errors import MethodError
+from .infer import SpecKey
+from .methods import Method, MethodTable, methods_from_function
+from .types import TYPEOF_HOOKS, FunctionType, JType, typeof
+
+__all__ = ["generic", "GenericFunction", "Specialization"]
+
+_registry: dict[tuple[str, str], GenericFunction] = {}
+_registry_lock = threading.Lock()
+
+
+@dataclass(eq=False)
+class Specialization:
+    """One compiled instance: a method at concrete argument types.
+
+    ``calls`` counts calls from Python (calls from other compiled code are inlined and not
+    counted); ``compile_time`` is the seconds its compile took, ``timings`` by stage."""
+
+    signature: tuple[JType, ...]
+    method: Method
+    return_type: JType
+    compile_time: float
+    timings: dict[str, float] = field(default_factory=dict)
+    compiled: driver.CompiledEntry | None = field(default=None, repr=False)
+
+    @property
+    def calls(self) -> int:
+        if self.compiled is None:
+            return 0
+        return ctypes.c_int64.from_address(self.compiled.counter_address).value
+
+    def __repr__(self) -> str:
+        sig = ", ".join(map(repr, self.signature))
+        return (f"Specialization(({sig}) -> {self.return_type!r}, method={self.method}, "
+                f"compile_time={self.compile_time * 1e3:.1f} ms, calls={self.calls})")
+
+
+class GenericFunction:
+    """A function with methods, dispatched on the types of all positional arguments."""
+
+    def __init__(self, name: str, qualname: str, module: str, doc: str | None):
+        self.__name__, self.__qualname__, self.__module__, self.__doc__ = name, qualname, module, doc
+        self.table = MethodTable(name)
+        self.type = FunctionType(self)
+        self._entries: dict[tuple[JType, ...], object] = {}
+        self._specializations: dict[tuple[JType, ...], Specialization] = {}
+        self._resolved: dict[tuple[JType, ...], tuple[Method, dict]] = {}
+
+    # --- calling -------------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError(f"{self.__name__}() got keyword arguments {sorted(kwargs)}: generic functions "
+                            "dispatch on positional arguments only")
+        argtypes = tuple(map(typeof, args))
+        entry = self._entries.get(argtypes)
+        if entry is None:
+            entry = self._specialize(argtypes)
+        return entry(*args)
+
+    def _specialize(self, argtypes: tuple[JType, ...]):
+        with driver.COMPILE_LOCK:
+            entry = self._entries.get(argtypes)
+            if entry is not None:
+                return entry
+            compiled = driver.compile_entry(self, argtypes)
+            self._record(compiled)
+            self._entries[argtypes] = compiled.entry
+            return compiled.entry
+
+    def _record(self, compiled: driver.CompiledEntry):
+        total = sum(compiled.timings.values())
+        for key in compiled.closure:
+            spec = key.func._specializations.get(key.argtypes)
+            if spec is None or spec.method is not key.method:
+                spec = Specialization(key.argtypes, key.method, driver.return_type(key), 0.0)
+                key.func._specializations[key.argtypes] = spec
+        root = self._specializations[compiled.key.argtypes]
+        root.compiled, root.compile_time, root.timings = compiled, total, compiled.timings
+
+    def resolve_types(self, argtypes: tuple[JType, ...]) -> tuple[Method, dict]:
+        """The method (and ``where`` bindings) a call with these concrete types runs."""
+        hit = self._resolved.get(argtypes)
+        if hit is None:
+            hit = self.table.resolve(argtypes)  # ambiguities raise and are never cached
+            self._resolved[argtypes] = hit
+        return hit
+
+    # --- defining ------------------------------------------------------------------------
+    def add_method(self, method: Method) -> None:
+        with driver.COMPILE_LOCK:
+            self.table.add(method)
+            self._resolved.clear()
+            stale = driver.invalidate(self)
+            for gf in {k.func for k in stale} | {self}:
+                gf._drop_stale(stale)
+
+    def _drop_stale(self, stale: set[SpecKey]) -> None:
+        """Forget entry points whose compiled code includes a stale specialization."""
+        for argtypes, spec in list(self._specializations.items()):
+            key = SpecKey(self, spec.method, argtypes)
+            compiled = spec.compiled
+            if key in stale or (compiled is not None and compiled.closure & stale) or not self._still_valid(key):
+                del self._specializations[argtypes]
+                self._entries.pop(argtypes, None)
+
+    def _still_valid(self, key: SpecKey) -> bool:
+        try:
+            return self.resolve_types(key.argtypes)[0] is key.method
+        except MethodError:
+            return False
+
+    # --- introspection -------------------------------------------------------------------
+    def methods(self) -> list[Method]:
+        """The methods, in definition order; each shows its signature and file:line."""
+        return list(self.table.methods)
+
+    @property
+    def specializations(self) -> list[Specialization]:
+        """The specializations compiled so far (a new list each time)."""
+        return list(self._specializations.values())
+
+    def __repr__(self) -> str:
+        n = len(self.table.methods)
+        return f"{self.__name__} (generic function with {n} method{'s' if n != 1 else ''})"
+
+    def __reduce__(self):
+        # Pickle by reference, like a plain function: the receiving process imports it.
+        return self.__qualname__
+
+
+TYPEOF_HOOKS[GenericFunction] = lambda f: f.type
+
+
+def generic(func=None, **options):
+    """Make ``func`` a method of the generic function of its name (created on first use).
+
+    ``@generic`` alone or ``@generic(...)`` with options."""
+    if func is None:
+        return lambda f: generic(f, **options)
+    if options:
+        raise TypeError(f"unknown generic() options: {sorted(options)}")
+    key = (func.__module__, func.__qualname__)
+    with _registry_lock:
+        gf = _registry.get(key)
+        if gf is None:
+            gf = GenericFunction(func.__name__, func.__qualname__, func.__module__, func.__doc__)
+            _registry[key] = gf
+    for method in methods_from_function(func, func.__name__):
+        gf.add_method(method)
+    return gf

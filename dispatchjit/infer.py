@@ -1,0 +1,565 @@
+"""Type inference: the untyped IR of one method, specialized on concrete argument types, to the
+typed IR.
+
+Abstract interpretation over types, flow-insensitive per variable as in Julia's lowering of
+``x = ...`` to one slot: each variable has the one type all its assignments join to (numbers
+promote, ``Int64`` and ``Float64`` give ``Float64``); the body is walked until the variable types
+and the return type stop changing, and the last walk's tree is the result. Calls to generic
+functions are resolved through the same method table Python calls use, against the inferred
+argument types, and become ``Invoke`` nodes; their return types come from the inference session
+(``driver``), which iterates recursive cycles to a fixed point.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import typing
+from dataclasses import dataclass, field, replace
+
+from runtime.exceptions import MAX_PAYLOAD, register_site
+
+from . import ir
+from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
+from .types import (Any, Bool, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
+                    PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, TypeVar,
+                    join_types, typeof)
+
+__all__ = ["SpecKey", "InferredFunction", "infer_function"]
+
+_MAX_PASSES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SpecKey:
+    """One specialization: a method of a generic function at concrete argument types."""
+
+    func: typing.Any
+    method: typing.Any
+    argtypes: tuple[JType, ...]
+
+    def __repr__(self) -> str:
+        return f"{self.func.__name__}({', '.join(map(repr, self.argtypes))})"
+
+
+@dataclass(slots=True)
+class InferredFunction:
+    """The typed body of a specialization and what it depends on: ``edges`` holds, for each
+    generic call it makes, ``(callee function, argument types, method it resolved to)``, which is
+    what invalidation re-checks when a method is added."""
+
+    key: SpecKey
+    fn: ir.Function
+    invokes: set[SpecKey] = field(default_factory=set)
+    edges: set[tuple] = field(default_factory=set)
+
+
+class Context(typing.Protocol):
+    def return_type(self, key: SpecKey) -> JType: ...
+    def resolve(self, func, argtypes: tuple[JType, ...]) -> tuple[typing.Any, dict]: ...
+
+
+def infer_function(key: SpecKey, fn: ir.Function, env: dict, ctx: Context) -> InferredFunction:
+    return _Inferrer(key, fn, env, ctx).run()
+
+
+_ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv", "%": "mod",
+          "**": "pow", "&": "and", "|": "or", "^": "xor", "<<": "shl", ">>": "shr"}
+_CMP = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+_BIT_OPS = {"&", "|", "^"}
+
+
+def _is_num(t: JType) -> bool:
+    return isinstance(t, PrimitiveType)
+
+
+def _is_int(t: JType) -> bool:
+    return isinstance(t, PrimitiveType) and t.kind in ("int", "uint", "bool")
+
+
+def _arith_type(a: PrimitiveType, b: PrimitiveType) -> PrimitiveType:
+    # Python: arithmetic on two bools is integer arithmetic (True + True == 2).
+    if a == Bool and b == Bool:
+        return Int64
+    return join_types(a, b)
+
+
+class _Inferrer:
+    def __init__(self, key: SpecKey, fn: ir.Function, env: dict, ctx: Context):
+        self.key, self.fn, self.env, self.ctx = key, fn, env, ctx
+        self.globals = key.method.func.__globals__
+        self.typevars = {tv.name: tv for tv in env}
+        self.vars: dict[str, JType] = dict(zip(fn.params, key.argtypes))
+        if fn.vararg is not None:
+            self.vars[fn.vararg] = TupleType(key.argtypes[len(fn.params):])
+        self.assigned = _assigned_names(fn.body) | set(self.vars)
+        self.sites: dict[str, list[tuple[JType, SourceLoc]]] = {}
+        self.ret: JType = Bottom
+        self.result = InferredFunction(key, fn)
+
+    # --- driver --------------------------------------------------------------------------
+    def run(self) -> InferredFunction:
+        for _ in range(_MAX_PASSES):
+            before, ret_before = dict(self.vars), self.ret
+            self.returns: list[tuple[JType, SourceLoc]] = []
+            self.result.invokes, self.result.edges = set(), set()
+            body = self.block(self.fn.body)
+            if not _terminates(body):
+                self.returns.append((Nothing, self._end_loc()))
+                body = body + (ir.Return(self.convert(ir.Const(None, type=Nothing, loc=self._end_loc()),
+                                                      self.ret), loc=self._end_loc()),)
+            self.ret = self._join_returns()
+            if self.vars == before and self.ret == ret_before:
+                locals_ = tuple(sorted((k, v) for k, v in self.vars.items()))
+                self.result.fn = replace(self.fn, body=body, locals=locals_, return_type=self.ret)
+                return self.result
+        raise InternalCompilerError("type inference did not converge", self.fn.loc)
+
+    def _end_loc(self) -> SourceLoc:
+        return self.fn.loc
+
+    def _join_returns(self) -> JType:
+        result: JType = Bottom
+        for t, loc in self.returns:
+            joined = join_types(result, t)
+            if joined is None:
+                raise TypingError(
+                    f"{self.fn.name} returns values of types that cannot merge: {_show_sites(self.returns)}",
+                    loc, hint="return one type on every path (Julia would return a Union here)")
+            result = joined
+        return result
+
+    # --- statements ----------------------------------------------------------------------
+    def block(self, stmts) -> tuple[ir.Stmt, ...]:
+        return tuple(self.stmt(s) for s in stmts)
+
+    def stmt(self, s: ir.Stmt) -> ir.Stmt:
+        method = getattr(self, f"stmt_{type(s).__name__}")
+        return method(s)
+
+    def stmt_Assign(self, s: ir.Assign):
+        value = self.expr(s.value)
+        return ir.Assign(s.target, self.convert(value, self.bind(s.target, value.type, s.loc)), loc=s.loc)
+
+    def bind(self, name: str, t: JType, loc: SourceLoc) -> JType:
+        """Join ``t`` into variable ``name``'s type; unmergeable assignments name both lines."""
+        sites = self.sites.setdefault(name, [])
+        if all(tt != t for tt, _ in sites):
+            sites.append((t, loc))
+        current = self.vars.get(name, Bottom)
+        joined = join_types(current, t)
+        if joined is None:
+            what = "variable" if not name.startswith("$") else "value"
+            raise TypingError(f"{what} '{name}' is assigned values of types that cannot merge: "
+                              f"{_show_sites(sites)}", loc,
+                              hint="use a new variable name for the value of the other type")
+        self.vars[name] = joined
+        return joined
+
+    def stmt_ExprStmt(self, s):
+        return ir.ExprStmt(self.expr(s.value), loc=s.loc)
+
+    def stmt_If(self, s):
+        return ir.If(self.truth(self.expr(s.test)), self.block(s.body), self.block(s.orelse), loc=s.loc)
+
+    def stmt_While(self, s):
+        return ir.While(self.truth(self.expr(s.test)), self.block(s.body), loc=s.loc)
+
+    def stmt_For(self, s: ir.For):
+        it = s.iter
+        if isinstance(it, ir.Call) and isinstance(it.func, ir.Name) and self._is_builtin(it.func, range):
+            return self.for_range(s, it)
+        raise TypingError(f"cannot iterate over {_src(it)} of type {self.expr(it).type}: compiled "
+                          "for loops iterate over range(...)", it.loc)
+
+    def for_range(self, s: ir.For, call: ir.Call):
+        args = [self.expr(a) for a in call.args]
+        if not 1 <= len(args) <= 3:
+            raise TypingError(f"range expects 1 to 3 arguments, got {len(args)}", call.loc)
+        for a in args:
+            if not _is_int(a.type):
+                raise TypingError(f"range arguments must be integers; {_src(a)} is {a.type}", a.loc)
+        args = [self.convert(a, Int64) for a in args]
+        one = ir.Const(1, type=Int64, loc=call.loc)
+        start, stop, step = ((ir.Const(0, type=Int64, loc=call.loc), args[0], one) if len(args) == 1
+                             else (args[0], args[1], args[2] if len(args) == 3 else one))
+        self.bind(s.target, Int64, s.loc)
+        return ir.ForRange(s.target, start, stop, step, self.block(s.body), loc=s.loc)
+
+    def stmt_Break(self, s):
+        return s
+
+    def stmt_Continue(self, s):
+        return s
+
+    def stmt_Return(self, s: ir.Return):
+        value = self.expr(s.value) if s.value is not None else ir.Const(None, type=Nothing, loc=s.loc)
+        self.returns.append((value.type, s.loc))
+        return ir.Return(self.convert(value, self.ret), loc=s.loc)
+
+    def stmt_Raise(self, s: ir.Raise):
+        exc = self.expr(s.exc)
+        cls = exc.value if isinstance(exc, ir.Const) else None
+        if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+            raise TypingError(f"can only raise an exception class (e.g. ValueError(\"...\")), not {_src(s.exc)}",
+                              s.exc.loc)
+        template, args = self.message(s.message) if s.message is not None else (None, ())
+        return ir.ExprStmt(self.throw(cls, template, s.loc, args), loc=s.loc)
+
+    def message(self, m: ir.Expr) -> tuple[str, tuple[ir.Expr, ...]]:
+        """An exception message: a string, an f-string of numbers, or a number."""
+        parts = m.args if isinstance(m, ir.Call) and isinstance(m.func, ir.Name) and m.func.id == "$format" else (m,)
+        template, args = [], []
+        for p in parts:
+            if isinstance(p, ir.Const) and isinstance(p.value, str):
+                template.append(p.value.replace("{", "{{").replace("}", "}}"))
+                continue
+            v = self.expr(p)
+            if not _is_num(v.type) or v.type.kind == "complex":
+                raise TypingError(f"exception messages may format numbers only; {_src(p)} is {v.type}", p.loc)
+            template.append(f"{{{len(args)}}}")
+            args.append(v)
+        if len(args) > MAX_PAYLOAD:
+            raise TypingError(f"an exception message may format at most {MAX_PAYLOAD} values", m.loc)
+        return "".join(template), tuple(args)
+
+    def throw(self, cls: type, template: str | None, loc: SourceLoc, args=()) -> ir.Throw:
+        kinds = tuple({"int": "i", "uint": "u", "bool": "b", "float": "f"}[a.type.kind] for a in args)
+        site = register_site(cls, template, loc, kinds)
+        return ir.Throw(site, tuple(args), type=Bottom, loc=loc)
+
+    # --- expressions ---------------------------------------------------------------------
+    def expr(self, e: ir.Expr) -> ir.Expr:
+        return getattr(self, f"expr_{type(e).__name__}")(e)
+
+    def expr_Const(self, e: ir.Const):
+        if isinstance(e.value, str):
+            raise TypingError(f"strings are not supported in compiled code ({e.value!r})", e.loc)
+        try:
+            return replace(e, type=typeof(e.value))
+        except OverflowError as err:
+            raise TypingError(str(err), e.loc) from None
+
+    def expr_Name(self, e: ir.Name):
+        if e.id in self.assigned:
+            return replace(e, type=self.vars.get(e.id, Bottom))
+        return self.global_value(e)
+
+    def global_value(self, e: ir.Name) -> ir.Const:
+        """A free name is read when the function is compiled, as a constant (as in Numba)."""
+        if e.id in self.globals:
+            value = self.globals[e.id]
+        elif hasattr(builtins, e.id):
+            value = getattr(builtins, e.id)
+        else:
+            raise TypingError(f"name '{e.id}' is not defined", e.loc)
+        if isinstance(value, typing.TypeVar):
+            bound = self._typevar_value(value, e.loc)
+            return ir.Const(bound, type=TypeType(bound), loc=e.loc)
+        return self.const(value, e.loc)
+
+    def _typevar_value(self, tv: typing.TypeVar, loc) -> JType:
+        ours = self.typevars.get(tv.__name__)
+        if ours is None:
+            raise TypingError(f"type variable {tv.__name__} is not a parameter type of this method", loc)
+        return self.env[ours]
+
+    def const(self, value, loc: SourceLoc) -> ir.Const:
+        try:
+            t = typeof(value)
+        except (OverflowError, TypeError) as err:
+            raise TypingError(str(err), loc) from None
+        return ir.Const(value, type=t, loc=loc)
+
+    def _is_builtin(self, e: ir.Expr, fn) -> bool:
+        return isinstance(e, ir.Name) and e.id not in self.assigned and self.global_value(e).value is fn
+
+    def expr_Attr(self, e: ir.Attr):
+        base = self.expr(e.value)
+        if isinstance(base, ir.Const) and isinstance(base.value, type(math)):
+            if not hasattr(base.value, e.attr):
+                raise TypingError(f"module '{base.value.__name__}' has no attribute '{e.attr}'", e.loc)
+            return self.const(getattr(base.value, e.attr), e.loc)
+        t = base.type
+        if _is_num(t) and e.attr in ("real", "imag"):
+            if t.kind == "complex":
+                part = Float64 if t == Complex128 else Float32
+                return ir.Prim(e.attr, (base,), type=part, loc=e.loc)
+            return base if e.attr == "real" else ir.Const(0, type=t, loc=e.loc)
+        raise TypingError(f"{t} has no attribute '{e.attr}' in compiled code", e.loc)
+
+    def expr_BinOp(self, e: ir.BinOp):
+        left, right = self.expr(e.left), self.expr(e.right)
+        return self.binop(e.op, left, right, e.loc)
+
+    def binop(self, op: str, left: ir.Expr, right: ir.Expr, loc: SourceLoc) -> ir.Expr:
+        a, b = left.type, right.type
+        if Bottom in (a, b):
+            return ir.Prim("unreachable", (left, right), type=Bottom, loc=loc)
+        if isinstance(a, TupleType) and isinstance(b, TupleType) and op == "+":
+            elts = [self.getfield(left, i, loc) for i in range(len(a.params))]
+            elts += [self.getfield(right, i, loc) for i in range(len(b.params))]
+            return ir.TupleExpr(tuple(elts), type=TupleType(a.params + b.params), loc=loc)
+        if not (_is_num(a) and _is_num(b)):
+            raise TypingError(f"unsupported operand types for {op}: {a} and {b}", loc)
+        if op in ("<<", ">>"):
+            return self.shift(op, left, right, loc)
+        if op in _BIT_OPS:
+            if not (_is_int(a) and _is_int(b)):
+                raise TypingError(f"unsupported operand types for {op}: {a} and {b} (bit operations need integers)", loc)
+            t = a if a == b == Bool else _arith_type(a, b)
+        else:
+            t = _arith_type(a, b)
+        if t.kind == "complex" and op in ("//", "%", "**"):
+            raise TypingError(f"unsupported operand types for {op}: {a} and {b}", loc)
+        result = Float64 if op == "/" and _is_int(t) else t
+        operand = result if op == "/" else t
+        return ir.Prim(_ARITH[op], (self.convert(left, operand), self.convert(right, operand)), type=result, loc=loc)
+
+    def shift(self, op, left, right, loc):
+        a, b = left.type, right.type
+        if not (_is_int(a) and _is_int(b)):
+            raise TypingError(f"unsupported operand types for {op}: {a} and {b} (shifts need integers)", loc)
+        t = Int64 if a == Bool else a
+        return ir.Prim(_ARITH[op], (self.convert(left, t), self.convert(right, Int64)), type=t, loc=loc)
+
+    def expr_UnaryOp(self, e: ir.UnaryOp):
+        v = self.expr(e.operand)
+        if e.op == "not":
+            return ir.Prim("not", (self.truth(v),), type=Bool, loc=e.loc)
+        t = v.type
+        if not _is_num(t):
+            raise TypingError(f"bad operand type for unary {e.op}: {t}", e.loc)
+        if t == Bool:
+            v, t = self.convert(v, Int64), Int64
+        if e.op == "+":
+            return v
+        if e.op == "~" and not _is_int(t):
+            raise TypingError(f"bad operand type for unary ~: {t}", e.loc)
+        return ir.Prim("neg" if e.op == "-" else "invert", (v,), type=t, loc=e.loc)
+
+    def truth(self, v: ir.Expr) -> ir.Expr:
+        """Python truthiness as a Bool expression."""
+        t = v.type
+        if t == Bool or t == Bottom:
+            return v
+        if _is_num(t):
+            return ir.Prim("ne", (v, ir.Const(0, type=t, loc=v.loc)), type=Bool, loc=v.loc)
+        if t == Nothing:
+            return ir.Const(False, type=Bool, loc=v.loc)
+        if isinstance(t, TupleType):
+            return ir.Const(bool(t.params), type=Bool, loc=v.loc)
+        if isinstance(t, (FunctionType, TypeType)):
+            return ir.Const(True, type=Bool, loc=v.loc)
+        raise TypingError(f"cannot test the truth of {_src(v)} of type {t}", v.loc)
+
+    def expr_Compare(self, e: ir.Compare):
+        operands = tuple(self.expr(o) for o in e.operands)
+        common = []
+        for op, a, b in zip(e.ops, operands, operands[1:]):
+            if op in ("is", "is not"):
+                return self.identity(op, a, b, e, len(e.ops))
+            common.append(self.compare_type(op, a, b, e.loc))
+        return ir.Compare(e.ops, operands, tuple(common), type=Bool, loc=e.loc)
+
+    def compare_type(self, op: str, a: ir.Expr, b: ir.Expr, loc) -> JType:
+        ta, tb = a.type, b.type
+        if not (_is_num(ta) and _is_num(tb)):
+            raise TypingError(f"cannot compare {ta} {op} {tb} in compiled code", loc)
+        t = _arith_type(ta, tb)
+        if t.kind == "complex" and op not in ("==", "!="):
+            raise TypingError(f"'{op}' is not supported between {ta} and {tb}", loc)
+        return t
+
+    def identity(self, op, a, b, e, nops):
+        if nops != 1 or Nothing not in (a.type, b.type) and not isinstance(b, ir.Const):
+            raise TypingError("`is` is supported only as `x is None` / `x is not None`", e.loc)
+        same = a.type == b.type and isinstance(a.type, SingletonType)
+        return ir.Const(same == (op == "is"), type=Bool, loc=e.loc)
+
+    def expr_BoolOp(self, e: ir.BoolOp):
+        values = [self.expr(v) for v in e.values]
+        t = self.join_all([(v.type, v.loc) for v in values], f"operands of `{e.op}`")
+        return ir.BoolOp(e.op, tuple(self.convert(v, t) for v in values), type=t, loc=e.loc)
+
+    def expr_IfExp(self, e: ir.IfExp):
+        test = self.truth(self.expr(e.test))
+        body, orelse = self.expr(e.body), self.expr(e.orelse)
+        t = self.join_all([(body.type, body.loc), (orelse.type, orelse.loc)], "branches of the conditional expression")
+        return ir.IfExp(test, self.convert(body, t), self.convert(orelse, t), type=t, loc=e.loc)
+
+    def join_all(self, typed: list[tuple[JType, SourceLoc]], what: str) -> JType:
+        result: JType = Bottom
+        for t, loc in typed:
+            joined = join_types(result, t)
+            if joined is None:
+                raise TypingError(f"the {what} have types that cannot merge: {result} and {t}", loc)
+            result = joined
+        return result
+
+    def expr_TupleExpr(self, e: ir.TupleExpr):
+        elts = tuple(self.expr(x) for x in e.elts)
+        return ir.TupleExpr(elts, type=TupleType(tuple(x.type for x in elts)), loc=e.loc)
+
+    def expr_Index(self, e: ir.Index):
+        value = self.expr(e.value)
+        t = value.type
+        if not isinstance(t, TupleType):
+            raise TypingError(f"cannot index {_src(e.value)} of type {t}", e.loc)
+        index = _const_int(e.index)
+        if index is None:
+            raise TypingError(f"a tuple index must be a constant integer, not {_src(e.index)}", e.index.loc)
+        n = len(t.params)
+        if not -n <= index < n:
+            raise TypingError(f"tuple index {index} out of range for {t}", e.index.loc)
+        return self.getfield(value, index % n, e.loc)
+
+    def getfield(self, value: ir.Expr, i: int, loc) -> ir.Expr:
+        return ir.GetField(value, i, type=value.type.params[i], loc=loc)
+
+    def expr_Call(self, e: ir.Call):
+        if isinstance(e.func, ir.Name) and e.func.id.startswith("$"):
+            return self.pseudo_call(e)
+        if isinstance(e.func, ir.Attr):
+            owner = self.expr(e.func.value)
+            if not (isinstance(owner, ir.Const) and isinstance(owner.value, type(math))):
+                return self.method_call(owner, e)
+        callee = self.expr(e.func)
+        args = tuple(self.expr(a) for a in e.args)
+        t = callee.type
+        if isinstance(t, FunctionType):
+            return self.invoke(t.func, args, e.loc)
+        if isinstance(t, TypeType):
+            return self.construct(t.param, args, e)
+        if isinstance(callee, ir.Const):
+            from .builtins import BUILTINS
+            handler = BUILTINS.get(_builtin_key(callee.value))
+            if handler is not None:
+                return handler(self, args, e)
+        raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
+
+    def method_call(self, owner: ir.Expr, e: ir.Call):
+        if _is_num(owner.type) and e.func.attr == "conjugate" and not e.args:
+            if owner.type.kind == "complex":
+                return ir.Prim("conj", (owner,), type=owner.type, loc=e.loc)
+            return owner
+        raise TypingError(f"{owner.type} has no method '{e.func.attr}' in compiled code", e.loc)
+
+    def pseudo_call(self, e: ir.Call):
+        if e.func.id == "$unpack":
+            value, count = self.expr(e.args[0]), e.args[1].value
+            t = value.type
+            if not isinstance(t, TupleType) or len(t.params) != count:
+                what = f"{len(t.params)} values" if isinstance(t, TupleType) else f"a value of type {t}"
+                raise TypingError(f"cannot unpack {what} into {count} names", e.loc)
+            return value
+        raise TypingError("strings (f-strings) are supported only as exception messages", e.loc)
+
+    def construct(self, t: JType, args, e: ir.Call) -> ir.Expr:
+        """``Float32(x)``, ``T(x)`` for a type value: numeric conversion."""
+        from .builtins import convert_call
+        return convert_call(self, t, args, e)
+
+    def invoke(self, func, args: tuple[ir.Expr, ...], loc: SourceLoc) -> ir.Expr:
+        argtypes = tuple(a.type for a in args)
+        if Bottom in argtypes:
+            return ir.Prim("unreachable", args, type=Bottom, loc=loc)
+        try:
+            method, _env = self.ctx.resolve(func, argtypes)
+        except MethodError as err:
+            # Julia semantics: a call that cannot dispatch is an error when it runs, not when the
+            # enclosing function compiles (the branch may never be taken).
+            self.result.edges.add((func, argtypes, None))
+            cls = AmbiguityError if isinstance(err, AmbiguityError) else MethodError
+            return self.throw(cls, str(err).replace("{", "{{").replace("}", "}}"), loc)
+        key = SpecKey(func, method, argtypes)
+        self.result.edges.add((func, argtypes, method))
+        self.result.invokes.add(key)
+        packed = args
+        nparams = len(method.sig)
+        if method.vararg is not None:
+            rest = args[nparams:]
+            packed = args[:nparams] + (ir.TupleExpr(rest, type=TupleType(argtypes[nparams:]), loc=loc),)
+        return ir.Invoke(key, packed, type=self.ctx.return_type(key), loc=loc)
+
+    # --- conversions ---------------------------------------------------------------------
+    def convert(self, v: ir.Expr, t: JType) -> ir.Expr:
+        if v.type == t or t == Bottom or v.type == Bottom:
+            return v
+        if isinstance(v, ir.Const) and _is_num(t) and v.value is not None and not isinstance(v.value, tuple):
+            return ir.Const(t.pytype(v.value) if t.kind != "bool" else bool(v.value), type=t, loc=v.loc)
+        if join_types(v.type, t) != t and not (t == Any):
+            raise InternalCompilerError(f"cannot convert {v.type} to {t}", v.loc)
+        return ir.Convert(v, type=t, loc=v.loc)
+
+
+def _builtin_key(value):
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return value
+
+
+def _const_int(e: ir.Expr) -> int | None:
+    if isinstance(e, ir.Const) and type(e.value) is int:
+        return e.value
+    if isinstance(e, ir.UnaryOp) and e.op == "-" and isinstance(e.operand, ir.Const) and type(e.operand.value) is int:
+        return -e.operand.value
+    return None
+
+
+def _assigned_names(stmts) -> set[str]:
+    names: set[str] = set()
+    for s in stmts:
+        if isinstance(s, ir.Assign):
+            names.add(s.target)
+        elif isinstance(s, ir.For):
+            names.add(s.target)
+        for child in ("body", "orelse"):
+            if hasattr(s, child):
+                names |= _assigned_names(getattr(s, child))
+    return names
+
+
+def _terminates(stmts) -> bool:
+    """Whether control can never fall off the end of ``stmts`` (typed form)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, ir.Return):
+        return True
+    if isinstance(last, ir.ExprStmt):
+        return last.value.type == Bottom
+    if isinstance(last, ir.If):
+        return _terminates(last.body) and _terminates(last.orelse)
+    if isinstance(last, ir.While):
+        return isinstance(last.test, ir.Const) and last.test.value is True and not _has_break(last.body)
+    return False
+
+
+def _has_break(stmts) -> bool:
+    for s in stmts:
+        if isinstance(s, ir.Break):
+            return True
+        if isinstance(s, ir.If) and (_has_break(s.body) or _has_break(s.orelse)):
+            return True
+    return False
+
+
+def _src(e: ir.Expr) -> str:
+    """A short rendering of an expression for messages (the source text of its span)."""
+    import linecache
+    loc = e.loc
+    line = linecache.getline(loc.file, loc.line)
+    if line and loc.end_col is not None:
+        return f"`{line[loc.col:loc.end_col]}`"
+    return f"`{type(e).__name__.lower()}`"
+
+
+def _show_sites(sites) -> str:
+    """``Int64 at line 3, Tuple[...] at line 5``: the first place each type was seen."""
+    seen: dict = {}
+    for t, loc in sites:
+        seen.setdefault(t, loc)
+    return ", ".join(f"{t} at line {loc.line}" for t, loc in seen.items())

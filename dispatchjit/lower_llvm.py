@@ -1,0 +1,428 @@
+"""Lowering: typed IR to LLVM IR, for any target.
+
+Every specialization becomes one LLVM function with the calling convention
+
+    i32 @name(T_ret* %ret, ExcInfo* %exc, T_1 %a1, ..., T_n %an)
+
+returning 0 on success (the result stored through ``%ret``) or non-zero after recording an
+exception in ``%exc`` (see ``runtime.exceptions``). Status checks after calls are cheap and
+disappear when LLVM inlines a callee that cannot raise. A root compile lowers its whole call
+graph into one module with internal linkage, so LLVM can inline generic calls across functions.
+Variables live in stack slots that ``mem2reg``/SROA promote to registers.
+
+Operations follow Python's semantics where it has them (floor division and modulo, errors for
+division by zero and math domain errors) and Julia's where Python has no fixed-width answer
+(integers wrap; shifts by 64 or more give 0 or -1).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from llvmlite import ir as ll
+
+from runtime.exceptions import MAX_PAYLOAD, register_site
+
+from . import ir
+from .errors import InternalCompilerError, SourceLoc
+from .infer import InferredFunction, SpecKey
+from .targets import Target
+from .types import (ArrayType, Bool, Bottom, FunctionType, JType, PrimitiveType, PyObjectType,
+                    SingletonType, TupleType, TypeType)
+
+__all__ = ["ModuleBuilder", "llvm_type", "STATUS", "EXCINFO", "convert_value"]
+
+STATUS = ll.IntType(32)
+I1, I8, I32, I64 = ll.IntType(1), ll.IntType(8), ll.IntType(32), ll.IntType(64)
+F32, F64 = ll.FloatType(), ll.DoubleType()
+PTR = I8.as_pointer()
+EXCINFO = ll.LiteralStructType([I64, ll.ArrayType(I64, MAX_PAYLOAD)])
+EMPTY = ll.LiteralStructType([])
+
+
+def llvm_type(t: JType) -> ll.Type:
+    """The LLVM type holding a value of lattice type ``t``."""
+    if isinstance(t, PrimitiveType):
+        if t.kind == "bool":
+            return I1
+        if t.kind in ("int", "uint"):
+            return ll.IntType(t.bits)
+        if t.kind == "float":
+            return F32 if t.bits == 32 else F64
+        part = F32 if t.bits == 64 else F64
+        return ll.LiteralStructType([part, part])
+    if isinstance(t, TupleType):
+        return ll.LiteralStructType([llvm_type(p) for p in t.params])
+    if isinstance(t, (PyObjectType, ArrayType)):
+        return PTR
+    if isinstance(t, (SingletonType, FunctionType, TypeType)) or t == Bottom:
+        return EMPTY
+    raise InternalCompilerError(f"no machine representation for type {t}")
+
+
+def _zero(t: JType) -> ll.Constant:
+    return ll.Constant(llvm_type(t), None)
+
+
+_names = itertools.count()
+
+
+@dataclass
+class ModuleBuilder:
+    """Lowers a set of inferred specializations into one LLVM module."""
+
+    target: Target
+    module: ll.Module = field(init=False)
+    functions: dict[SpecKey, ll.Function] = field(default_factory=dict)
+    keepalive: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.module = ll.Module(name=f"dispatchjit{next(_names)}")
+        self.module.triple = self.target.triple
+        self.module.data_layout = self.target.datalayout
+
+    def declare(self, inferred: InferredFunction) -> ll.Function:
+        key = inferred.key
+        if key in self.functions:
+            return self.functions[key]
+        fn = inferred.fn
+        params = [llvm_type(t) for t in key.argtypes[:len(fn.params)]]
+        if fn.vararg is not None:
+            params.append(llvm_type(TupleType(key.argtypes[len(fn.params):])))
+        fnty = ll.FunctionType(STATUS, [llvm_type(fn.return_type).as_pointer(), EXCINFO.as_pointer(), *params])
+        f = ll.Function(self.module, fnty, name=f"{_mangle(key)}.{next(_names)}")
+        f.linkage = "internal"
+        self.functions[key] = f
+        return f
+
+    def lower(self, inferred: InferredFunction) -> ll.Function:
+        f = self.declare(inferred)
+        _FunctionLowering(self, inferred, f).run()
+        return f
+
+
+def _mangle(key: SpecKey) -> str:
+    return f"{key.func.__name__}<{','.join(map(repr, key.argtypes))}>".replace(" ", "")
+
+
+class _FunctionLowering:
+    def __init__(self, mb: ModuleBuilder, inferred: InferredFunction, f: ll.Function):
+        self.mb, self.inferred, self.f = mb, inferred, f
+        self.fn = inferred.fn
+        self.b = ll.IRBuilder(f.append_basic_block("entry"))
+        self.entry = self.b.block
+        self.slots: dict[str, ll.Value] = {}
+        self.loops: list[tuple[ll.Block, ll.Block]] = []   # (continue target, break target)
+        self.ret_ptr, self.exc = f.args[0], f.args[1]
+
+    # --- setup ---------------------------------------------------------------------------
+    def run(self):
+        for name, t in self.fn.locals:
+            self.slots[name] = self.alloca(llvm_type(t), name)
+        names = list(self.fn.params) + ([self.fn.vararg] if self.fn.vararg else [])
+        for name, arg in zip(names, self.f.args[2:]):
+            self.b.store(arg, self.slots[name])
+        self.block(self.fn.body)
+        if not self.b.block.is_terminated:
+            self.b.unreachable()
+
+    def alloca(self, ty: ll.Type, name: str = "") -> ll.Value:
+        """A stack slot in the entry block, so mem2reg can promote it."""
+        with self.b.goto_block(self.entry):
+            if self.entry.instructions:
+                self.b.position_before(self.entry.instructions[0])
+            return self.b.alloca(ty, name=name)
+
+    def new_block(self, name: str) -> ll.Block:
+        return self.f.append_basic_block(name)
+
+    # --- statements ----------------------------------------------------------------------
+    def block(self, stmts):
+        for s in stmts:
+            if self.b.block.is_terminated:
+                self.b.position_at_end(self.new_block("dead"))
+            getattr(self, f"stmt_{type(s).__name__}")(s)
+
+    def stmt_Assign(self, s: ir.Assign):
+        value = self.expr(s.value)
+        if s.value.type != Bottom:
+            self.b.store(value, self.slots[s.target])
+
+    def stmt_ExprStmt(self, s):
+        self.expr(s.value)
+
+    def stmt_If(self, s: ir.If):
+        then, other, done = self.new_block("then"), self.new_block("else"), self.new_block("endif")
+        self.b.cbranch(self.expr(s.test), then, other)
+        for block, body in ((then, s.body), (other, s.orelse)):
+            self.b.position_at_end(block)
+            self.block(body)
+            if not self.b.block.is_terminated:
+                self.b.branch(done)
+        self.b.position_at_end(done)
+
+    def stmt_While(self, s: ir.While):
+        cond, body, done = self.new_block("while.cond"), self.new_block("while.body"), self.new_block("while.end")
+        self.b.branch(cond)
+        self.b.position_at_end(cond)
+        self.b.cbranch(self.expr(s.test), body, done)
+        self.loop_body(body, s.body, cond, done)
+        self.b.position_at_end(done)
+
+    def loop_body(self, block, stmts, cont, brk):
+        self.b.position_at_end(block)
+        self.loops.append((cont, brk))
+        self.block(stmts)
+        self.loops.pop()
+        if not self.b.block.is_terminated:
+            self.b.branch(cont)
+
+    def stmt_ForRange(self, s: ir.ForRange):
+        start, stop, step = self.expr(s.start), self.expr(s.stop), self.expr(s.step)
+        if not (isinstance(s.step, ir.Const) and s.step.value != 0):
+            self.check(self.b.icmp_signed("==", step, I64(0)), ValueError,
+                       "range() arg 3 must not be zero", s.step.loc)
+        counter = self.alloca(I64, f"{s.target}.next")
+        self.b.store(start, counter)
+        cond, body, inc, done = (self.new_block(n) for n in ("for.cond", "for.body", "for.inc", "for.end"))
+        self.b.branch(cond)
+        self.b.position_at_end(cond)
+        i = self.b.load(counter)
+        if isinstance(s.step, ir.Const):
+            more = self.b.icmp_signed("<" if s.step.value > 0 else ">", i, stop)
+        else:
+            up, down = self.b.icmp_signed("<", i, stop), self.b.icmp_signed(">", i, stop)
+            more = self.b.select(self.b.icmp_signed(">", step, I64(0)), up, down)
+        self.b.cbranch(more, body, done)
+        self.b.position_at_end(body)
+        # The loop variable is a copy of a hidden counter: assigning to it in the body does not
+        # change the iteration, as in Python.
+        self.b.store(i, self.slots[s.target])
+        self.loop_body(body, s.body, inc, done)
+        self.b.position_at_end(inc)
+        self.b.store(self.b.add(self.b.load(counter), step), counter)
+        self.b.branch(cond)
+        self.b.position_at_end(done)
+
+    def stmt_Break(self, s):
+        self.b.branch(self.loops[-1][1])
+
+    def stmt_Continue(self, s):
+        self.b.branch(self.loops[-1][0])
+
+    def stmt_Return(self, s: ir.Return):
+        value = self.expr(s.value)
+        if self.b.block.is_terminated:
+            return
+        if s.value.type != Bottom:
+            self.b.store(value, self.ret_ptr)
+        self.b.ret(STATUS(0))
+
+    # --- raising -------------------------------------------------------------------------
+    def throw(self, site: int, payload: list[ll.Value] = ()):
+        """Record raise-site ``site`` (and its message values) in the caller's ExcInfo; return 1."""
+        b = self.b
+        b.store(I64(site), b.gep(self.exc, [I32(0), I32(0)]))
+        for i, v in enumerate(payload):
+            b.store(self.payload_word(v), b.gep(self.exc, [I32(0), I32(1), I32(i)]))
+        b.ret(STATUS(1))
+
+    def payload_word(self, v: ll.Value) -> ll.Value:
+        if v.type == F64:
+            return self.b.bitcast(v, I64)
+        if v.type == F32:
+            return self.b.bitcast(self.b.fpext(v, F64), I64)
+        if v.type.width < 64:
+            return self.b.sext(v, I64) if v.type.width > 1 else self.b.zext(v, I64)
+        return v
+
+    def check(self, failed: ll.Value, exc: type, message: str, loc: SourceLoc,
+              payload=(), kinds: tuple[str, ...] = ()):
+        """Raise ``exc(message)`` at ``loc`` when ``failed`` is true; continue otherwise."""
+        site = register_site(exc, message, loc, kinds)
+        with self.b.if_then(failed, likely=False):
+            self.throw(site, list(payload))
+
+    # --- expressions ---------------------------------------------------------------------
+    def expr(self, e: ir.Expr) -> ll.Value:
+        return getattr(self, f"expr_{type(e).__name__}")(e)
+
+    def expr_Const(self, e: ir.Const) -> ll.Value:
+        return self.constant(e.value, e.type)
+
+    def constant(self, value, t: JType) -> ll.Value:
+        ty = llvm_type(t)
+        if isinstance(t, PrimitiveType):
+            if t.kind == "complex":
+                c = complex(value)
+                return ll.Constant(ty, [c.real, c.imag])
+            if t.kind == "float":
+                return ll.Constant(ty, float(value))
+            return ll.Constant(ty, int(value) & ((1 << t.bits) - 1))
+        if isinstance(t, TupleType):
+            return ll.Constant(ty, [self.constant(v, p) for v, p in zip(value, t.params)])
+        if isinstance(t, PyObjectType):
+            self.mb.keepalive.append(value)
+            return I64(id(value)).inttoptr(PTR)
+        return ll.Constant(ty, None)
+
+    def expr_Name(self, e: ir.Name) -> ll.Value:
+        if e.type == Bottom:
+            return ll.Constant(EMPTY, None)
+        return self.b.load(self.slots[e.id])
+
+    def expr_Convert(self, e: ir.Convert) -> ll.Value:
+        return convert_value(self.b, self.expr(e.value), e.value.type, e.type)
+
+    def expr_TupleExpr(self, e: ir.TupleExpr) -> ll.Value:
+        agg = ll.Constant(llvm_type(e.type), None)
+        for i, x in enumerate(e.elts):
+            agg = self.b.insert_value(agg, self.expr(x), i)
+        return agg
+
+    def expr_GetField(self, e: ir.GetField) -> ll.Value:
+        return self.b.extract_value(self.expr(e.value), e.index)
+
+    def expr_Throw(self, e: ir.Throw) -> ll.Value:
+        payload = [self.expr(a) for a in e.args]
+        self.throw(e.site, payload)
+        self.b.position_at_end(self.new_block("after.raise"))
+        return ll.Constant(EMPTY, None)
+
+    def expr_Invoke(self, e: ir.Invoke) -> ll.Value:
+        callee = self.mb.functions[e.target]
+        args = [self.expr(a) for a in e.args]
+        ret = self.alloca(callee.args[0].type.pointee, "ret")
+        status = self.b.call(callee, [ret, self.exc, *args])
+        with self.b.if_then(self.b.icmp_signed("!=", status, STATUS(0)), likely=False):
+            self.b.ret(status)
+        return self.b.load(ret)
+
+    def expr_IfExp(self, e: ir.IfExp) -> ll.Value:
+        return self.branches(self.expr(e.test), lambda: self.expr(e.body), lambda: self.expr(e.orelse),
+                             llvm_type(e.type))
+
+    def branches(self, cond, then_fn, else_fn, ty) -> ll.Value:
+        """``cond ? then_fn() : else_fn()`` with each side evaluated only when taken."""
+        then, other, done = self.new_block("sel.then"), self.new_block("sel.else"), self.new_block("sel.end")
+        self.b.cbranch(cond, then, other)
+        incoming = []
+        for block, fn in ((then, then_fn), (other, else_fn)):
+            self.b.position_at_end(block)
+            value = fn()
+            if not self.b.block.is_terminated:
+                incoming.append((value, self.b.block))
+                self.b.branch(done)
+        self.b.position_at_end(done)
+        if not incoming:
+            self.b.unreachable()
+            self.b.position_at_end(self.new_block("dead"))
+            return ll.Constant(ty, None)
+        phi = self.b.phi(ty)
+        for value, block in incoming:
+            phi.add_incoming(value, block)
+        return phi
+
+    def expr_BoolOp(self, e: ir.BoolOp) -> ll.Value:
+        def chain(values):
+            first = self.expr(values[0])
+            if len(values) == 1:
+                return first
+            t = truth(self.b, first, e.type)
+            rest = lambda: chain(values[1:])  # noqa: E731
+            keep = lambda: first  # noqa: E731
+            return self.branches(t, rest, keep, first.type) if e.op == "and" else \
+                self.branches(t, keep, rest, first.type)
+        return chain(e.values)
+
+    def expr_Compare(self, e: ir.Compare) -> ll.Value:
+        def chain(i, left):
+            right = self.expr(e.operands[i + 1])
+            t = e.common[i]
+            a = convert_value(self.b, left, e.operands[i].type, t)
+            c = convert_value(self.b, right, e.operands[i + 1].type, t)
+            result = compare(self.b, e.ops[i], a, c, t)
+            if i + 1 == len(e.ops):
+                return result
+            return self.branches(result, lambda: chain(i + 1, right), lambda: I1(0), I1)
+        return chain(0, self.expr(e.operands[0]))
+
+    def expr_Prim(self, e: ir.Prim) -> ll.Value:
+        from .lower_prims import lower_prim
+        return lower_prim(self, e, [self.expr(a) for a in e.args])
+
+
+def truth(b: ll.IRBuilder, v: ll.Value, t: JType) -> ll.Value:
+    """Python truthiness of a lowered value of type ``t``."""
+    if t == Bool:
+        return v
+    if isinstance(t, PrimitiveType):
+        if t.kind == "complex":
+            zero = ll.Constant(v.type.elements[0], 0.0)
+            re, im = b.extract_value(v, 0), b.extract_value(v, 1)
+            return b.or_(b.fcmp_unordered("!=", re, zero), b.fcmp_unordered("!=", im, zero))
+        if t.kind == "float":
+            return b.fcmp_unordered("!=", v, ll.Constant(v.type, 0.0))
+        return b.icmp_unsigned("!=", v, ll.Constant(v.type, 0))
+    if isinstance(t, TupleType):
+        return I1(int(bool(t.params)))
+    if isinstance(t, SingletonType):
+        return I1(0)
+    return I1(1)
+
+
+def compare(b: ll.IRBuilder, op: str, x: ll.Value, y: ll.Value, t: PrimitiveType) -> ll.Value:
+    """``x op y`` on two values of numeric type ``t`` (NaN compares false except with !=)."""
+    if t.kind == "complex":
+        parts = [compare(b, op, b.extract_value(x, i), b.extract_value(y, i), _part(t)) for i in (0, 1)]
+        return b.and_(*parts) if op == "==" else b.or_(*parts)
+    if t.kind == "float":
+        if op == "!=":
+            return b.fcmp_unordered(op, x, y)
+        return b.fcmp_ordered(op, x, y)
+    if t.kind == "int":
+        return b.icmp_signed(op, x, y)
+    return b.icmp_unsigned(op, x, y)
+
+
+def _part(t: PrimitiveType) -> PrimitiveType:
+    from .types import Float32, Float64
+    return Float32 if t.bits == 64 else Float64
+
+
+def convert_value(b: ll.IRBuilder, v: ll.Value, src: JType, dst: JType) -> ll.Value:
+    """Numeric (and elementwise tuple) conversion of a lowered value; integers wrap."""
+    if src == dst or src == Bottom:
+        return v
+    if isinstance(src, TupleType) and isinstance(dst, TupleType):
+        agg = ll.Constant(llvm_type(dst), None)
+        for i, (s, d) in enumerate(zip(src.params, dst.params)):
+            agg = b.insert_value(agg, convert_value(b, b.extract_value(v, i), s, d), i)
+        return agg
+    if not (isinstance(src, PrimitiveType) and isinstance(dst, PrimitiveType)):
+        raise InternalCompilerError(f"cannot convert {src} to {dst}")
+    ty = llvm_type(dst)
+    if dst.kind == "complex":
+        part = ty.elements[0]
+        if src.kind == "complex":
+            re, im = (convert_value(b, b.extract_value(v, i), _part(src), _part(dst)) for i in (0, 1))
+        else:
+            re, im = convert_value(b, v, src, _part(dst)), ll.Constant(part, 0.0)
+        return b.insert_value(b.insert_value(ll.Constant(ty, None), re, 0), im, 1)
+    if src.kind == "complex":
+        raise InternalCompilerError(f"cannot convert {src} to {dst}")
+    if dst.kind == "float":
+        if src.kind == "float":
+            return b.fpext(v, ty) if dst.bits > src.bits else b.fptrunc(v, ty)
+        return b.sitofp(v, ty) if src.kind == "int" else b.uitofp(v, ty)
+    if src.kind == "float":
+        raise InternalCompilerError(f"float to integer conversion of {src} must be checked (toint)")
+    if dst.kind == "bool":
+        return b.icmp_unsigned("!=", v, ll.Constant(v.type, 0))
+    width, to = v.type.width, ty.width
+    if to < width:
+        return b.trunc(v, ty)
+    if to > width:
+        return b.sext(v, ty) if src.kind == "int" else b.zext(v, ty)
+    return v

@@ -1,0 +1,56 @@
+"""Inspection: what a call would run and what the compiler makes of it, at every stage.
+
+``code_typed``/``code_llvm``/``code_native`` take a generic function and the argument *types*
+(lattice types or Python classes such as ``float``) and return text, compiling if needed.
+"""
+
+from __future__ import annotations
+
+from . import driver
+from .infer import SpecKey
+from .printer import format_function
+from .types import from_annotation, promote_type, typeof
+
+__all__ = ["which", "code_typed", "code_llvm", "code_native", "promote"]
+
+
+def _key(f, types) -> SpecKey:
+    argtypes = tuple(from_annotation(t) for t in types)
+    method, _ = f.resolve_types(argtypes)
+    return SpecKey(f, method, argtypes)
+
+
+def which(f, *types):
+    """The method a call of ``f`` with arguments of these types runs (MethodError if none)."""
+    return _key(f, types).method
+
+
+def code_typed(f, *types) -> str:
+    """The typed IR of the specialization: every value with its type, every line numbered."""
+    return format_function(driver.typed(_key(f, types)))
+
+
+def _compiled(f, types) -> driver.CompiledEntry:
+    key = _key(f, types)
+    spec = f._specializations.get(key.argtypes)
+    if spec is not None and spec.compiled is not None:
+        return spec.compiled
+    f._specialize(key.argtypes)
+    return f._specializations[key.argtypes].compiled
+
+
+def code_llvm(f, *types) -> str:
+    """The optimized LLVM IR of the specialization's module (callees inlined where LLVM chose)."""
+    return _compiled(f, types).llvm_ir
+
+
+def code_native(f, *types) -> str:
+    """The host assembly of the specialization's module."""
+    from .targets import host
+    return host().emit_assembly(_compiled(f, types).module_ref)
+
+
+def promote(*values):
+    """Convert numbers to their common promoted type, as Julia's ``promote``."""
+    t = promote_type(*(typeof(v) for v in values))
+    return tuple(t(v) for v in values)

@@ -1,0 +1,103 @@
+"""Targets: what lowering and code generation need to know about a machine.
+
+Lowering is written once against this small interface; a target supplies the triple, the data
+layout, how math functions are reached (LLVM intrinsics and libm on the host, libdevice on
+NVPTX), the optimization pipeline and machine-code emission. LLVM itself is initialized lazily,
+on the first compile, so ``import dispatchjit`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from llvmlite import ir as llir
+
+__all__ = ["Target", "CPUTarget", "host"]
+
+# Math functions with an LLVM intrinsic (lowered by the backend, vectorizable); the rest are
+# called in libm by their C names.
+_INTRINSICS = {"sqrt", "sin", "cos", "exp", "exp2", "log", "log2", "log10", "fabs", "floor",
+               "ceil", "trunc", "roundeven", "pow", "copysign", "rint", "tan", "asin", "acos",
+               "atan", "sinh", "cosh", "tanh", "atan2"}
+_LIBM_NAMES = {"gamma": "tgamma"}
+
+
+class Target:
+    """The interface; targets override what differs. ``name`` goes into cache keys."""
+
+    name = "abstract"
+
+    @property
+    def triple(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def datalayout(self) -> str:
+        raise NotImplementedError
+
+    def math_function(self, module: llir.Module, name: str, ty: llir.Type) -> llir.Function:
+        """The function computing ``math.<name>`` on values of type ``ty``."""
+        raise NotImplementedError
+
+    def optimize(self, module_ref, level: int) -> None:
+        raise NotImplementedError
+
+
+class CPUTarget(Target):
+    """The host CPU, with all its vector features, through MCJIT."""
+
+    name = "cpu"
+
+    @functools.cached_property
+    def machine(self):
+        from llvmlite import binding as llvm
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        target = llvm.Target.from_triple(llvm.get_process_triple())
+        return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
+                                            features=llvm.get_host_cpu_features().flatten(),
+                                            opt=3, reloc="default", codemodel="jitdefault")
+
+    @functools.cached_property
+    def triple(self) -> str:
+        from llvmlite import binding as llvm
+        return llvm.get_process_triple()
+
+    @functools.cached_property
+    def datalayout(self) -> str:
+        return str(self.machine.target_data)
+
+    @functools.cached_property
+    def cpu_id(self) -> str:
+        """CPU name and features: what machine code compiled here is valid for."""
+        from llvmlite import binding as llvm
+        return f"{llvm.get_host_cpu_name()}:{llvm.get_host_cpu_features().flatten()}"
+
+    def math_function(self, module: llir.Module, name: str, ty: llir.Type) -> llir.Function:
+        suffix = "f32" if ty == llir.FloatType() else "f64"
+        if name in _INTRINSICS:
+            symbol = f"llvm.{name}.{suffix}"
+        else:
+            base = _LIBM_NAMES.get(name, name)
+            symbol = base + ("f" if suffix == "f32" else "")
+        existing = module.globals.get(symbol)
+        if existing is not None:
+            return existing
+        nargs = 2 if name in ("pow", "copysign", "atan2", "hypot", "fmod") else 1
+        return llir.Function(module, llir.FunctionType(ty, [ty] * nargs), symbol)
+
+    def optimize(self, module_ref, level: int = 3) -> None:
+        from llvmlite import binding as llvm
+        pto = llvm.create_pipeline_tuning_options(speed_level=level)
+        pto.loop_vectorization = level >= 2
+        pto.slp_vectorization = level >= 2
+        pb = llvm.create_pass_builder(self.machine, pto)
+        pb.getModulePassManager().run(module_ref, pb)
+
+    def emit_assembly(self, module_ref) -> str:
+        return self.machine.emit_assembly(module_ref)
+
+
+@functools.cache
+def host() -> CPUTarget:
+    return CPUTarget()

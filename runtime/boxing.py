@@ -1,0 +1,214 @@
+"""The CPython boundary: entry points that take Python objects, unbox them into machine values,
+call a compiled specialization and box its result.
+
+An entry point has CPython's ``METH_FASTCALL`` signature,
+
+    PyObject *entry(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+
+so the loader can expose it as a real builtin function: a call from Python goes straight into
+machine code with no ctypes conversion. Unboxing uses the C API's own converters
+(``PyFloat_AsDouble`` accepts float subclasses and NumPy scalars alike) and checks their error
+returns, so a wrong argument becomes a Python exception, never a crash. When the compiled code
+reports an exception, the entry point hands its ``ExcInfo`` to ``raise_from_excinfo``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from llvmlite import ir as ll
+
+from dispatchjit.lower_llvm import EXCINFO, F32, F64, I1, I32, I64, PTR, STATUS, llvm_type
+from dispatchjit.types import (ArrayType, FunctionType, JType, PrimitiveType, PyObjectType,
+                               SingletonType, TupleType, TypeType)
+
+from . import exceptions
+
+__all__ = ["emit_entry", "CAPI"]
+
+_P = PTR
+# name -> (return type, parameter types): the C API functions entry points call.
+CAPI = {
+    "PyLong_AsLongLong": (I64, [_P]), "PyLong_AsUnsignedLongLong": (I64, [_P]),
+    "PyFloat_AsDouble": (F64, [_P]), "PyObject_IsTrue": (I32, [_P]),
+    "PyComplex_RealAsDouble": (F64, [_P]), "PyComplex_ImagAsDouble": (F64, [_P]),
+    "PyTuple_GetItem": (_P, [_P, I64]), "PyErr_Occurred": (_P, []),
+    "PyLong_FromLongLong": (_P, [I64]), "PyLong_FromUnsignedLongLong": (_P, [I64]),
+    "PyFloat_FromDouble": (_P, [F64]), "PyBool_FromLong": (_P, [I64]),
+    "PyComplex_FromDoubles": (_P, [F64, F64]), "PyTuple_New": (_P, [I64]),
+    "PyTuple_SetItem": (I32, [_P, I64, _P]), "Py_IncRef": (ll.VoidType(), [_P]),
+    "Py_DecRef": (ll.VoidType(), [_P]), "PyObject_CallOneArg": (_P, [_P, _P]),
+    "PyLong_FromVoidPtr": (_P, [_P]), "PyErr_SetString": (ll.VoidType(), [_P, _P]),
+}
+
+
+def capi_addresses() -> dict[str, int]:
+    return {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in CAPI}
+
+
+class _Entry:
+    def __init__(self, module: ll.Module, keepalive: list):
+        self.module, self.keepalive = module, keepalive
+
+    def capi(self, name: str) -> ll.Function:
+        f = self.module.globals.get(name)
+        if f is None:
+            ret, params = CAPI[name]
+            f = ll.Function(self.module, ll.FunctionType(ret, params), name)
+        return f
+
+    def call(self, name: str, *args) -> ll.Value:
+        return self.b.call(self.capi(name), list(args))
+
+    def object_constant(self, obj) -> ll.Value:
+        """A pointer to ``obj``, kept alive as long as the compiled code."""
+        self.keepalive.append(obj)
+        return I64(id(obj)).inttoptr(PTR)
+
+    def fail_if(self, cond: ll.Value):
+        with self.b.if_then(cond, likely=False):
+            self.b.ret(ll.Constant(PTR, None))
+
+    def fail_if_error(self, value: ll.Value, sentinel: ll.Constant):
+        """C API converters return a sentinel on error *or* for that value: ask PyErr_Occurred."""
+        b = self.b
+        maybe = b.fcmp_ordered("==", value, sentinel) if value.type in (F32, F64) else b.icmp_signed("==", value, sentinel)
+        with b.if_then(maybe, likely=False):
+            err = self.call("PyErr_Occurred")
+            self.fail_if(b.icmp_unsigned("!=", err, ll.Constant(PTR, None)))
+
+    # --- unboxing ------------------------------------------------------------------------
+    def unbox(self, obj: ll.Value, t: JType) -> ll.Value:
+        b = self.b
+        if isinstance(t, PrimitiveType):
+            if t.kind == "bool":
+                v = self.call("PyObject_IsTrue", obj)
+                self.fail_if(b.icmp_signed("<", v, I32(0)))
+                return b.icmp_signed("!=", v, I32(0))
+            if t.kind in ("int", "uint"):
+                conv = "PyLong_AsUnsignedLongLong" if t.kind == "uint" and t.bits == 64 else "PyLong_AsLongLong"
+                v = self.call(conv, obj)
+                self.fail_if_error(v, I64(-1))
+                return b.trunc(v, llvm_type(t)) if t.bits < 64 else v
+            if t.kind == "float":
+                v = self.call("PyFloat_AsDouble", obj)
+                self.fail_if_error(v, F64(-1.0))
+                return b.fptrunc(v, F32) if t.bits == 32 else v
+            re = self.call("PyComplex_RealAsDouble", obj)
+            self.fail_if_error(re, F64(-1.0))
+            im = self.call("PyComplex_ImagAsDouble", obj)
+            ty = llvm_type(t)
+            if t.bits == 64:
+                re, im = b.fptrunc(re, F32), b.fptrunc(im, F32)
+            return b.insert_value(b.insert_value(ll.Constant(ty, None), re, 0), im, 1)
+        if isinstance(t, TupleType):
+            agg = ll.Constant(llvm_type(t), None)
+            for i, p in enumerate(t.params):
+                item = self.call("PyTuple_GetItem", obj, I64(i))
+                self.fail_if(b.icmp_unsigned("==", item, ll.Constant(PTR, None)))
+                agg = b.insert_value(agg, self.unbox(item, p), i)
+            return agg
+        if isinstance(t, (PyObjectType, ArrayType)):
+            return obj  # borrowed: the caller's argument keeps it alive for the call
+        return ll.Constant(llvm_type(t), None)
+
+    # --- boxing --------------------------------------------------------------------------
+    def box(self, v: ll.Value, t: JType) -> ll.Value:
+        """A new reference to the Python object for ``v`` (NULL with an exception set on failure)."""
+        b = self.b
+        if isinstance(t, PrimitiveType):
+            return self.box_number(v, t)
+        if isinstance(t, TupleType):
+            tup = self.call("PyTuple_New", I64(len(t.params)))
+            self.fail_if(b.icmp_unsigned("==", tup, ll.Constant(PTR, None)))
+            for i, p in enumerate(t.params):
+                item = self.box(b.extract_value(v, i), p)
+                with b.if_then(b.icmp_unsigned("==", item, ll.Constant(PTR, None)), likely=False):
+                    self.call("Py_DecRef", tup)
+                    b.ret(ll.Constant(PTR, None))
+                self.call("PyTuple_SetItem", tup, I64(i), item)  # steals the reference
+            return tup
+        if isinstance(t, (PyObjectType, ArrayType)):
+            self.call("Py_IncRef", v)
+            return v
+        if isinstance(t, FunctionType):
+            return self.new_ref(t.func)
+        if isinstance(t, TypeType):
+            return self.new_ref(t.param)
+        if isinstance(t, SingletonType):
+            return self.new_ref(None)
+        return self.new_ref(None)  # Bottom: never reached, the call raised
+
+    def new_ref(self, obj) -> ll.Value:
+        p = self.object_constant(obj)
+        self.call("Py_IncRef", p)
+        return p
+
+    def box_number(self, v: ll.Value, t: PrimitiveType) -> ll.Value:
+        b = self.b
+        if t.kind == "bool":
+            return self.call("PyBool_FromLong", b.zext(v, I64))
+        if t.kind in ("int", "uint"):
+            wide = v if t.bits == 64 else (b.sext(v, I64) if t.kind == "int" else b.zext(v, I64))
+            name = "PyLong_FromUnsignedLongLong" if t.kind == "uint" else "PyLong_FromLongLong"
+            return self.as_numpy_scalar(self.call(name, wide), t)
+        if t.kind == "float":
+            return self.as_numpy_scalar(self.call("PyFloat_FromDouble", b.fpext(v, F64) if t.bits == 32 else v), t)
+        re, im = b.extract_value(v, 0), b.extract_value(v, 1)
+        if t.bits == 64:
+            re, im = b.fpext(re, F64), b.fpext(im, F64)
+        return self.as_numpy_scalar(self.call("PyComplex_FromDoubles", re, im), t)
+
+    def as_numpy_scalar(self, pyobj: ll.Value, t: PrimitiveType) -> ll.Value:
+        """Results keep their type: an Int32 comes back as ``numpy.int32``, not a Python int."""
+        if t.pytype in (int, float, bool, complex):
+            return pyobj
+        b = self.b
+        self.fail_if(b.icmp_unsigned("==", pyobj, ll.Constant(PTR, None)))
+        scalar = self.call("PyObject_CallOneArg", self.object_constant(t.pytype), pyobj)
+        self.call("Py_DecRef", pyobj)
+        return scalar
+
+
+def emit_entry(module: ll.Module, callee: ll.Function, argtypes: tuple[JType, ...], nfixed: int | None,
+               return_type: JType, name: str, keepalive: list) -> ll.Function:
+    """Emit the entry point ``name`` calling ``callee`` on Python arguments of ``argtypes``; for a
+    vararg method (``nfixed`` fixed parameters) the arguments after those are packed into the
+    trailing tuple ``callee`` takes. It also counts its calls in the global ``name.calls``."""
+    e = _Entry(module, keepalive)
+    fnty = ll.FunctionType(PTR, [PTR, PTR.as_pointer(), I64])
+    f = ll.Function(module, fnty, name)
+    e.b = b = ll.IRBuilder(f.append_basic_block("entry"))
+    counter = ll.GlobalVariable(module, I64, f"{name}.calls")
+    counter.initializer = I64(0)
+    b.store(b.add(b.load(counter), I64(1)), counter)
+
+    _, args, nargs = f.args
+    with b.if_then(b.icmp_signed("!=", nargs, I64(len(argtypes))), likely=False):
+        exc = ctypes.c_void_p.in_dll(ctypes.pythonapi, "PyExc_TypeError").value
+        msg = f"this specialization takes {len(argtypes)} arguments\0".encode()
+        keepalive.append(buf := ctypes.create_string_buffer(msg))
+        e.call("PyErr_SetString", I64(exc).inttoptr(PTR), I64(ctypes.addressof(buf)).inttoptr(PTR))
+        b.ret(ll.Constant(PTR, None))
+    values = [e.unbox(b.load(b.gep(args, [I64(i)])), t) for i, t in enumerate(argtypes)]
+    if nfixed is not None:
+        rest = ll.Constant(llvm_type(TupleType(argtypes[nfixed:])), None)
+        for i, v in enumerate(values[nfixed:]):
+            rest = b.insert_value(rest, v, i)
+        values = values[:nfixed] + [rest]
+
+    ret = b.alloca(llvm_type(return_type))
+    excinfo = b.alloca(EXCINFO)
+    status = b.call(callee, [ret, excinfo, *values])
+    with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
+        raiser = e.object_constant(exceptions.raise_from_excinfo)
+        address = e.call("PyLong_FromVoidPtr", b.bitcast(excinfo, PTR))
+        e.fail_if(b.icmp_unsigned("==", address, ll.Constant(PTR, None)))
+        result = e.call("PyObject_CallOneArg", raiser, address)
+        e.call("Py_DecRef", address)
+        with b.if_then(b.icmp_unsigned("!=", result, ll.Constant(PTR, None))):
+            e.call("Py_DecRef", result)  # the raiser always raises; never leak if it did not
+        b.ret(ll.Constant(PTR, None))
+    b.ret(e.box(b.load(ret), return_type))
+    return f
+

@@ -1,0 +1,81 @@
+"""Loading compiled code into the process and exposing entry points as Python builtins.
+
+One MCJIT engine per process holds every compiled module. The symbols compiled code calls (the
+C API, libm) are registered by address from the running interpreter, so nothing depends on how
+Python was linked.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import threading
+
+from . import boxing
+
+__all__ = ["engine", "make_builtin"]
+
+_LIBM = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
+         "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sqrt",
+         "cbrt", "hypot", "fmod", "erf", "erfc", "tgamma", "lgamma", "floor", "ceil", "trunc",
+         "rint", "roundeven", "copysign", "fabs")
+METH_FASTCALL = 0x80
+
+
+class _PyMethodDef(ctypes.Structure):
+    _fields_ = [("ml_name", ctypes.c_char_p), ("ml_meth", ctypes.c_void_p),
+                ("ml_flags", ctypes.c_int), ("ml_doc", ctypes.c_char_p)]
+
+
+_new_builtin = ctypes.pythonapi.PyCFunction_NewEx
+_new_builtin.argtypes = [ctypes.POINTER(_PyMethodDef), ctypes.c_void_p, ctypes.c_void_p]
+_new_builtin.restype = ctypes.py_object
+
+
+class Engine:
+    """The process's MCJIT engine; adding a module compiles it to machine code."""
+
+    def __init__(self, target):
+        from llvmlite import binding as llvm
+        self._llvm = llvm
+        self.target = target
+        self._register_symbols()
+        self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), target.machine)
+        self._lock = threading.Lock()
+
+    def _register_symbols(self):
+        llvm = self._llvm
+        for name, address in boxing.capi_addresses().items():
+            llvm.add_symbol(name, address)
+        libm = ctypes.CDLL(ctypes.util.find_library("m"))
+        for base in _LIBM:
+            for name in (base, base + "f"):
+                fn = getattr(libm, name, None)
+                if fn is not None:
+                    llvm.add_symbol(name, ctypes.cast(fn, ctypes.c_void_p).value)
+
+    def add(self, module_ref) -> None:
+        with self._lock:
+            self._engine.add_module(module_ref)
+            self._engine.finalize_object()
+
+    def function_address(self, name: str) -> int:
+        return self._engine.get_function_address(name)
+
+    def global_address(self, name: str) -> int:
+        return self._engine.get_global_value_address(name)
+
+
+@functools.cache
+def engine(target) -> Engine:
+    return Engine(target)
+
+
+def make_builtin(address: int, name: str, keepalive: list):
+    """A Python builtin function object whose C implementation is the entry point at
+    ``address``; ``keepalive`` receives the method record it points into."""
+    name_buf = ctypes.create_string_buffer(name.encode())
+    mdef = _PyMethodDef(ctypes.cast(name_buf, ctypes.c_char_p), address, METH_FASTCALL, None)
+    keepalive.extend((name_buf, mdef))
+    return _new_builtin(ctypes.byref(mdef), None, None)
