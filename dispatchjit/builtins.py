@@ -29,12 +29,7 @@ def _num(args, e, n: int | tuple[int, ...], name: str, allow_complex=False):
     for a in args:
         ok = isinstance(a.type, PrimitiveType) and (allow_complex or a.type.kind != "complex")
         if not ok:
-            raise TypingError(f"{name}() does not accept {a.type} (argument {_text(a)})", a.loc)
-
-
-def _text(a: ir.Expr) -> str:
-    from .infer import _src
-    return _src(a)
+            raise TypingError(f"{name}() does not accept {a.type} (argument `{a.loc.text() or 'value'}`)", a.loc)
 
 
 def _prim(op: str, args, t: JType, e) -> ir.Prim:

@@ -23,6 +23,13 @@ class SourceLoc:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col + 1}"
 
+    def text(self) -> str | None:
+        """The source text this location spans, when it is on one line of a readable file."""
+        line = linecache.getline(self.file, self.line)
+        if not line or self.end_col is None:
+            return None
+        return line[self.col:self.end_col]
+
     def excerpt(self) -> str:
         """The source line with a caret under the columns this location covers ('' if the file
         cannot be read, as for code typed at a prompt)."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import ir
+from .builtins import BUILTINS, convert_call
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .types import (Any, Bool, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
                     PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, TypeVar,
@@ -427,15 +428,14 @@ class _Inferrer:
         callee = self.expr(e.func)
         args = tuple(self.expr(a) for a in e.args)
         t = callee.type
-        if isinstance(t, FunctionType):
-            return self.invoke(t.func, args, e.loc)
-        if isinstance(t, TypeType):
-            return self.construct(t.param, args, e)
         if isinstance(callee, ir.Const):
-            from .builtins import BUILTINS
             handler = BUILTINS.get(_builtin_key(callee.value))
             if handler is not None:
                 return handler(self, args, e)
+        if isinstance(t, FunctionType):
+            return self.invoke(t.func, args, e.loc)
+        if isinstance(t, TypeType):
+            return convert_call(self, t.param, args, e)
         raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
 
     def method_call(self, owner: ir.Expr, e: ir.Call):
@@ -454,11 +454,6 @@ class _Inferrer:
                 raise TypingError(f"cannot unpack {what} into {count} names", e.loc)
             return value
         raise TypingError("strings (f-strings) are supported only as exception messages", e.loc)
-
-    def construct(self, t: JType, args, e: ir.Call) -> ir.Expr:
-        """``Float32(x)``, ``T(x)`` for a type value: numeric conversion."""
-        from .builtins import convert_call
-        return convert_call(self, t, args, e)
 
     def invoke(self, func, args: tuple[ir.Expr, ...], loc: SourceLoc) -> ir.Expr:
         argtypes = tuple(a.type for a in args)
@@ -548,13 +543,9 @@ def _has_break(stmts) -> bool:
 
 
 def _src(e: ir.Expr) -> str:
-    """A short rendering of an expression for messages (the source text of its span)."""
-    import linecache
-    loc = e.loc
-    line = linecache.getline(loc.file, loc.line)
-    if line and loc.end_col is not None:
-        return f"`{line[loc.col:loc.end_col]}`"
-    return f"`{type(e).__name__.lower()}`"
+    """An expression for messages: its source text, or its kind where the source is unknown."""
+    text = e.loc.text()
+    return f"`{text}`" if text else f"`{type(e).__name__.lower()}`"
 
 
 def _show_sites(sites) -> str:

@@ -120,9 +120,14 @@ class _FunctionLowering:
     def run(self):
         for name, t in self.fn.locals:
             self.slots[name] = self.alloca(llvm_type(t), name)
+        key, local_types = self.inferred.key, dict(self.fn.locals)
         names = list(self.fn.params) + ([self.fn.vararg] if self.fn.vararg else [])
-        for name, arg in zip(names, self.f.args[2:]):
-            self.b.store(arg, self.slots[name])
+        types = list(key.argtypes[:len(self.fn.params)])
+        if self.fn.vararg:
+            types.append(TupleType(key.argtypes[len(self.fn.params):]))
+        for name, t, arg in zip(names, types, self.f.args[2:]):
+            # A parameter reassigned with a value of a wider type lives in a slot of that type.
+            self.b.store(convert_value(self.b, arg, t, local_types[name]), self.slots[name])
         self.block(self.fn.body)
         if not self.b.block.is_terminated:
             self.b.unreachable()

@@ -10,8 +10,7 @@ from llvmlite import ir as ll
 
 from . import ir
 from .errors import InternalCompilerError
-from .lower_llvm import EMPTY, F64, I1, I64, _part, compare, llvm_type
-from .types import PrimitiveType
+from .lower_llvm import EMPTY, F64, I1, I64, compare, llvm_type
 
 __all__ = ["lower_prim"]
 
@@ -310,15 +309,22 @@ def _round_int(fl, e, args):
 
 
 def _round_digits(fl, e, args):
-    """``round(x, n)``: scale by 10**n, round half to even, scale back (may differ from CPython's
-    correctly rounded decimal result in the last bit for some halfway cases)."""
+    """``round(x, n)``: scale by 10**n, round half to even, scale back. A product or quotient that
+    lands exactly on a half is decided by its exact rounding error (from an FMA), so results
+    match CPython's correctly rounded ones while 10**|n| is exact (|n| <= 22)."""
     b, (x, n) = fl.b, args
     negative = b.icmp_signed("<", n, I64(0))
     p = _call_math(fl, "pow", [F64(10.0), b.sitofp(b.select(negative, b.neg(n), n), F64)])
-    up = b.fdiv(_call_math(fl, "roundeven", [b.fmul(x, p)]), p)
-    down = b.fmul(_call_math(fl, "roundeven", [b.fdiv(x, p)]), p)
-    result = b.select(negative, down, up)
-    return b.select(_finite(fl, b.select(negative, b.fdiv(x, p), b.fmul(x, p))), result, x)
+    y = b.select(negative, b.fdiv(x, p), b.fmul(x, p))
+    # The sign of the exact y's rounding error: x*p - y, or (x - y*p)/p for the quotient.
+    err = b.select(negative, _call_math(fl, "fma", [b.fneg(y), p, x]), _call_math(fl, "fma", [x, p, b.fneg(y)]))
+    floor = _call_math(fl, "floor", [y])
+    half = b.fcmp_ordered("==", b.fsub(y, floor), F64(0.5))
+    rounded = _call_math(fl, "roundeven", [y])
+    rounded = b.select(b.and_(half, b.fcmp_ordered(">", err, F64(0.0))), b.fadd(floor, F64(1.0)), rounded)
+    rounded = b.select(b.and_(half, b.fcmp_ordered("<", err, F64(0.0))), floor, rounded)
+    result = b.select(negative, b.fmul(rounded, p), b.fdiv(rounded, p))
+    return b.select(_finite(fl, y), result, x)
 
 
 # --- math ------------------------------------------------------------------------------------

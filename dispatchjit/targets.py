@@ -17,7 +17,7 @@ __all__ = ["Target", "CPUTarget", "host"]
 # Math functions with an LLVM intrinsic (lowered by the backend, vectorizable); the rest are
 # called in libm by their C names.
 _INTRINSICS = {"sqrt", "sin", "cos", "exp", "exp2", "log", "log2", "log10", "fabs", "floor",
-               "ceil", "trunc", "roundeven", "pow", "copysign", "rint", "tan", "asin", "acos",
+               "ceil", "trunc", "roundeven", "pow", "copysign", "rint", "fma", "tan", "asin", "acos",
                "atan", "sinh", "cosh", "tanh", "atan2"}
 _LIBM_NAMES = {"gamma": "tgamma"}
 
@@ -83,7 +83,7 @@ class CPUTarget(Target):
         existing = module.globals.get(symbol)
         if existing is not None:
             return existing
-        nargs = 2 if name in ("pow", "copysign", "atan2", "hypot", "fmod") else 1
+        nargs = 3 if name == "fma" else 2 if name in ("pow", "copysign", "atan2", "hypot", "fmod") else 1
         return llir.Function(module, llir.FunctionType(ty, [ty] * nargs), symbol)
 
     def optimize(self, module_ref, level: int = 3) -> None:

@@ -39,6 +39,7 @@ CAPI = {
     "PyTuple_SetItem": (I32, [_P, I64, _P]), "Py_IncRef": (ll.VoidType(), [_P]),
     "Py_DecRef": (ll.VoidType(), [_P]), "PyObject_CallOneArg": (_P, [_P, _P]),
     "PyLong_FromVoidPtr": (_P, [_P]), "PyErr_SetString": (ll.VoidType(), [_P, _P]),
+    "PyNumber_Index": (_P, [_P]),
 }
 
 
@@ -85,9 +86,10 @@ class _Entry:
                 v = self.call("PyObject_IsTrue", obj)
                 self.fail_if(b.icmp_signed("<", v, I32(0)))
                 return b.icmp_signed("!=", v, I32(0))
+            if t.kind == "uint" and t.bits == 64:
+                return self.unbox_uint64(obj)
             if t.kind in ("int", "uint"):
-                conv = "PyLong_AsUnsignedLongLong" if t.kind == "uint" and t.bits == 64 else "PyLong_AsLongLong"
-                v = self.call(conv, obj)
+                v = self.call("PyLong_AsLongLong", obj)
                 self.fail_if_error(v, I64(-1))
                 return b.trunc(v, llvm_type(t)) if t.bits < 64 else v
             if t.kind == "float":
@@ -111,6 +113,16 @@ class _Entry:
         if isinstance(t, (PyObjectType, ArrayType)):
             return obj  # borrowed: the caller's argument keeps it alive for the call
         return ll.Constant(llvm_type(t), None)
+
+    def unbox_uint64(self, obj: ll.Value) -> ll.Value:
+        # PyLong_AsUnsignedLongLong takes only exact ints: go through __index__ (NumPy scalars).
+        b = self.b
+        index = self.call("PyNumber_Index", obj)
+        self.fail_if(b.icmp_unsigned("==", index, ll.Constant(PTR, None)))
+        v = self.call("PyLong_AsUnsignedLongLong", index)
+        self.call("Py_DecRef", index)
+        self.fail_if_error(v, I64(-1))
+        return v
 
     # --- boxing --------------------------------------------------------------------------
     def box(self, v: ll.Value, t: JType) -> ll.Value:
