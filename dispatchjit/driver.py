@@ -148,7 +148,7 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
     from runtime.boxing import emit_entry
 
     from .lower_llvm import ModuleBuilder
-    mb = ModuleBuilder(target)
+    mb = ModuleBuilder(target, recursive=_recursive(closure))
     for inferred in closure.values():
         mb.declare(inferred)
     for inferred in closure.values():
@@ -157,6 +157,21 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
     nfixed = len(root.fn.params) if root.fn.vararg is not None else None
     emit_entry(mb.module, mb.functions[key], key.argtypes, nfixed, root.fn.return_type, entry_name, mb.keepalive)
     return mb
+
+
+def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:
+    """The specializations that can reach themselves through calls."""
+    def reaches_self(start: SpecKey) -> bool:
+        seen, stack = set(), list(closure[start].invokes)
+        while stack:
+            k = stack.pop()
+            if k == start:
+                return True
+            if k not in seen:
+                seen.add(k)
+                stack.extend(closure[k].invokes)
+        return False
+    return frozenset(k for k in closure if reaches_self(k))
 
 
 def compile_entry(func, argtypes: tuple[JType, ...], target: Target | None = None) -> CompiledEntry:

@@ -5,7 +5,8 @@ Every specialization becomes one LLVM function with the calling convention
     i32 @name(T_ret* %ret, ExcInfo* %exc, T_1 %a1, ..., T_n %an)
 
 returning 0 on success (the result stored through ``%ret``) or non-zero after recording an
-exception in ``%exc`` (see ``runtime.exceptions``). Status checks after calls are cheap and
+exception in ``%exc`` (see ``runtime.exceptions``). Recursive functions compare their stack
+depth with the limit the entry point stored in ``%exc``. Status checks after calls are cheap and
 disappear when LLVM inlines a callee that cannot raise. A root compile lowers its whole call
 graph into one module with internal linkage, so LLVM can inline generic calls across functions.
 Variables live in stack slots that ``mem2reg``/SROA promote to registers.
@@ -37,7 +38,7 @@ STATUS = ll.IntType(32)
 I1, I8, I32, I64 = ll.IntType(1), ll.IntType(8), ll.IntType(32), ll.IntType(64)
 F32, F64 = ll.FloatType(), ll.DoubleType()
 PTR = I8.as_pointer()
-EXCINFO = ll.LiteralStructType([I64, ll.ArrayType(I64, MAX_PAYLOAD)])
+EXCINFO = ll.LiteralStructType([I64, ll.ArrayType(I64, MAX_PAYLOAD), I64])  # runtime.exceptions.ExcInfo
 EMPTY = ll.LiteralStructType([])
 
 
@@ -74,6 +75,7 @@ class ModuleBuilder:
 
     target: Target
     module: ll.Module = field(init=False)
+    recursive: frozenset[SpecKey] = frozenset()   # these check the stack on entry
     functions: dict[SpecKey, ll.Function] = field(default_factory=dict)
     keepalive: list = field(default_factory=list)
 
@@ -128,6 +130,8 @@ class _FunctionLowering:
         for name, t, arg in zip(names, types, self.f.args[2:]):
             # A parameter reassigned with a value of a wider type lives in a slot of that type.
             self.b.store(convert_value(self.b, arg, t, local_types[name]), self.slots[name])
+        if self.inferred.key in self.mb.recursive:
+            self.stack_check()
         self.block(self.fn.body)
         if not self.b.block.is_terminated:
             self.b.unreachable()
@@ -184,31 +188,42 @@ class _FunctionLowering:
             self.b.branch(cont)
 
     def stmt_ForRange(self, s: ir.ForRange):
+        b = self.b
         start, stop, step = self.expr(s.start), self.expr(s.stop), self.expr(s.step)
         if not (isinstance(s.step, ir.Const) and s.step.value != 0):
-            self.check(self.b.icmp_signed("==", step, I64(0)), ValueError,
-                       "range() arg 3 must not be zero", s.step.loc)
-        counter = self.alloca(I64, f"{s.target}.next")
-        self.b.store(start, counter)
+            self.check(b.icmp_signed("==", step, I64(0)), ValueError, "range() arg 3 must not be zero", s.step.loc)
+        trips = self.trip_count(start, stop, step, s.step)
+        # A canonical counter 0..trips (never overflows, as Python's range cannot) drives the
+        # loop; the variable is start + k*step, recomputed so assigning to it changes nothing.
+        counter = self.alloca(I64, f"{s.target}.k")
+        b.store(I64(0), counter)
         cond, body, inc, done = (self.new_block(n) for n in ("for.cond", "for.body", "for.inc", "for.end"))
-        self.b.branch(cond)
-        self.b.position_at_end(cond)
-        i = self.b.load(counter)
-        if isinstance(s.step, ir.Const):
-            more = self.b.icmp_signed("<" if s.step.value > 0 else ">", i, stop)
-        else:
-            up, down = self.b.icmp_signed("<", i, stop), self.b.icmp_signed(">", i, stop)
-            more = self.b.select(self.b.icmp_signed(">", step, I64(0)), up, down)
-        self.b.cbranch(more, body, done)
-        self.b.position_at_end(body)
-        # The loop variable is a copy of a hidden counter: assigning to it in the body does not
-        # change the iteration, as in Python.
-        self.b.store(i, self.slots[s.target])
+        b.branch(cond)
+        b.position_at_end(cond)
+        k = b.load(counter)
+        b.cbranch(b.icmp_unsigned("<", k, trips), body, done)
+        b.position_at_end(body)
+        b.store(b.add(start, b.mul(k, step)), self.slots[s.target])
         self.loop_body(body, s.body, inc, done)
-        self.b.position_at_end(inc)
-        self.b.store(self.b.add(self.b.load(counter), step), counter)
-        self.b.branch(cond)
-        self.b.position_at_end(done)
+        b.position_at_end(inc)
+        b.store(b.add(b.load(counter), I64(1)), counter)
+        b.branch(cond)
+        b.position_at_end(done)
+
+    def trip_count(self, start, stop, step, step_expr) -> ll.Value:
+        """len(range(start, stop, step)), computed without overflow in unsigned arithmetic."""
+        b = self.b
+
+        def count(lo, hi, stride):  # elements of lo, lo+stride, ... below hi, for stride > 0
+            span = b.sub(b.sub(hi, lo), I64(1))
+            n = b.add(b.udiv(span, stride), I64(1)) if not _is_one(stride) else b.sub(hi, lo)
+            return b.select(b.icmp_signed("<", lo, hi), n, I64(0))
+
+        if isinstance(step_expr, ir.Const):
+            up = step_expr.value > 0
+            return count(start, stop, step) if up else count(stop, start, b.neg(step))
+        up = b.icmp_signed(">", step, I64(0))
+        return b.select(up, count(start, stop, step), count(stop, start, b.neg(step)))
 
     def stmt_Break(self, s):
         self.b.branch(self.loops[-1][1])
@@ -223,6 +238,15 @@ class _FunctionLowering:
         if s.value.type != Bottom:
             self.b.store(value, self.ret_ptr)
         self.b.ret(STATUS(0))
+
+    def stack_check(self):
+        """Raise RecursionError rather than overflow the native stack in deep recursion."""
+        b = self.b
+        # The address of a fresh stack slot marks the stack depth without forcing a frame pointer.
+        here = b.ptrtoint(self.alloca(I8, "stack.mark"), I64)
+        limit = b.load(b.gep(self.exc, [I32(0), I32(2)]))
+        self.check(b.icmp_unsigned("<", here, limit), RecursionError,
+                   "maximum recursion depth exceeded in compiled code", self.fn.loc)
 
     # --- raising -------------------------------------------------------------------------
     def throw(self, site: int, payload: list[ll.Value] = ()):
@@ -356,6 +380,10 @@ class _FunctionLowering:
     def expr_Prim(self, e: ir.Prim) -> ll.Value:
         from .lower_prims import lower_prim
         return lower_prim(self, e, [self.expr(a) for a in e.args])
+
+
+def _is_one(v: ll.Value) -> bool:
+    return isinstance(v, ll.Constant) and v.constant == 1
 
 
 def truth(b: ll.IRBuilder, v: ll.Value, t: JType) -> ll.Value:

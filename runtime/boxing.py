@@ -18,7 +18,7 @@ import ctypes
 
 from llvmlite import ir as ll
 
-from dispatchjit.lower_llvm import EXCINFO, F32, F64, I1, I32, I64, PTR, STATUS, llvm_type
+from dispatchjit.lower_llvm import EXCINFO, F32, F64, I32, I64, PTR, STATUS, llvm_type
 from dispatchjit.types import (ArrayType, FunctionType, JType, PrimitiveType, PyObjectType,
                                SingletonType, TupleType, TypeType)
 
@@ -211,6 +211,8 @@ def emit_entry(module: ll.Module, callee: ll.Function, argtypes: tuple[JType, ..
 
     ret = b.alloca(llvm_type(return_type))
     excinfo = b.alloca(EXCINFO)
+    stack_limit = b.sub(b.ptrtoint(excinfo, I64), I64(exceptions.STACK_BUDGET))
+    b.store(stack_limit, b.gep(excinfo, [I32(0), I32(2)]))
     status = b.call(callee, [ret, excinfo, *values])
     with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
         raiser = e.object_constant(exceptions.raise_from_excinfo)

@@ -18,13 +18,22 @@ from dataclasses import dataclass
 
 from dispatchjit.errors import SourceLoc
 
-__all__ = ["RaiseSite", "ExcInfo", "MAX_PAYLOAD", "register_site", "site", "raise_from_excinfo"]
+__all__ = ["RaiseSite", "ExcInfo", "MAX_PAYLOAD", "STACK_BUDGET", "register_site", "site", "raise_from_excinfo"]
 
 MAX_PAYLOAD = 4
 
 
+# Recursive compiled code may use this much native stack below its entry point before it raises
+# RecursionError instead of overflowing the stack (Python's own limit is 1000 frames).
+STACK_BUDGET = 1 << 20
+
+
 class ExcInfo(ctypes.Structure):
-    _fields_ = [("site", ctypes.c_int64), ("payload", ctypes.c_int64 * MAX_PAYLOAD)]
+    """Per call: the raise site and message values, and the lowest stack address recursive code
+    may reach (set by the entry point)."""
+
+    _fields_ = [("site", ctypes.c_int64), ("payload", ctypes.c_int64 * MAX_PAYLOAD),
+                ("stack_limit", ctypes.c_int64)]
 
 
 @dataclass(frozen=True, slots=True)

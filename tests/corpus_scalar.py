@@ -43,6 +43,23 @@ def float_pow(x, y):
     return x ** y
 
 
+def floor_mod_special(x, y):
+    # floats including infinities and NaN: Python's float // and % are defined on all of them
+    return x // y, x % y
+
+
+def safe_div(a, b):
+    return a // b if b != 0 else a
+
+
+def int_pow_wrap(a, n):
+    return a ** n
+
+
+def neg_abs_wrap(a):
+    return -a, abs(a), a + a, a * 3, a - 1
+
+
 def mixed_pow(x, n):
     return x ** n, n ** 2.0
 
@@ -81,6 +98,11 @@ def int_float_cmp(a, x):
 
 def logic_ops(a, b):
     return a and b, a or b, not a, (a or b) and b, (a and b) or a
+
+
+def chain_short(a, b, c):
+    # the last comparison must not be evaluated (10 // c must not raise) when a < b is false
+    return a < b < 10 // c
 
 
 def float_logic(x, y):
@@ -191,6 +213,31 @@ def while_break(x):
         if x < 2.0001 or i >= 100:
             break
     return i
+
+
+def while_continue(n):
+    i = 0
+    s = 0
+    while i < n:
+        i += 1
+        if i % 4 == 0:
+            continue
+        if i > 500:
+            break
+        s += i * (i % 7)
+    return s, i
+
+
+def range_extreme(a, b, step):
+    # ranges near the ends of int64: the loop variable must never wrap around
+    count = 0
+    last = 0
+    for i in range(a, b, step):
+        count += 1
+        last = i
+        if count > 1000:
+            break
+    return count, last
 
 
 def newton_sqrt(x):
