@@ -1,0 +1,88 @@
+"""A short scripted session with dispatchjit: define methods, call them, look inside.
+
+Run with ``make demo``.
+"""
+
+import time
+
+from dispatchjit import AmbiguityError, Int64, MethodError, Real, code_llvm, code_typed, generic, which
+
+
+def show(label, value):
+    print(f">>> {label}\n{value}\n")
+
+
+@generic
+def hypot2(x, y):                      # unannotated = Any: one specialization per call signature
+    return x * x + y * y
+
+
+@generic
+def area(r: float):                    # one generic function ...
+    return 3.141592653589793 * r * r
+
+
+@generic
+def area(w: int, h: int):              # ... with a second method  # noqa: F811
+    return w * h
+
+
+@generic
+def fib(n: int):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)   # resolved at compile time, direct call
+
+
+@generic
+def describe(x: Real, y: Real):
+    return 0
+
+
+@generic
+def describe(x: Int64, y: Real):       # noqa: F811
+    return 1
+
+
+@generic
+def describe(x: Real, y: Int64):       # noqa: F811
+    return 2
+
+
+def main():
+    show("hypot2(3, 4)", hypot2(3, 4))
+    show("hypot2(3.0, 4)", hypot2(3.0, 4))
+    hypot2(3, 4)
+    show("hypot2.specializations   # exactly the two signatures used", "\n".join(map(repr, hypot2.specializations)))
+    show("area(2, 3), area(1.5)", (area(2, 3), area(1.5)))
+    show("area", repr(area))
+    show("area.methods()", "\n".join(map(str, area.methods())))
+
+    t0 = time.perf_counter()
+    first = fib(30)
+    t1 = time.perf_counter()
+    fib(30)
+    t2 = time.perf_counter()
+    show("fib(30)", f"{first}   (first call, compile included: {1e3 * (t1 - t0):.1f} ms; "
+                    f"second call: {1e3 * (t2 - t1):.1f} ms)")
+    spec = fib.specializations[0]
+    show("fib.specializations[0].timings   # seconds per compiler stage",
+         {k: round(v, 4) for k, v in spec.timings.items()})
+
+    show("which(describe, Int64, Float64)", which(describe, Int64, float))
+    try:
+        describe(1, 2)
+    except AmbiguityError as err:
+        show("describe(1, 2)   # AmbiguityError", err)
+    try:
+        area("wide", 2)
+    except MethodError as err:
+        show('area("wide", 2)   # MethodError', err)
+
+    show("code_typed(fib, int)", code_typed(fib, int))
+    llvm = code_llvm(hypot2, float, int).splitlines()
+    start = next(i for i, line in enumerate(llvm) if line.startswith("define"))
+    show("code_llvm(hypot2, float, int)   # returns a status; the result goes through %ret",
+         "\n".join(llvm[start:start + 10]))
+
+
+if __name__ == "__main__":
+    main()

@@ -25,7 +25,8 @@ from .infer import InferredFunction, SpecKey, infer_function
 from .targets import Target, host
 from .types import Bottom, JType
 
-__all__ = ["CompiledEntry", "compile_entry", "infer_closure", "lower_module", "invalidate", "COMPILE_LOCK"]
+__all__ = ["CompiledEntry", "compile_entry", "infer_closure", "lower_module", "optimized_module", "invalidate",
+           "COMPILE_LOCK"]
 
 _MAX_ROUNDS = 20
 # LLVM contexts and our caches are not thread-safe: compiles are serialized (calls are not).
@@ -144,7 +145,10 @@ def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[s
 
 
 # --- lowering and code generation ------------------------------------------------------------
-def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target: Target, entry_name: str):
+def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target: Target,
+                 entry_name: str | None):
+    """One LLVM module holding ``key`` and its callees, plus the Python entry point
+    ``entry_name``; without one, the root function itself is exported (for inspection)."""
     from runtime.boxing import emit_entry
 
     from .lower_llvm import ModuleBuilder
@@ -154,9 +158,23 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
     for inferred in closure.values():
         mb.lower(inferred)
     root = closure[key]
+    if entry_name is None:
+        mb.functions[key].linkage = "external"
+        return mb
     nfixed = len(root.fn.params) if root.fn.vararg is not None else None
     emit_entry(mb.module, mb.functions[key], key.argtypes, nfixed, root.fn.return_type, entry_name, mb.keepalive)
     return mb
+
+
+def optimized_module(key: SpecKey, target: Target | None = None):
+    """The optimized LLVM module of ``key`` alone (no entry point), for ``code_llvm``/``code_native``."""
+    from llvmlite import binding as llvm
+    target = target or host()
+    with COMPILE_LOCK:
+        closure, _ = infer_closure(key)
+        module_ref = llvm.parse_assembly(str(lower_module(key, closure, target, None).module))
+        target.optimize(module_ref, 3)
+        return module_ref
 
 
 def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:

@@ -30,24 +30,16 @@ def code_typed(f, *types) -> str:
     return format_function(driver.typed(_key(f, types)))
 
 
-def _compiled(f, types) -> driver.CompiledEntry:
-    key = _key(f, types)
-    spec = f._specializations.get(key.argtypes)
-    if spec is not None and spec.compiled is not None:
-        return spec.compiled
-    f._specialize(key.argtypes)
-    return f._specializations[key.argtypes].compiled
-
-
 def code_llvm(f, *types) -> str:
-    """The optimized LLVM IR of the specialization's module (callees inlined where LLVM chose)."""
-    return _compiled(f, types).llvm_ir
+    """The optimized LLVM IR of the specialization (its callees inlined where LLVM chose), as
+    a function ``i32 @name(ret*, exc*, args...)`` returning a status (see ``lower_llvm``)."""
+    return str(driver.optimized_module(_key(f, types)))
 
 
 def code_native(f, *types) -> str:
-    """The host assembly of the specialization's module."""
+    """The host assembly of the specialization."""
     from .targets import host
-    return host().emit_assembly(_compiled(f, types).module_ref)
+    return host().emit_assembly(driver.optimized_module(_key(f, types)))
 
 
 def promote(*values):
