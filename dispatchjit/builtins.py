@@ -64,13 +64,13 @@ def _int(inf, args, e):
 
 def _to_int(inf, x: ir.Expr, t: PrimitiveType, e) -> ir.Expr:
     if x.type.kind == "float":
-        return inf.convert(_prim("toint", (x,), Int64, e), t)
-    return inf.convert(x, t)
+        return inf.convert(_prim("toint", (x,), Int64, e), t, explicit=True)
+    return inf.convert(x, t, explicit=True)
 
 
 def _float(inf, args, e):
     _num(args, e, 1, "float")
-    return inf.convert(args[0], Float64)
+    return inf.convert(args[0], Float64, explicit=True)
 
 
 def _bool(inf, args, e):
@@ -82,7 +82,7 @@ def _bool(inf, args, e):
 def _complex(inf, args, e):
     _num(args, e, (1, 2), "complex", allow_complex=len(args) == 1)
     if len(args) == 1:
-        return inf.convert(args[0], Complex128)
+        return inf.convert(args[0], Complex128, explicit=True)
     return _prim("complex", (inf.convert(a, Float64) for a in args), Complex128, e)
 
 
@@ -95,9 +95,11 @@ def _round(inf, args, e):
         return _prim("round_int", (x,), Int64, e)
     if args[1].type.kind not in ("int", "uint", "bool"):
         raise TypingError(f"round() digits must be an integer, not {args[1].type}", args[1].loc)
+    digits = inf.convert(args[1], Int64, explicit=True)
     if x.type.kind != "float":
-        return x
-    return _prim("round_digits", (inf.convert(x, Float64), inf.convert(args[1], Int64)), Float64, e)
+        x = inf.convert(x, Int64) if x.type == Bool else x
+        return _prim("round_int_digits", (x, inf.convert(digits, x.type, explicit=True)), x.type, e)
+    return _prim("round_digits", (inf.convert(x, Float64), digits), Float64, e)
 
 
 def _divmod(inf, args, e):
@@ -170,13 +172,13 @@ def convert_call(inf, t: JType, args, e) -> ir.Expr:
         return inf.truth(x)
     if t.kind in ("int", "uint"):
         return _to_int(inf, x, t, e)
-    return inf.convert(x, t)
+    return inf.convert(x, t, explicit=True)
 
 
 BUILTINS = {abs: _abs, min: _minmax("min"), max: _minmax("max"), int: _int, float: _float,
-            bool: _bool, complex: _complex, round: _round, divmod: _divmod, pow: _pow, len: _len,
-            math.log: _math_log}
+            bool: _bool, complex: _complex, round: _round, divmod: _divmod, pow: _pow, len: _len}
 BUILTINS.update({getattr(math, n): _math_unary(n) for n in MATH_UNARY if hasattr(math, n)})
 BUILTINS.update({getattr(math, n): _math_binary(n) for n in MATH_BINARY})
 BUILTINS.update({getattr(math, n): _math_to_int(n) for n in ("floor", "ceil", "trunc")})
 BUILTINS.update({getattr(math, n): _math_test(n) for n in ("isnan", "isinf", "isfinite")})
+BUILTINS[math.log] = _math_log

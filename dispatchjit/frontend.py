@@ -133,15 +133,25 @@ class _Builder:
                     raise self.unsupported(elt, "starred assignment targets")
                 out += self.assign(elt, ir.Index(ir.Name(tmp, loc=loc), ir.Const(i, loc=loc), loc=self.loc(elt)))
             return out
+        if isinstance(target, ast.Subscript):
+            return [ir.SetItem(self.expr(target.value), self.expr(target.slice), value, loc=loc)]
         raise self.unsupported(target, f"assignment to {_describe(target)}")
 
     def stmt_AugAssign(self, node):
-        op = _BINOPS[type(node.op)]
-        if not isinstance(node.target, ast.Name):
-            raise self.unsupported(node.target, f"augmented assignment to {_describe(node.target)}")
-        loc = self.loc(node)
-        current = ir.Name(node.target.id, loc=self.loc(node.target))
-        return [ir.Assign(node.target.id, ir.BinOp(op, current, self.expr(node.value), loc=loc), loc=loc)]
+        op, loc, target = _BINOPS[type(node.op)], self.loc(node), node.target
+        if isinstance(target, ast.Name):
+            current = ir.Name(target.id, loc=self.loc(target))
+            return [ir.Assign(target.id, ir.BinOp(op, current, self.expr(node.value), loc=loc), loc=loc)]
+        if isinstance(target, ast.Subscript):
+            # x[i] += v: evaluate x and i once, as Python does.
+            arr, idx = self.temp(), self.temp()
+            tloc = self.loc(target)
+            element = ir.Index(ir.Name(arr, loc=tloc), ir.Name(idx, loc=tloc), loc=tloc)
+            return [ir.Assign(arr, self.expr(target.value), loc=tloc),
+                    ir.Assign(idx, self.expr(target.slice), loc=tloc),
+                    ir.SetItem(ir.Name(arr, loc=tloc), ir.Name(idx, loc=tloc),
+                               ir.BinOp(op, element, self.expr(node.value), loc=loc), loc=loc)]
+        raise self.unsupported(target, f"augmented assignment to {_describe(target)}")
 
     def stmt_If(self, node):
         return [ir.If(self.expr(node.test), self.block(node.body), self.block(node.orelse), loc=self.loc(node))]
@@ -229,20 +239,25 @@ class _Builder:
         return ir.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse), loc=self.loc(node))
 
     def expr_Call(self, node):
-        if node.keywords:
-            raise self.unsupported(node.keywords[0].value, "keyword arguments in calls")
         for a in node.args:
             if isinstance(a, ast.Starred):
                 raise self.unsupported(a, "`*args` in calls")
-        return ir.Call(self.expr(node.func), tuple(map(self.expr, node.args)), loc=self.loc(node))
+        kwargs = []
+        for k in node.keywords:
+            if k.arg is None:
+                raise self.unsupported(k.value, "`**kwargs` in calls")
+            kwargs.append((k.arg, self.expr(k.value)))
+        return ir.Call(self.expr(node.func), tuple(map(self.expr, node.args)), tuple(kwargs), loc=self.loc(node))
 
     def expr_Tuple(self, node):
         return ir.TupleExpr(tuple(map(self.expr, node.elts)), loc=self.loc(node))
 
     def expr_Subscript(self, node):
-        if isinstance(node.slice, ast.Slice):
-            raise self.unsupported(node, "slicing")
         return ir.Index(self.expr(node.value), self.expr(node.slice), loc=self.loc(node))
+
+    def expr_Slice(self, node):
+        part = lambda p: None if p is None else self.expr(p)  # noqa: E731
+        return ir.Slice(part(node.lower), part(node.upper), part(node.step), loc=self.loc(node))
 
     def expr_JoinedStr(self, node):
         parts = []

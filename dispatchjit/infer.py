@@ -21,6 +21,7 @@ from runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import ir
 from .builtins import BUILTINS, convert_call
+from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .types import (Any, Bool, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
                     PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, TypeVar,
@@ -112,7 +113,7 @@ class _Inferrer:
             self.ret = self._join_returns()
             if self.vars == before and self.ret == ret_before:
                 locals_ = tuple(sorted((k, v) for k, v in self.vars.items()))
-                self.result.fn = replace(self.fn, body=body, locals=locals_, return_type=self.ret)
+                self.result.fn = mark_unbound_reads(replace(self.fn, body=body, locals=locals_, return_type=self.ret))
                 return self.result
         raise InternalCompilerError("type inference did not converge", self.fn.loc)
 
@@ -478,14 +479,25 @@ class _Inferrer:
         return ir.Invoke(key, packed, type=self.ctx.return_type(key), loc=loc)
 
     # --- conversions ---------------------------------------------------------------------
-    def convert(self, v: ir.Expr, t: JType) -> ir.Expr:
+    def convert(self, v: ir.Expr, t: JType, explicit: bool = False) -> ir.Expr:
+        """``v`` as a ``t``. Implicit conversions only widen (promotion); ``explicit`` ones, which
+        the user asked for (``Int32(x)``), may narrow: integers wrap, floats round."""
         if v.type == t or t == Bottom or v.type == Bottom:
             return v
-        if isinstance(v, ir.Const) and _is_num(t) and v.value is not None and not isinstance(v.value, tuple):
-            return ir.Const(t.pytype(v.value) if t.kind != "bool" else bool(v.value), type=t, loc=v.loc)
-        if join_types(v.type, t) != t and not (t == Any):
+        if not explicit and join_types(v.type, t) != t:
             raise InternalCompilerError(f"cannot convert {v.type} to {t}", v.loc)
+        if isinstance(v, ir.Const) and _is_num(v.type) and _is_num(t) and v.type.kind != "complex":
+            return ir.Const(_convert_constant(v.value, t), type=t, loc=v.loc)
         return ir.Convert(v, type=t, loc=v.loc)
+
+
+def _convert_constant(value, t: PrimitiveType):
+    if t.kind in ("int", "uint"):
+        wrapped = int(value) & ((1 << t.bits) - 1)
+        if t.kind == "int" and wrapped >= 1 << (t.bits - 1):
+            wrapped -= 1 << t.bits
+        return t.pytype(wrapped)
+    return bool(value) if t.kind == "bool" else t.pytype(value)
 
 
 def _builtin_key(value):

@@ -34,8 +34,10 @@ class Const(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Name(Expr):
-    """A local variable, or (if never assigned in the function) a global resolved at inference."""
+    """A local variable, or (if never assigned in the function) a global resolved at inference.
+    ``checked``: the variable may be unassigned here, so reading it checks (UnboundLocalError)."""
     id: str
+    checked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,15 @@ class IfExp(Expr):
 class Call(Expr):
     func: Expr
     args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Slice(Expr):
+    """``lower:upper:step`` inside a subscript; absent parts are None."""
+    lower: Expr | None
+    upper: Expr | None
+    step: Expr | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +153,14 @@ class Stmt(Node):
 @dataclass(frozen=True, slots=True)
 class Assign(Stmt):
     target: str
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class SetItem(Stmt):
+    """``target[index] = value``; typed form: ``index`` is a tuple of integer expressions."""
+    target: Expr
+    index: Expr
     value: Expr
 
 
@@ -214,3 +233,4 @@ class Function:
     loc: SourceLoc
     locals: tuple[tuple[str, JType], ...] = ()
     return_type: JType | None = None
+    maybe_unbound: frozenset[str] = frozenset()   # variables some read of which is checked

@@ -11,6 +11,12 @@ disappear when LLVM inlines a callee that cannot raise. A root compile lowers it
 graph into one module with internal linkage, so LLVM can inline generic calls across functions.
 Variables live in stack slots that ``mem2reg``/SROA promote to registers.
 
+Values that hold Python references (arrays, opaque objects, tuples of them) follow one ownership
+rule: a variable slot owns a reference; an expression result is either *owned* (a call's result,
+a new array or view, a tuple built here) or *borrowed* (a variable or constant read). Consumers
+take ownership or drop it (``_owns``, ``incref``/``decref``), and every exit of a function,
+exceptional ones included (the ``unwind`` block), releases what its slots hold.
+
 Operations follow Python's semantics where it has them (floor division and modulo, errors for
 division by zero and math domain errors) and Julia's where Python has no fixed-width answer
 (integers wrap; shifts by 64 or more give 0 or -1).
@@ -117,12 +123,21 @@ class _FunctionLowering:
         self.slots: dict[str, ll.Value] = {}
         self.loops: list[tuple[ll.Block, ll.Block]] = []   # (continue target, break target)
         self.ret_ptr, self.exc = f.args[0], f.args[1]
+        self.local_types = dict(self.fn.locals)
+        self.owning = [n for n, t in self.fn.locals if is_refcounted(t)]
+        self.unwind = f.append_basic_block("unwind")
+        self.unwind_status = ll.IRBuilder(self.unwind).phi(STATUS, "status")
 
     # --- setup ---------------------------------------------------------------------------
     def run(self):
         for name, t in self.fn.locals:
             self.slots[name] = self.alloca(llvm_type(t), name)
-        key, local_types = self.inferred.key, dict(self.fn.locals)
+            if is_refcounted(t):
+                self.b.store(ll.Constant(llvm_type(t), None), self.slots[name])
+        self.bound = {name: self.alloca(I1, f"{name}.bound") for name in self.fn.maybe_unbound}
+        for flag in self.bound.values():
+            self.b.store(I1(0), flag)
+        key, local_types = self.inferred.key, self.local_types
         names = list(self.fn.params) + ([self.fn.vararg] if self.fn.vararg else [])
         types = list(key.argtypes[:len(self.fn.params)])
         if self.fn.vararg:
@@ -130,11 +145,30 @@ class _FunctionLowering:
         for name, t, arg in zip(names, types, self.f.args[2:]):
             # A parameter reassigned with a value of a wider type lives in a slot of that type.
             self.b.store(convert_value(self.b, arg, t, local_types[name]), self.slots[name])
+            incref(self.b, arg, t)  # the slot owns a reference; the caller keeps its own
         if self.inferred.key in self.mb.recursive:
             self.stack_check()
         self.block(self.fn.body)
         if not self.b.block.is_terminated:
             self.b.unreachable()
+        self.finish_unwind()
+
+    def release_locals(self):
+        for name in self.owning:
+            decref(self.b, self.b.load(self.slots[name]), self.local_types[name])
+
+    def finish_unwind(self):
+        """The exceptional exit: release what the slots own and return the status."""
+        if not self.unwind_status.incomings:
+            self.unwind.parent.blocks.remove(self.unwind)
+            return
+        self.b.position_at_end(self.unwind)
+        self.release_locals()
+        self.b.ret(self.unwind_status)
+
+    def fail(self, status: ll.Value):
+        self.unwind_status.add_incoming(status, self.b.block)
+        self.b.branch(self.unwind)
 
     def alloca(self, ty: ll.Type, name: str = "") -> ll.Value:
         """A stack slot in the entry block, so mem2reg can promote it."""
@@ -155,11 +189,24 @@ class _FunctionLowering:
 
     def stmt_Assign(self, s: ir.Assign):
         value = self.expr(s.value)
-        if s.value.type != Bottom:
-            self.b.store(value, self.slots[s.target])
+        if s.value.type == Bottom or self.b.block.is_terminated:
+            return
+        slot, t = self.slots[s.target], s.value.type
+        if is_refcounted(t):
+            if not _owns(s.value):
+                incref(self.b, value, t)
+            decref(self.b, self.b.load(slot), t)
+        self.b.store(value, slot)
+        self.mark_bound(s.target)
+
+    def mark_bound(self, name: str):
+        if name in self.bound:
+            self.b.store(I1(1), self.bound[name])
 
     def stmt_ExprStmt(self, s):
-        self.expr(s.value)
+        value = self.expr(s.value)
+        if _owns(s.value) and not self.b.block.is_terminated:
+            decref(self.b, value, s.value.type)
 
     def stmt_If(self, s: ir.If):
         then, other, done = self.new_block("then"), self.new_block("else"), self.new_block("endif")
@@ -204,6 +251,7 @@ class _FunctionLowering:
         b.cbranch(b.icmp_unsigned("<", k, trips), body, done)
         b.position_at_end(body)
         b.store(b.add(start, b.mul(k, step)), self.slots[s.target])
+        self.mark_bound(s.target)
         self.loop_body(body, s.body, inc, done)
         b.position_at_end(inc)
         b.store(b.add(b.load(counter), I64(1)), counter)
@@ -236,7 +284,10 @@ class _FunctionLowering:
         if self.b.block.is_terminated:
             return
         if s.value.type != Bottom:
+            if not _owns(s.value):
+                incref(self.b, value, s.value.type)  # the caller receives a reference
             self.b.store(value, self.ret_ptr)
+        self.release_locals()
         self.b.ret(STATUS(0))
 
     def stack_check(self):
@@ -250,12 +301,13 @@ class _FunctionLowering:
 
     # --- raising -------------------------------------------------------------------------
     def throw(self, site: int, payload: list[ll.Value] = ()):
-        """Record raise-site ``site`` (and its message values) in the caller's ExcInfo; return 1."""
+        """Record raise-site ``site`` (and its message values) in the caller's ExcInfo and leave
+        through the unwind block with status 1."""
         b = self.b
         b.store(I64(site), b.gep(self.exc, [I32(0), I32(0)]))
         for i, v in enumerate(payload):
             b.store(self.payload_word(v), b.gep(self.exc, [I32(0), I32(1), I32(i)]))
-        b.ret(STATUS(1))
+        self.fail(STATUS(1))
 
     def payload_word(self, v: ll.Value) -> ll.Value:
         if v.type == F64:
@@ -299,6 +351,9 @@ class _FunctionLowering:
     def expr_Name(self, e: ir.Name) -> ll.Value:
         if e.type == Bottom:
             return ll.Constant(EMPTY, None)
+        if e.checked:
+            self.check(self.b.not_(self.b.load(self.bound[e.id])), UnboundLocalError,
+                       f"cannot access local variable '{e.id}' where it is not associated with a value", e.loc)
         return self.b.load(self.slots[e.id])
 
     def expr_Convert(self, e: ir.Convert) -> ll.Value:
@@ -307,11 +362,23 @@ class _FunctionLowering:
     def expr_TupleExpr(self, e: ir.TupleExpr) -> ll.Value:
         agg = ll.Constant(llvm_type(e.type), None)
         for i, x in enumerate(e.elts):
-            agg = self.b.insert_value(agg, self.expr(x), i)
+            agg = self.b.insert_value(agg, self.owned(x), i)
         return agg
 
+    def owned(self, e: ir.Expr) -> ll.Value:
+        """Lower ``e`` to a value that carries its own references."""
+        value = self.expr(e)
+        if not _owns(e) and not self.b.block.is_terminated:
+            incref(self.b, value, e.type)
+        return value
+
     def expr_GetField(self, e: ir.GetField) -> ll.Value:
-        return self.b.extract_value(self.expr(e.value), e.index)
+        whole = self.expr(e.value)
+        element = self.b.extract_value(whole, e.index)
+        incref(self.b, element, e.type)
+        if _owns(e.value):
+            decref(self.b, whole, e.value.type)
+        return element
 
     def expr_Throw(self, e: ir.Throw) -> ll.Value:
         payload = [self.expr(a) for a in e.args]
@@ -325,11 +392,18 @@ class _FunctionLowering:
         ret = self.alloca(callee.args[0].type.pointee, "ret")
         status = self.b.call(callee, [ret, self.exc, *args])
         with self.b.if_then(self.b.icmp_signed("!=", status, STATUS(0)), likely=False):
-            self.b.ret(status)
+            self.fail(status)
+        self.release_args(e.args, args)
         return self.b.load(ret)
 
+    def release_args(self, exprs, values):
+        """Drop the references owned argument expressions produced once the callee is done."""
+        for x, v in zip(exprs, values):
+            if _owns(x):
+                decref(self.b, v, x.type)
+
     def expr_IfExp(self, e: ir.IfExp) -> ll.Value:
-        return self.branches(self.expr(e.test), lambda: self.expr(e.body), lambda: self.expr(e.orelse),
+        return self.branches(self.expr(e.test), lambda: self.owned(e.body), lambda: self.owned(e.orelse),
                              llvm_type(e.type))
 
     def branches(self, cond, then_fn, else_fn, ty) -> ll.Value:
@@ -355,11 +429,15 @@ class _FunctionLowering:
 
     def expr_BoolOp(self, e: ir.BoolOp) -> ll.Value:
         def chain(values):
-            first = self.expr(values[0])
+            first = self.owned(values[0])
             if len(values) == 1:
                 return first
             t = truth(self.b, first, e.type)
-            rest = lambda: chain(values[1:])  # noqa: E731
+
+            def rest():  # the first value is dropped
+                decref(self.b, first, e.type)
+                return chain(values[1:])
+
             keep = lambda: first  # noqa: E731
             return self.branches(t, rest, keep, first.type) if e.op == "and" else \
                 self.branches(t, keep, rest, first.type)
@@ -379,7 +457,54 @@ class _FunctionLowering:
 
     def expr_Prim(self, e: ir.Prim) -> ll.Value:
         from .lower_prims import lower_prim
-        return lower_prim(self, e, [self.expr(a) for a in e.args])
+        args = [self.expr(a) for a in e.args]
+        result = lower_prim(self, e, args)
+        self.release_args(e.args, args)
+        return result
+
+
+def is_refcounted(t: JType) -> bool:
+    """Whether values of ``t`` hold Python references."""
+    if isinstance(t, (ArrayType, PyObjectType)):
+        return True
+    return isinstance(t, TupleType) and any(is_refcounted(p) for p in t.params)
+
+
+def _refcount(b: ll.IRBuilder, v: ll.Value, t: JType, fn: str) -> None:
+    if isinstance(t, TupleType):
+        for i, p in enumerate(t.params):
+            if is_refcounted(p):
+                _refcount(b, b.extract_value(v, i), p, fn)
+    elif is_refcounted(t):
+        owner = b.extract_value(v, 0) if isinstance(t, ArrayType) else v
+        b.call(capi(b.module, fn), [owner])  # NULL-safe (Py_XINCREF)
+
+
+def incref(b: ll.IRBuilder, v: ll.Value, t: JType) -> None:
+    _refcount(b, v, t, "Py_IncRef")
+
+
+def decref(b: ll.IRBuilder, v: ll.Value, t: JType) -> None:
+    _refcount(b, v, t, "Py_DecRef")
+
+
+def capi(module: ll.Module, name: str) -> ll.Function:
+    f = module.globals.get(name)
+    if f is None:
+        f = ll.Function(module, ll.FunctionType(ll.VoidType(), [PTR]), name)
+    return f
+
+
+_OWNING_NODES = (ir.Invoke, ir.Prim, ir.TupleExpr, ir.GetField, ir.IfExp, ir.BoolOp)
+
+
+def _owns(e: ir.Expr) -> bool:
+    """Whether the lowered value of ``e`` carries its own references (see the module doc)."""
+    if not is_refcounted(e.type):
+        return False
+    if isinstance(e, ir.Convert):
+        return _owns(e.value)
+    return isinstance(e, _OWNING_NODES)
 
 
 def _is_one(v: ll.Value) -> bool:

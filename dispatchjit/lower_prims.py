@@ -327,6 +327,30 @@ def _round_digits(fl, e, args):
     return b.select(_finite(fl, y), result, x)
 
 
+def _round_int_digits(fl, e, args):
+    """``round(i, n)`` of an integer: for n < 0, to a multiple of 10**-n, halves to even."""
+    b, (x, n) = fl.b, args
+    ty = x.type
+    negative = b.icmp_signed("<", n, ll.Constant(ty, 0))
+    with b.if_else(negative) as (then, otherwise):
+        with then:
+            p = b.call(_ipow_function(fl.mb, ty), [ll.Constant(ty, 10), b.neg(n)])
+            q, r = _int_divmod(fl, e, x, p)  # floor semantics: 0 <= r < p
+            twice = b.shl(r, ll.Constant(ty, 1))
+            up = b.or_(b.icmp_signed(">", twice, p),
+                       b.and_(b.icmp_signed("==", twice, p), b.trunc(q, I1)))
+            rounded = b.mul(b.select(up, b.add(q, ll.Constant(ty, 1)), q), p)
+            then_block = b.block
+        with otherwise:
+            else_block = b.block
+    result = b.phi(ty)
+    result.add_incoming(rounded, then_block)
+    result.add_incoming(x, else_block)
+    # Beyond the width's largest power of ten every integer rounds to 0 (10**19 > 2**63).
+    digits = len(str(1 << (ty.width - 1))) - 1
+    return b.select(b.icmp_signed("<", n, ll.Constant(ty, -digits)), ll.Constant(ty, 0), result)
+
+
 # --- math ------------------------------------------------------------------------------------
 def _call_math(fl, name: str, args):
     f = fl.mb.target.math_function(fl.mb.module, name, args[0].type)
@@ -417,6 +441,7 @@ RULES = {
     "neg": _neg, "not": _not, "ne": _ne, "real": _real, "imag": _imag, "conj": _conj,
     "complex": _complex, "abs": _abs, "fabs": _fabs, "cabs": _cabs, "min": _minmax("min"),
     "max": _minmax("max"), "toint": _toint, "round_int": _round_int, "round_digits": _round_digits,
+    "round_int_digits": _round_int_digits,
     "isnan": _float_test(_isnan), "isinf": _float_test(_isinf), "isfinite": _float_test(_finite),
     "unreachable": _unreachable,
 }

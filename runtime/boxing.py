@@ -18,7 +18,7 @@ import ctypes
 
 from llvmlite import ir as ll
 
-from dispatchjit.lower_llvm import EXCINFO, F32, F64, I32, I64, PTR, STATUS, llvm_type
+from dispatchjit.lower_llvm import EXCINFO, F32, F64, I32, I64, PTR, STATUS, decref, llvm_type
 from dispatchjit.types import (ArrayType, FunctionType, JType, PrimitiveType, PyObjectType,
                                SingletonType, TupleType, TypeType)
 
@@ -96,9 +96,12 @@ class _Entry:
                 v = self.call("PyFloat_AsDouble", obj)
                 self.fail_if_error(v, F64(-1.0))
                 return b.fptrunc(v, F32) if t.bits == 32 else v
-            re = self.call("PyComplex_RealAsDouble", obj)
-            self.fail_if_error(re, F64(-1.0))
-            im = self.call("PyComplex_ImagAsDouble", obj)
+            # Before 3.13 the C API reads NumPy complex scalars as reals: go through complex().
+            pycomplex = self.call("PyObject_CallOneArg", self.object_constant(complex), obj)
+            self.fail_if(b.icmp_unsigned("==", pycomplex, ll.Constant(PTR, None)))
+            re = self.call("PyComplex_RealAsDouble", pycomplex)
+            im = self.call("PyComplex_ImagAsDouble", pycomplex)
+            self.call("Py_DecRef", pycomplex)
             ty = llvm_type(t)
             if t.bits == 64:
                 re, im = b.fptrunc(re, F32), b.fptrunc(im, F32)
@@ -223,6 +226,9 @@ def emit_entry(module: ll.Module, callee: ll.Function, argtypes: tuple[JType, ..
         with b.if_then(b.icmp_unsigned("!=", result, ll.Constant(PTR, None))):
             e.call("Py_DecRef", result)  # the raiser always raises; never leak if it did not
         b.ret(ll.Constant(PTR, None))
-    b.ret(e.box(b.load(ret), return_type))
+    result = b.load(ret)
+    boxed = e.box(result, return_type)
+    decref(b, result, return_type)  # compiled code returned its own reference
+    b.ret(boxed)
     return f
 

@@ -29,7 +29,7 @@ class _PyMethodDef(ctypes.Structure):
 
 
 _new_builtin = ctypes.pythonapi.PyCFunction_NewEx
-_new_builtin.argtypes = [ctypes.POINTER(_PyMethodDef), ctypes.c_void_p, ctypes.c_void_p]
+_new_builtin.argtypes = [ctypes.POINTER(_PyMethodDef), ctypes.py_object, ctypes.c_void_p]
 _new_builtin.restype = ctypes.py_object
 
 
@@ -74,8 +74,10 @@ def engine(target) -> Engine:
 
 def make_builtin(address: int, name: str, keepalive: list):
     """A Python builtin function object whose C implementation is the entry point at
-    ``address``; ``keepalive`` receives the method record it points into."""
+    ``address``. ``keepalive`` receives the method record the builtin points into and becomes
+    the builtin's ``__self__``, so everything the compiled code relies on (that record, the
+    objects it embeds) lives exactly as long as the builtin, wherever it is still referenced."""
     name_buf = ctypes.create_string_buffer(name.encode())
     mdef = _PyMethodDef(ctypes.cast(name_buf, ctypes.c_char_p), address, METH_FASTCALL, None)
     keepalive.extend((name_buf, mdef))
-    return _new_builtin(ctypes.byref(mdef), None, None)
+    return _new_builtin(ctypes.byref(mdef), keepalive, None)

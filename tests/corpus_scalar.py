@@ -249,6 +249,48 @@ def newton_sqrt(x):
     return g
 
 
+def maybe_unbound(c):
+    if c > 0:
+        y = c * 2
+    return y
+
+
+def loop_var_after(n):
+    for i in range(n):
+        pass
+    return i
+
+
+def loop_var_reassigned(n):
+    s = 0
+    for i in range(n, 0, -2):
+        i = i * 10
+        s = s * 3 + i
+    return s
+
+
+def select_const(c):
+    return 1.5 if c > 0 else 2.5
+
+
+def if_float_consts(c):
+    if c > 0:
+        y = 0.25
+    elif c < 0:
+        y = -4.0
+    else:
+        y = 8.0
+    return y
+
+
+def bool_plus_const(p):
+    return p + 0.5
+
+
+def bool_float_mix(p, x):
+    return p + 0.5, p - x, x * p, x + p, 1.5 - p
+
+
 def early_return(n):
     if n < 0:
         return -1
@@ -372,6 +414,10 @@ def rounding(x):
 
 def round_digits(x, n):
     return round(x, n)
+
+
+def round_int_digits(a, n):
+    return round(a), round(a, n)
 
 
 def builtin_pow(a, b):

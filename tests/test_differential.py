@@ -16,6 +16,7 @@ import cmath
 import importlib.util
 import math
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 
@@ -252,6 +253,9 @@ CASES = [
                      (INT64_MAX, INT64_MIN, INT64_MIN), (0, INT64_MAX, 2**62 + 1),
                      (INT64_MAX - 1, INT64_MAX, 1), (INT64_MIN + 1, INT64_MIN, -1)]),
     scalar(cs.newton_sqrt, st.floats(1e-6, 1e12), rel=1e-12, examples=[(2.0,), (1e-6,)]),
+    scalar(cs.maybe_unbound, st.integers(-5, 5), examples=[(1,), (0,)]),
+    scalar(cs.loop_var_after, st.integers(-3, 10), examples=[(3,), (0,)]),
+    scalar(cs.loop_var_reassigned, st.integers(-3, 30), examples=[(7,), (0,)]),
     scalar(cs.early_return, st.integers(-10, 10000), examples=[(0,), (1,), (4,), (97,)]),
     scalar(cs.no_return, numbers, examples=[(6,), (5.5,)]),
     scalar(cs.aug_assign, ints_med, ints_med),
@@ -286,6 +290,8 @@ CASES = [
     scalar(cs.round_digits, st.floats(-1e6, 1e6), st.integers(-4, 6),
            examples=[(2.675, 2), (1.005, 2), (0.125, 2), (-0.5, 0), (1.5, 0), (1250.0, -2),
                      (1350.0, -2), (-49.9, -2), (123456.0, -4)]),
+    scalar(cs.round_int_digits, st.integers(-(10**6), 10**6), st.integers(-7, 3),
+           examples=[(17, -1), (15, -1), (25, -1), (-25, -1), (123, 1), (150, -2), (5, -1)]),
     scalar(cs.builtin_pow,
            tuples=st.one_of(st.tuples(st.integers(-20, 20), st.integers(0, 12)),
                             st.tuples(st.floats(1e-3, 100.0), st.floats(-5.0, 5.0)))),
@@ -321,6 +327,18 @@ CASES = [
 ]
 
 
+# Cases whose compilation has been seen to abort the whole interpreter (an LLVM assertion while
+# linking the code: a select between two float constants).  They run in a child process, so a
+# crash fails one test instead of ending the test run.
+ISOLATED_CASES = [
+    scalar(cs.select_const, numbers_cmp, examples=[(1,), (0,), (NAN,), (0.5,)]),
+    scalar(cs.if_float_consts, numbers_cmp, examples=[(1,), (0,), (-1,), (NAN,)]),
+    scalar(cs.bool_plus_const, st.booleans()),
+    scalar(cs.bool_float_mix, st.booleans(), floats_cmp,
+           examples=[(True, 0.5), (False, -0.0), (True, NAN), (False, INF)]),
+]
+
+
 def _run_case(case):
     def body(args):
         check(case, case.py, case.jit, args)
@@ -337,6 +355,19 @@ def _run_case(case):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_differential(case):
     _run_case(case)
+
+
+@pytest.mark.parametrize("case", ISOLATED_CASES, ids=[c.name for c in ISOLATED_CASES])
+def test_differential_isolated(case):
+    child = (f"import sys; sys.path.insert(0, {HERE!r}); import test_differential as t; "
+             f"t._run_case(next(c for c in t.ISOLATED_CASES if c.name == {case.name!r}))")
+    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                          timeout=300, cwd=HERE)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        how = "crashed" if proc.returncode < 0 else "failed"
+        pytest.fail(f"{case.name}: child process {how} (exit {proc.returncode}):\n{tail}",
+                    pytrace=False)
 
 
 # ------------------------------------------------------------------------------ targeted tests
