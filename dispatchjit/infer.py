@@ -90,6 +90,7 @@ class _Inferrer:
     def __init__(self, key: SpecKey, fn: ir.Function, env: dict, ctx: Context):
         self.key, self.fn, self.env, self.ctx = key, fn, env, ctx
         self.globals = key.method.func.__globals__
+        self.closure = _closure(key.method.func)
         self.typevars = {tv.name: tv for tv in env}
         self.vars: dict[str, JType] = dict(zip(fn.params, key.argtypes))
         if fn.vararg is not None:
@@ -249,7 +250,9 @@ class _Inferrer:
 
     def global_value(self, e: ir.Name) -> ir.Const:
         """A free name is read when the function is compiled, as a constant (as in Numba)."""
-        if e.id in self.globals:
+        if e.id in self.closure:
+            value = self.closure[e.id]
+        elif e.id in self.globals:
             value = self.globals[e.id]
         elif hasattr(builtins, e.id):
             value = getattr(builtins, e.id)
@@ -489,6 +492,18 @@ class _Inferrer:
         if isinstance(v, ir.Const) and _is_num(v.type) and _is_num(t) and v.type.kind != "complex":
             return ir.Const(_convert_constant(v.value, t), type=t, loc=v.loc)
         return ir.Convert(v, type=t, loc=v.loc)
+
+
+def _closure(func) -> dict:
+    """``func``'s closure variables (a generic function defined inside another function, calling
+    itself, finds itself here)."""
+    names = {}
+    for name, cell in zip(func.__code__.co_freevars, func.__closure__ or ()):
+        try:
+            names[name] = cell.cell_contents
+        except ValueError:  # an empty cell: assigned later in the enclosing function
+            pass
+    return names
 
 
 def _convert_constant(value, t: PrimitiveType):

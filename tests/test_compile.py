@@ -70,9 +70,6 @@ def test_issue_example_area_and_fib():
     assert spec(d.fib, Int64).calls == 1  # recursive calls stay in compiled code
 
 
-@pytest.mark.xfail(strict=True, reason="LEAD TO DECIDE: names in a compiled body resolve only through "
-                   "__globals__, so a generic function defined inside a function cannot call itself "
-                   "(closure variables are not read)")
 def test_locally_defined_recursive_function():
     @generic
     def local_fact(n):

@@ -1,0 +1,282 @@
+"""Typing rules for NumPy arrays in compiled code: indexing, slicing, attributes, methods and the
+array constructors. Like ``builtins``, each rule returns typed IR built from ``Prim`` operations,
+which ``lower_arrays`` implements.
+
+Layout is part of the type (``Array[Float64, 2, C]``) because it decides how an element's
+address is computed: for C and F arrays from the shape alone, so LLVM sees unit strides and
+vectorizes; for any-stride ('A') arrays from the strides. A view keeps its base's layout only
+when it is provably still contiguous in that order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ir
+from .errors import TypingError
+from .types import (ArrayType, Bool, Float64, Int64, JType, PrimitiveType, SingletonType, TupleType,
+                    TypeType, dtype_to_type, join_types)
+
+__all__ = ["SLICE", "index", "setitem", "attribute", "method_call", "ARRAY_FUNCTIONS"]
+
+# The type of a typed slice ``Prim('slice', (lower, upper, step))``; each part Int64 or None.
+SLICE = SingletonType("Slice")
+
+
+def _is_int(t: JType) -> bool:
+    return isinstance(t, PrimitiveType) and t.kind in ("int", "uint", "bool")
+
+
+def _parts(inf, index: ir.Expr) -> list[ir.Expr]:
+    """The typed parts of a subscript: Int64 indices and slices."""
+    raw = index.elts if isinstance(index, ir.TupleExpr) else (index,)
+    parts = []
+    for p in raw:
+        if isinstance(p, ir.Slice):
+            bounds = [ir.Const(None, type=SLICE, loc=p.loc) if x is None else _int_index(inf, x)
+                      for x in (p.lower, p.upper, p.step)]
+            parts.append(ir.Prim("slice", tuple(bounds), type=SLICE, loc=p.loc))
+        else:
+            parts.append(_int_index(inf, p))
+    return parts
+
+
+def _int_index(inf, e: ir.Expr) -> ir.Expr:
+    typed = inf.expr(e)
+    if not _is_int(typed.type):
+        raise TypingError(f"array indices must be integers or slices, not {typed.type}", e.loc)
+    return inf.convert(typed, Int64, explicit=True)
+
+
+def index(inf, array: ir.Expr, idx: ir.Expr, loc) -> ir.Expr:
+    """``x[i, j]`` (an element) or ``x[i]``, ``x[1:-1]``, ``x[:, j]`` (a view, no copy)."""
+    t: ArrayType = array.type
+    parts = _parts(inf, idx)
+    if len(parts) > t.ndim:
+        raise TypingError(f"too many indices for array: array is {t.ndim}-dimensional, "
+                          f"but {len(parts)} were indexed", loc)
+    if len(parts) == t.ndim and all(p.type == Int64 for p in parts):
+        return ir.Prim("getitem", (array, *parts), type=t.dtype, loc=loc)
+    return ir.Prim("view", (array, *parts), type=_view_type(t, parts), loc=loc)
+
+
+def _view_type(t: ArrayType, parts: list[ir.Expr]) -> ArrayType:
+    kinds = ["int" if p.type == Int64 else _slice_kind(p) for p in parts]
+    kinds += ["full"] * (t.ndim - len(parts))
+    ndim = sum(k != "int" for k in kinds)
+    return ArrayType(t.dtype, ndim, _view_layout(t.layout, kinds))
+
+
+def _slice_kind(p: ir.Prim) -> str:
+    lower, upper, step = p.args
+    if step.type != SLICE and not (isinstance(step, ir.Const) and step.value == 1):
+        return "strided"
+    return "full" if lower.type == SLICE and upper.type == SLICE else "range"
+
+
+def _view_layout(layout: str, kinds: list[str]) -> str:
+    """C stays C when the view is leading integers, at most one unit-step range, then full
+    slices (F mirrored); anything else may have gaps."""
+    order = kinds if layout == "C" else list(reversed(kinds)) if layout == "F" else None
+    if order is None or any(k == "strided" for k in kinds):
+        return "A"
+    i = 0
+    while i < len(order) and order[i] == "int":
+        i += 1
+    if i < len(order) and order[i] == "range":
+        i += 1
+    if all(k == "full" for k in order[i:]):
+        return layout
+    return "A"
+
+
+def setitem(inf, s: ir.SetItem) -> ir.Stmt:
+    """``x[i, j] = v`` stores an element; ``x[a:b] = v`` with a scalar fills the view."""
+    target = inf.expr(s.target)
+    t = target.type
+    if not isinstance(t, ArrayType):
+        raise TypingError(f"cannot assign to an item of {t}", s.loc)
+    value = inf.expr(s.value)
+    if not isinstance(value.type, PrimitiveType):
+        raise TypingError(f"cannot store a {value.type} into {t} (only numbers)", s.value.loc)
+    if value.type.kind == "complex" and t.dtype.kind != "complex":
+        raise TypingError(f"cannot store a complex value into {t}", s.value.loc)
+    element = _cast(inf, value, t.dtype, s.loc)
+    located = index(inf, target, s.index, s.loc)
+    if located.op == "getitem":
+        return ir.SetItem(target, ir.TupleExpr(located.args[1:], loc=s.loc), element, loc=s.loc)
+    return ir.ExprStmt(ir.Prim("fill", (located, element), type=_NOTHING, loc=s.loc), loc=s.loc)
+
+
+def _cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
+    """NumPy's assignment cast: floats into integer arrays truncate (NaN and inf raise)."""
+    if dtype.kind in ("int", "uint") and value.type.kind == "float":
+        value = ir.Prim("toint", (value,), type=Int64, loc=loc)
+    if dtype.kind == "bool":
+        return inf.truth(value)
+    return inf.convert(value, dtype, explicit=True)
+
+
+def attribute(inf, array: ir.Expr, attr: str, loc) -> ir.Expr:
+    t: ArrayType = array.type
+    if attr == "shape":
+        return ir.Prim("shape", (array,), type=TupleType((Int64,) * t.ndim), loc=loc)
+    if attr == "ndim":
+        return ir.Const(t.ndim, type=Int64, loc=loc)
+    if attr == "size":
+        return ir.Prim("size", (array,), type=Int64, loc=loc)
+    if attr == "dtype":
+        return ir.Const(t.dtype, type=TypeType(t.dtype), loc=loc)
+    if attr == "T":
+        return _transpose(array, loc)
+    raise TypingError(f"arrays have no attribute '{attr}' in compiled code", loc)
+
+
+def _transpose(array: ir.Expr, loc) -> ir.Expr:
+    t: ArrayType = array.type
+    layout = {"C": "F", "F": "C"}.get(t.layout, "A") if t.ndim > 1 else t.layout
+    return ir.Prim("transpose", (array,), type=ArrayType(t.dtype, t.ndim, layout), loc=loc)
+
+
+def method_call(inf, array: ir.Expr, name: str, args, loc) -> ir.Expr:
+    t: ArrayType = array.type
+    if name == "copy" and not args:
+        return ir.Prim("copy", (array,), type=ArrayType(t.dtype, t.ndim, "C"), loc=loc)
+    if name == "transpose" and not args:
+        return _transpose(array, loc)
+    if name == "fill" and len(args) == 1:
+        return ir.Prim("fill", (array, _cast(inf, args[0], t.dtype, loc)), type=_NOTHING, loc=loc)
+    raise TypingError(f"arrays have no method '{name}' with {len(args)} argument(s) in compiled code", loc)
+
+
+def length(array: ir.Expr, loc) -> ir.Expr:
+    if array.type.ndim == 0:
+        raise TypingError("len() of a 0-dimensional array", loc)
+    return ir.GetField(ir.Prim("shape", (array,), type=TupleType((Int64,) * array.type.ndim), loc=loc),
+                       0, type=Int64, loc=loc)
+
+
+# --- constructors ----------------------------------------------------------------------------
+def _dtype(inf, kwargs: dict, args: list, position: int, default: JType, loc) -> PrimitiveType:
+    """The ``dtype`` argument: a type value (``np.float32``, ``Float32``, ``x.dtype``) or a string."""
+    spec = kwargs.pop("dtype", None)
+    if spec is None and len(args) > position:
+        spec = args[position]
+    if spec is None:
+        return default
+    if isinstance(spec, ir.Const) and isinstance(spec.value, str):
+        return _known_dtype(np.dtype(spec.value), loc)
+    typed = inf.expr(spec)
+    if isinstance(typed.type, TypeType) and isinstance(typed.type.param, PrimitiveType):
+        return typed.type.param
+    raise TypingError(f"dtype must be a NumPy scalar type, a dispatchjit type or a string, not {typed.type}", spec.loc)
+
+
+def _known_dtype(dtype, loc) -> PrimitiveType:
+    try:
+        return dtype_to_type(dtype)
+    except TypeError as err:
+        raise TypingError(str(err), loc) from None
+
+
+def _shape(inf, spec: ir.Expr, loc) -> list[ir.Expr]:
+    typed = inf.expr(spec)
+    t = typed.type
+    if _is_int(t):
+        return [inf.convert(typed, Int64, explicit=True)]
+    if isinstance(t, TupleType) and all(_is_int(p) for p in t.params):
+        return [inf.convert(inf.getfield(typed, i, loc), Int64, explicit=True) for i in range(len(t.params))]
+    raise TypingError(f"an array shape must be an integer or a tuple of integers, not {t}", spec.loc)
+
+
+def _constructor(kind: str):
+    def rule(inf, args, kwargs, e):
+        kwargs = dict(kwargs)
+        if not args:
+            raise TypingError(f"np.{kind}() needs a shape", e.loc)
+        fill = None
+        if kind == "full":
+            if len(args) < 2 and "fill_value" not in kwargs:
+                raise TypingError("np.full() needs a fill value", e.loc)
+            fill = inf.expr(kwargs.pop("fill_value", None) or args[1])
+        position = 2 if kind == "full" else 1
+        default = fill.type if fill is not None and isinstance(fill.type, PrimitiveType) else Float64
+        dtype = _dtype(inf, kwargs, list(args), position, default, e.loc)
+        order = _order(kwargs, e.loc)
+        _no_more(kwargs, kind, e.loc)
+        shape = _shape(inf, args[0], e.loc)
+        result = ArrayType(dtype, len(shape), order)
+        alloc = ir.Prim("zeros" if kind == "zeros" else "empty", tuple(shape), type=result, loc=e.loc)
+        if kind in ("ones", "full"):
+            value = ir.Const(1, type=Int64, loc=e.loc) if kind == "ones" else fill
+            return ir.Prim("filled", (alloc, _cast(inf, value, dtype, e.loc)), type=result, loc=e.loc)
+        return alloc
+    return rule
+
+
+def _order(kwargs: dict, loc) -> str:
+    order = kwargs.pop("order", None)
+    if order is None:
+        return "C"
+    if isinstance(order, ir.Const) and order.value in ("C", "F"):
+        return order.value
+    raise TypingError("order must be the constant 'C' or 'F'", loc)
+
+
+def _no_more(kwargs: dict, name: str, loc) -> None:
+    if kwargs:
+        raise TypingError(f"np.{name}() got unsupported keyword arguments {sorted(kwargs)}", loc)
+
+
+def _like(kind: str):
+    def rule(inf, args, kwargs, e):
+        kwargs = dict(kwargs)
+        if not args:
+            raise TypingError(f"np.{kind}_like() needs an array", e.loc)
+        base = inf.expr(args[0])
+        if not isinstance(base.type, ArrayType):
+            raise TypingError(f"np.{kind}_like() needs an array, not {base.type}", args[0].loc)
+        t = base.type
+        fill = inf.expr(kwargs.pop("fill_value", None) or args[1]) if kind == "full" else None
+        dtype = _dtype(inf, kwargs, list(args), 2 if kind == "full" else 1, t.dtype, e.loc)
+        _no_more(kwargs, f"{kind}_like", e.loc)
+        layout = "F" if t.layout == "F" else "C"
+        result = ArrayType(dtype, t.ndim, layout)
+        shape = [ir.GetField(ir.Prim("shape", (base,), type=TupleType((Int64,) * t.ndim), loc=e.loc), i,
+                             type=Int64, loc=e.loc) for i in range(t.ndim)]
+        alloc = ir.Prim("zeros" if kind == "zeros" else "empty", tuple(shape), type=result, loc=e.loc)
+        if kind in ("ones", "full"):
+            value = ir.Const(1, type=Int64, loc=e.loc) if kind == "ones" else fill
+            return ir.Prim("filled", (alloc, _cast(inf, value, dtype, e.loc)), type=result, loc=e.loc)
+        return alloc
+    return rule
+
+
+def _arange(inf, args, kwargs, e):
+    kwargs = dict(kwargs)
+    typed = [inf.expr(a) for a in args]
+    if not 1 <= len(typed) <= 3 or any(not isinstance(a.type, PrimitiveType) or a.type.kind == "complex"
+                                        for a in typed):
+        raise TypingError("np.arange() takes 1 to 3 real numbers", e.loc)
+    natural = Int64 if all(_is_int(a.type) for a in typed) else Float64
+    t = natural
+    for a in typed:
+        t = join_types(t, a.type) if a.type != Bool else t
+    dtype = _dtype(inf, kwargs, [], 3, t, e.loc)
+    _no_more(kwargs, "arange", e.loc)
+    if len(typed) == 1:
+        typed = [ir.Const(0, type=Int64, loc=e.loc), typed[0]]
+    if len(typed) == 2:
+        typed.append(ir.Const(1, type=Int64, loc=e.loc))
+    work = Int64 if natural == Int64 else Float64
+    bounds = tuple(inf.convert(a, work, explicit=True) for a in typed)
+    return ir.Prim("arange", bounds, type=ArrayType(dtype, 1, "C"), loc=e.loc)
+
+
+_NOTHING = SingletonType("Nothing")
+
+ARRAY_FUNCTIONS = {
+    np.empty: _constructor("empty"), np.zeros: _constructor("zeros"), np.ones: _constructor("ones"),
+    np.full: _constructor("full"), np.empty_like: _like("empty"), np.zeros_like: _like("zeros"),
+    np.ones_like: _like("ones"), np.full_like: _like("full"), np.arange: _arange,
+}
