@@ -11,7 +11,8 @@ import math
 
 from . import ir
 from .errors import TypingError
-from .types import Bool, Complex128, Float32, Float64, Int64, JType, PrimitiveType, TupleType, join_types
+from .arrays import length
+from .types import ArrayType, Bool, Complex128, Float32, Float64, Int64, JType, PrimitiveType, TupleType, join_types
 
 __all__ = ["BUILTINS", "MATH_UNARY", "MATH_BINARY", "convert_call"]
 
@@ -116,8 +117,10 @@ def _pow(inf, args, e):
 
 
 def _len(inf, args, e):
+    if len(args) == 1 and isinstance(args[0].type, ArrayType):
+        return length(args[0], e.loc)
     if len(args) != 1 or not isinstance(args[0].type, TupleType):
-        raise TypingError(f"len() is supported on tuples, not {args[0].type if args else 'nothing'}", e.loc)
+        raise TypingError(f"len() is supported on tuples and arrays, not {args[0].type if args else 'nothing'}", e.loc)
     return ir.Const(len(args[0].type.params), type=Int64, loc=e.loc)
 
 

@@ -20,6 +20,8 @@ from .types import TYPEOF_HOOKS, FunctionType, JType, typeof
 
 __all__ = ["generic", "GenericFunction", "Specialization"]
 
+# boundscheck: check array indices (default True); fastmath: let LLVM reassociate float math.
+OPTIONS = frozenset({"boundscheck", "fastmath"})
 _registry: dict[tuple[str, str], GenericFunction] = {}
 _registry_lock = threading.Lock()
 
@@ -152,8 +154,12 @@ def generic(func=None, **options):
     ``@generic`` alone or ``@generic(...)`` with options."""
     if func is None:
         return lambda f: generic(f, **options)
+    unknown = set(options) - OPTIONS
+    if unknown:
+        raise TypeError(f"unknown generic() options: {sorted(unknown)} (known: {sorted(OPTIONS)})")
     if options:
-        raise TypeError(f"unknown generic() options: {sorted(options)}")
+        # Per method: read by the compiler when it lowers this method's body.
+        func.__dispatchjit_options__ = dict(options)
     key = (func.__module__, func.__qualname__)
     with _registry_lock:
         gf = _registry.get(key)

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 
 from runtime.exceptions import MAX_PAYLOAD, register_site
 
-from . import ir
+from . import arrays, ir
 from .builtins import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
-from .types import (Any, Bool, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
+from .types import (Any, ArrayType, Bool, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
                     PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, TypeVar,
                     join_types, typeof)
 
@@ -134,7 +134,11 @@ class _Inferrer:
 
     # --- statements ----------------------------------------------------------------------
     def block(self, stmts) -> tuple[ir.Stmt, ...]:
-        return tuple(self.stmt(s) for s in stmts)
+        out: list[ir.Stmt] = []
+        for s in stmts:
+            typed = self.stmt(s)
+            out.extend(typed if isinstance(typed, list) else (typed,))
+        return tuple(out)
 
     def stmt(self, s: ir.Stmt) -> ir.Stmt:
         method = getattr(self, f"stmt_{type(s).__name__}")
@@ -159,6 +163,9 @@ class _Inferrer:
         self.vars[name] = joined
         return joined
 
+    def stmt_SetItem(self, s: ir.SetItem):
+        return arrays.setitem(self, s)
+
     def stmt_ExprStmt(self, s):
         return ir.ExprStmt(self.expr(s.value), loc=s.loc)
 
@@ -172,8 +179,26 @@ class _Inferrer:
         it = s.iter
         if isinstance(it, ir.Call) and isinstance(it.func, ir.Name) and self._is_builtin(it.func, range):
             return self.for_range(s, it)
-        raise TypingError(f"cannot iterate over {_src(it)} of type {self.expr(it).type}: compiled "
-                          "for loops iterate over range(...)", it.loc)
+        iterable = self.expr(it)
+        if isinstance(iterable.type, ArrayType):
+            return self.for_array(s, iterable)
+        raise TypingError(f"cannot iterate over {_src(it)} of type {iterable.type}: compiled "
+                          "for loops iterate over range(...) and arrays", it.loc)
+
+    def for_array(self, s: ir.For, iterable: ir.Expr) -> list[ir.Stmt]:
+        """``for v in x``: over the first axis (elements of a vector, row views of a matrix)."""
+        loc = s.loc
+        held, k = f"$iter{loc.line}.{loc.col}", f"$k{loc.line}.{loc.col}"
+        self.assigned |= {held, k}
+        self.bind(held, iterable.type, loc)
+        self.bind(k, Int64, loc)
+        array = ir.Name(held, type=iterable.type, loc=loc)
+        element = arrays.index(self, array, ir.Name(k, loc=loc), loc)
+        body = (ir.Assign(s.target, self.convert(element, self.bind(s.target, element.type, loc)), loc=loc),
+                *self.block(s.body))
+        zero, one = ir.Const(0, type=Int64, loc=loc), ir.Const(1, type=Int64, loc=loc)
+        return [ir.Assign(held, iterable, loc=loc),
+                ir.ForRange(k, zero, arrays.length(array, loc), one, body, loc=loc)]
 
     def for_range(self, s: ir.For, call: ir.Call):
         args = [self.expr(a) for a in call.args]
@@ -286,6 +311,8 @@ class _Inferrer:
                 raise TypingError(f"module '{base.value.__name__}' has no attribute '{e.attr}'", e.loc)
             return self.const(getattr(base.value, e.attr), e.loc)
         t = base.type
+        if isinstance(t, ArrayType):
+            return arrays.attribute(self, base, e.attr, e.loc)
         if _is_num(t) and e.attr in ("real", "imag"):
             if t.kind == "complex":
                 part = Float64 if t == Complex128 else Float32
@@ -409,6 +436,8 @@ class _Inferrer:
     def expr_Index(self, e: ir.Index):
         value = self.expr(e.value)
         t = value.type
+        if isinstance(t, ArrayType):
+            return arrays.index(self, value, e.index, e.loc)
         if not isinstance(t, TupleType):
             raise TypingError(f"cannot index {_src(e.value)} of type {t}", e.loc)
         index = _const_int(e.index)
@@ -430,6 +459,10 @@ class _Inferrer:
             if not (isinstance(owner, ir.Const) and isinstance(owner.value, type(math))):
                 return self.method_call(owner, e)
         callee = self.expr(e.func)
+        if isinstance(callee, ir.Const) and _builtin_key(callee.value) in arrays.ARRAY_FUNCTIONS:
+            return arrays.ARRAY_FUNCTIONS[callee.value](self, e.args, e.kwargs, e)
+        if e.kwargs:
+            raise TypingError(f"keyword arguments are not supported in this call of {_src(e.func)}", e.loc)
         args = tuple(self.expr(a) for a in e.args)
         t = callee.type
         if isinstance(callee, ir.Const):
@@ -443,6 +476,10 @@ class _Inferrer:
         raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
 
     def method_call(self, owner: ir.Expr, e: ir.Call):
+        if isinstance(owner.type, ArrayType):
+            if e.kwargs:
+                raise TypingError("keyword arguments are not supported in array method calls", e.loc)
+            return arrays.method_call(self, owner, e.func.attr, [self.expr(a) for a in e.args], e.loc)
         if _is_num(owner.type) and e.func.attr == "conjugate" and not e.args:
             if owner.type.kind == "complex":
                 return ir.Prim("conj", (owner,), type=owner.type, loc=e.loc)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from llvmlite import ir as ll
 
+from runtime.cpython import declare
 from runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import ir
@@ -61,15 +62,20 @@ def llvm_type(t: JType) -> ll.Type:
         return ll.LiteralStructType([part, part])
     if isinstance(t, TupleType):
         return ll.LiteralStructType([llvm_type(p) for p in t.params])
-    if isinstance(t, (PyObjectType, ArrayType)):
+    if isinstance(t, ArrayType):
+        # {owner, data, shape, strides, writeable}: see runtime.arrays
+        dims = ll.ArrayType(I64, t.ndim)
+        return ll.LiteralStructType([PTR, element_type(t.dtype).as_pointer(), dims, dims, I1])
+    if isinstance(t, PyObjectType):
         return PTR
     if isinstance(t, (SingletonType, FunctionType, TypeType)) or t == Bottom:
         return EMPTY
     raise InternalCompilerError(f"no machine representation for type {t}")
 
 
-def _zero(t: JType) -> ll.Constant:
-    return ll.Constant(llvm_type(t), None)
+def element_type(t: PrimitiveType) -> ll.Type:
+    """How an array element is stored: as NumPy does (a bool is a byte)."""
+    return I8 if t.kind == "bool" else llvm_type(t)
 
 
 _names = itertools.count()
@@ -124,6 +130,7 @@ class _FunctionLowering:
         self.loops: list[tuple[ll.Block, ll.Block]] = []   # (continue target, break target)
         self.ret_ptr, self.exc = f.args[0], f.args[1]
         self.local_types = dict(self.fn.locals)
+        self.options = getattr(inferred.key.method.func, "__dispatchjit_options__", {})
         self.owning = [n for n, t in self.fn.locals if is_refcounted(t)]
         self.unwind = f.append_basic_block("unwind")
         self.unwind_status = ll.IRBuilder(self.unwind).phi(STATUS, "status")
@@ -202,6 +209,18 @@ class _FunctionLowering:
     def mark_bound(self, name: str):
         if name in self.bound:
             self.b.store(I1(1), self.bound[name])
+
+    def stmt_SetItem(self, s: ir.SetItem):
+        from .lower_arrays import normalize, shape_of, store_element
+        arr = self.expr(s.target)
+        t = s.target.type
+        indices = [self.expr(i) for i in s.index.elts]
+        value = self.expr(s.value)
+        shape = shape_of(self.b, arr, t)
+        indices = [normalize(self, i, shape[k], k, s.index.elts[k].loc) for k, i in enumerate(indices)]
+        store_element(self, arr, t, indices, value, s.loc)
+        if _owns(s.target):
+            decref(self.b, arr, t)
 
     def stmt_ExprStmt(self, s):
         value = self.expr(s.value)
@@ -477,7 +496,7 @@ def _refcount(b: ll.IRBuilder, v: ll.Value, t: JType, fn: str) -> None:
                 _refcount(b, b.extract_value(v, i), p, fn)
     elif is_refcounted(t):
         owner = b.extract_value(v, 0) if isinstance(t, ArrayType) else v
-        b.call(capi(b.module, fn), [owner])  # NULL-safe (Py_XINCREF)
+        b.call(declare(b.module, fn), [owner])  # NULL-safe (Py_XINCREF)
 
 
 def incref(b: ll.IRBuilder, v: ll.Value, t: JType) -> None:
@@ -486,13 +505,6 @@ def incref(b: ll.IRBuilder, v: ll.Value, t: JType) -> None:
 
 def decref(b: ll.IRBuilder, v: ll.Value, t: JType) -> None:
     _refcount(b, v, t, "Py_DecRef")
-
-
-def capi(module: ll.Module, name: str) -> ll.Function:
-    f = module.globals.get(name)
-    if f is None:
-        f = ll.Function(module, ll.FunctionType(ll.VoidType(), [PTR]), name)
-    return f
 
 
 _OWNING_NODES = (ir.Invoke, ir.Prim, ir.TupleExpr, ir.GetField, ir.IfExp, ir.BoolOp)

@@ -10,13 +10,14 @@ from llvmlite import ir as ll
 
 from . import ir
 from .errors import InternalCompilerError
+from .lower_arrays import ARRAY_RULES
 from .lower_llvm import EMPTY, F64, I1, I64, compare, llvm_type
 
 __all__ = ["lower_prim"]
 
 
 def lower_prim(fl, e: ir.Prim, args: list[ll.Value]) -> ll.Value:
-    rule = RULES.get(e.op) or (_math if e.op.startswith("math.") else None)
+    rule = RULES.get(e.op) or ARRAY_RULES.get(e.op) or (_math if e.op.startswith("math.") else None)
     if rule is None:
         raise InternalCompilerError(f"no lowering rule for primitive '{e.op}'", e.loc)
     return rule(fl, e, args)

@@ -18,48 +18,22 @@ import ctypes
 
 from llvmlite import ir as ll
 
+from dispatchjit.lower_arrays import box_record, struct_from_ndarray
 from dispatchjit.lower_llvm import EXCINFO, F32, F64, I32, I64, PTR, STATUS, decref, llvm_type
 from dispatchjit.types import (ArrayType, FunctionType, JType, PrimitiveType, PyObjectType,
                                SingletonType, TupleType, TypeType)
 
-from . import exceptions
+from . import arrays, exceptions
+from .cpython import declare
 
-__all__ = ["emit_entry", "CAPI"]
-
-_P = PTR
-# name -> (return type, parameter types): the C API functions entry points call.
-CAPI = {
-    "PyLong_AsLongLong": (I64, [_P]), "PyLong_AsUnsignedLongLong": (I64, [_P]),
-    "PyFloat_AsDouble": (F64, [_P]), "PyObject_IsTrue": (I32, [_P]),
-    "PyComplex_RealAsDouble": (F64, [_P]), "PyComplex_ImagAsDouble": (F64, [_P]),
-    "PyTuple_GetItem": (_P, [_P, I64]), "PyErr_Occurred": (_P, []),
-    "PyLong_FromLongLong": (_P, [I64]), "PyLong_FromUnsignedLongLong": (_P, [I64]),
-    "PyFloat_FromDouble": (_P, [F64]), "PyBool_FromLong": (_P, [I64]),
-    "PyComplex_FromDoubles": (_P, [F64, F64]), "PyTuple_New": (_P, [I64]),
-    "PyTuple_SetItem": (I32, [_P, I64, _P]), "Py_IncRef": (ll.VoidType(), [_P]),
-    "Py_DecRef": (ll.VoidType(), [_P]), "PyObject_CallOneArg": (_P, [_P, _P]),
-    "PyLong_FromVoidPtr": (_P, [_P]), "PyErr_SetString": (ll.VoidType(), [_P, _P]),
-    "PyNumber_Index": (_P, [_P]),
-}
-
-
-def capi_addresses() -> dict[str, int]:
-    return {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in CAPI}
-
+__all__ = ["emit_entry"]
 
 class _Entry:
     def __init__(self, module: ll.Module, keepalive: list):
         self.module, self.keepalive = module, keepalive
 
-    def capi(self, name: str) -> ll.Function:
-        f = self.module.globals.get(name)
-        if f is None:
-            ret, params = CAPI[name]
-            f = ll.Function(self.module, ll.FunctionType(ret, params), name)
-        return f
-
     def call(self, name: str, *args) -> ll.Value:
-        return self.b.call(self.capi(name), list(args))
+        return self.b.call(declare(self.module, name), list(args))
 
     def object_constant(self, obj) -> ll.Value:
         """A pointer to ``obj``, kept alive as long as the compiled code."""
@@ -113,7 +87,9 @@ class _Entry:
                 self.fail_if(b.icmp_unsigned("==", item, ll.Constant(PTR, None)))
                 agg = b.insert_value(agg, self.unbox(item, p), i)
             return agg
-        if isinstance(t, (PyObjectType, ArrayType)):
+        if isinstance(t, ArrayType):
+            return struct_from_ndarray(b, obj, t)  # borrowed: the caller's argument keeps it alive
+        if isinstance(t, PyObjectType):
             return obj  # borrowed: the caller's argument keeps it alive for the call
         return ll.Constant(llvm_type(t), None)
 
@@ -143,7 +119,14 @@ class _Entry:
                     b.ret(ll.Constant(PTR, None))
                 self.call("PyTuple_SetItem", tup, I64(i), item)  # steals the reference
             return tup
-        if isinstance(t, (PyObjectType, ArrayType)):
+        if isinstance(t, ArrayType):
+            record = box_record(b, v, t, b.alloca)
+            address = self.call("PyLong_FromVoidPtr", record)
+            self.fail_if(b.icmp_unsigned("==", address, ll.Constant(PTR, None)))
+            boxed = self.call("PyObject_CallOneArg", self.object_constant(arrays.box), address)
+            self.call("Py_DecRef", address)
+            return boxed
+        if isinstance(t, PyObjectType):
             self.call("Py_IncRef", v)
             return v
         if isinstance(t, FunctionType):
@@ -217,6 +200,8 @@ def emit_entry(module: ll.Module, callee: ll.Function, argtypes: tuple[JType, ..
     stack_limit = b.sub(b.ptrtoint(excinfo, I64), I64(exceptions.STACK_BUDGET))
     b.store(stack_limit, b.gep(excinfo, [I32(0), I32(2)]))
     status = b.call(callee, [ret, excinfo, *values])
+    with b.if_then(b.icmp_signed("==", status, STATUS(2)), likely=False):
+        b.ret(ll.Constant(PTR, None))  # a Python exception is already set
     with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
         raiser = e.object_constant(exceptions.raise_from_excinfo)
         address = e.call("PyLong_FromVoidPtr", b.bitcast(excinfo, PTR))

@@ -12,7 +12,7 @@ import ctypes.util
 import functools
 import threading
 
-from . import boxing
+from . import cpython
 
 __all__ = ["engine", "make_builtin"]
 
@@ -46,7 +46,7 @@ class Engine:
 
     def _register_symbols(self):
         llvm = self._llvm
-        for name, address in boxing.capi_addresses().items():
+        for name, address in cpython.addresses().items():
             llvm.add_symbol(name, address)
         libm = ctypes.CDLL(ctypes.util.find_library("m"))
         for base in _LIBM:

@@ -1,0 +1,365 @@
+"""Lowering rules for array operations (the ``Prim``s ``arrays`` produces) and array stores.
+
+An array value is the struct ``{owner, data, shape[N], strides[N], writeable}`` (strides in
+bytes, as NumPy's). Element addresses of C and F arrays are computed from the shape alone, so
+LLVM sees unit-stride accesses in inner loops; 'A' arrays use the strides. Indices are
+normalized as Python's (negative counts from the end) and, unless the function was compiled
+with ``boundscheck=False``, checked: an ``IndexError`` names the index, the axis and its size.
+Every rule that returns an array returns a new reference to its owner.
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir as ll
+
+from runtime import arrays as rt
+from runtime.cpython import declare
+
+from . import ir
+from .arrays import SLICE
+from .lower_llvm import I1, I8, I32, I64, PTR, STATUS, convert_value, element_type, incref, llvm_type
+from .types import ArrayType, Int64, PrimitiveType
+
+__all__ = ["ARRAY_RULES", "store_element", "struct_from_ndarray", "box_record"]
+
+OWNER, DATA, SHAPE, STRIDES, WRITEABLE = range(5)
+
+
+# --- reading the struct ------------------------------------------------------------------------
+def _dims(b, arr, field, ndim) -> list[ll.Value]:
+    return [b.extract_value(arr, [field, k]) for k in range(ndim)]
+
+
+def shape_of(b, arr, t: ArrayType) -> list[ll.Value]:
+    return _dims(b, arr, SHAPE, t.ndim)
+
+
+def strides_of(b, arr, t: ArrayType) -> list[ll.Value]:
+    return _dims(b, arr, STRIDES, t.ndim)
+
+
+def _itemsize(t: ArrayType) -> int:
+    return t.dtype.dtype.itemsize
+
+
+def normalize(fl, i: ll.Value, n: ll.Value, axis: int, loc) -> ll.Value:
+    """Python's index rule (``-1`` is the last element), bounds-checked unless disabled."""
+    b = fl.b
+    j = b.select(b.icmp_signed("<", i, I64(0)), b.add(i, n), i)
+    if fl.options.get("boundscheck", True):
+        fl.check(b.icmp_unsigned(">=", j, n), IndexError,
+                 "index {} is out of bounds for axis {} with size {}", loc, [i, I64(axis), n], ("i", "i", "i"))
+    return j
+
+
+def element_pointer(fl, arr, t: ArrayType, indices: list[ll.Value]) -> ll.Value:
+    b = fl.b
+    data = b.extract_value(arr, DATA)
+    if not indices:
+        return data
+    if t.layout in ("C", "F"):
+        shape = shape_of(b, arr, t)
+        order = range(t.ndim) if t.layout == "C" else range(t.ndim - 1, -1, -1)
+        offset = None
+        for k in order:
+            offset = indices[k] if offset is None else b.add(b.mul(offset, shape[k]), indices[k])
+        return b.gep(data, [offset], inbounds=True)
+    byte = None
+    for i, s in zip(indices, strides_of(b, arr, t)):
+        term = b.mul(i, s)
+        byte = term if byte is None else b.add(byte, term)
+    raw = b.gep(b.bitcast(data, PTR), [byte], inbounds=True)
+    return b.bitcast(raw, data.type)
+
+
+def load_element(b, ptr, dtype: PrimitiveType) -> ll.Value:
+    v = b.load(ptr)
+    return b.icmp_unsigned("!=", v, I8(0)) if dtype.kind == "bool" else v
+
+
+def store_element(fl, arr, t: ArrayType, indices: list[ll.Value], value: ll.Value, loc) -> None:
+    b = fl.b
+    check_writeable(fl, arr, loc)
+    ptr = element_pointer(fl, arr, t, indices)
+    b.store(b.zext(value, I8) if t.dtype.kind == "bool" else value, ptr)
+
+
+def check_writeable(fl, arr, loc) -> None:
+    fl.check(fl.b.not_(fl.b.extract_value(arr, WRITEABLE)), ValueError,
+             "assignment destination is read-only", loc)
+
+
+# --- rules -----------------------------------------------------------------------------------
+def _getitem(fl, e, args):
+    arr, *idx = args
+    t = e.args[0].type
+    shape = shape_of(fl.b, arr, t)
+    indices = [normalize(fl, i, shape[k], k, e.args[k + 1].loc) for k, i in enumerate(idx)]
+    return load_element(fl.b, element_pointer(fl, arr, t, indices), t.dtype)
+
+
+def _slice(fl, e, args):
+    agg = ll.Constant(ll.LiteralStructType([I64, I64, I64]), None)
+    for k, (part, v) in enumerate(zip(e.args, args)):
+        if part.type != SLICE:
+            agg = fl.b.insert_value(agg, v, k)
+    return agg
+
+
+def _view(fl, e, args):
+    """Basic indexing: integers drop an axis, slices keep it with a new length and stride."""
+    b = fl.b
+    arr, *parts = args
+    t, result_t = e.args[0].type, e.type
+    shape, strides = shape_of(b, arr, t), strides_of(b, arr, t)
+    offset = I64(0)
+    new_shape, new_strides = [], []
+    for k in range(t.ndim):
+        if k >= len(parts):
+            new_shape.append(shape[k])
+            new_strides.append(strides[k])
+            continue
+        node = e.args[k + 1]
+        if node.type != SLICE:
+            i = normalize(fl, parts[k], shape[k], k, node.loc)
+            offset = b.add(offset, b.mul(i, strides[k]))
+            continue
+        start, length, step = _slice_bounds(fl, node, parts[k], shape[k])
+        offset = b.add(offset, b.mul(start, strides[k]))
+        new_shape.append(length)
+        new_strides.append(b.mul(strides[k], step))
+    data = b.extract_value(arr, DATA)
+    new_data = b.bitcast(b.gep(b.bitcast(data, PTR), [offset], inbounds=True), data.type)
+    return _make(fl, result_t, b.extract_value(arr, OWNER), new_data, new_shape, new_strides,
+                 b.extract_value(arr, WRITEABLE))
+
+
+def _slice_bounds(fl, node: ir.Prim, value, n):
+    """``PySlice_AdjustIndices``: (start, length, step) of ``lower:upper:step`` on ``n``."""
+    b = fl.b
+    lower, upper, step_node = node.args
+    if step_node.type == SLICE:
+        step = I64(1)
+    else:
+        step = b.extract_value(value, 2)
+        fl.check(b.icmp_signed("==", step, I64(0)), ValueError, "slice step cannot be zero", step_node.loc)
+    negative = b.icmp_signed("<", step, I64(0))
+
+    def clamp(v, default_pos, default_neg, present):
+        if not present:
+            return b.select(negative, default_neg, default_pos)
+        v = b.select(b.icmp_signed("<", v, I64(0)), b.add(v, n), v)
+        low = b.select(negative, I64(-1), I64(0))
+        high = b.select(negative, b.sub(n, I64(1)), n)
+        v = b.select(b.icmp_signed("<", v, I64(0)), low, v)
+        return b.select(b.icmp_signed(">=", v, n), high, v)
+
+    start = clamp(b.extract_value(value, 0), I64(0), b.sub(n, I64(1)), lower.type != SLICE)
+    stop = clamp(b.extract_value(value, 1), n, I64(-1), upper.type != SLICE)
+    up = b.sdiv(b.add(b.sub(stop, start), b.sub(step, I64(1))), step)
+    down = b.sdiv(b.add(b.sub(start, stop), b.sub(b.neg(step), I64(1))), b.neg(step))
+    length = b.select(negative, b.select(b.icmp_signed("<", stop, start), down, I64(0)),
+                      b.select(b.icmp_signed("<", start, stop), up, I64(0)))
+    return start, length, step
+
+
+def _make(fl, t: ArrayType, owner, data, shape, strides, writeable) -> ll.Value:
+    """A new array struct sharing ``owner`` (whose reference count it takes one of)."""
+    b = fl.b
+    agg = ll.Constant(llvm_type(t), None)
+    agg = b.insert_value(agg, owner, OWNER)
+    agg = b.insert_value(agg, data, DATA)
+    for k, (n, s) in enumerate(zip(shape, strides)):
+        agg = b.insert_value(agg, n, [SHAPE, k])
+        agg = b.insert_value(agg, s, [STRIDES, k])
+    agg = b.insert_value(agg, writeable, WRITEABLE)
+    incref(b, agg, t)
+    return agg
+
+
+def _shape(fl, e, args):
+    b, (arr,) = fl.b, args
+    agg = ll.Constant(llvm_type(e.type), None)
+    for k, n in enumerate(shape_of(b, arr, e.args[0].type)):
+        agg = b.insert_value(agg, n, k)
+    return agg
+
+
+def _size(fl, e, args):
+    b, (arr,) = fl.b, args
+    size = I64(1)
+    for n in shape_of(b, arr, e.args[0].type):
+        size = b.mul(size, n)
+    return size
+
+
+def _transpose(fl, e, args):
+    b, (arr,) = fl.b, args
+    t = e.args[0].type
+    shape, strides = shape_of(b, arr, t), strides_of(b, arr, t)
+    return _make(fl, e.type, b.extract_value(arr, OWNER), b.extract_value(arr, DATA), shape[::-1],
+                 strides[::-1], b.extract_value(arr, WRITEABLE))
+
+
+# --- allocation ------------------------------------------------------------------------------
+def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Value:
+    """A new NumPy array (through ``runtime.arrays.allocate``), as an owned struct."""
+    b = fl.b
+    request = fl.alloca(ll.ArrayType(I64, 4 + t.ndim), "alloc.request")
+    head = [I64(rt.ZEROS if zeros else rt.EMPTY), I64(rt.dtype_code(t.dtype)), I64(int(t.layout == "F")), I64(t.ndim)]
+    for k, v in enumerate(head + list(shape)):
+        b.store(v, b.gep(request, [I32(0), I32(k)]))
+    obj = call_python(fl, rt.allocate, b.bitcast(request, PTR))
+    return struct_from_ndarray(b, obj, t, writeable=I1(1))
+
+
+def call_python(fl, fn, pointer: ll.Value) -> ll.Value:
+    """``fn(address)`` for a Python function of one address; its exception propagates."""
+    b, module = fl.b, fl.mb.module
+    fl.mb.keepalive.append(fn)
+    callee = I64(id(fn)).inttoptr(PTR)
+    address = b.call(declare(module, "PyLong_FromVoidPtr"), [pointer])
+    result = b.call(declare(module, "PyObject_CallOneArg"), [callee, address])
+    b.call(declare(module, "Py_DecRef"), [address])
+    with b.if_then(b.icmp_unsigned("==", result, ll.Constant(PTR, None)), likely=False):
+        fl.fail(STATUS(2))  # a Python exception is set already
+    return result
+
+
+def struct_from_ndarray(b, obj: ll.Value, t: ArrayType, writeable: ll.Value | None = None) -> ll.Value:
+    """The array struct for the ``ndarray`` ``obj`` (read through NumPy's stable field layout);
+    the struct borrows ``obj`` as its owner."""
+    def field(offset, ty):
+        return b.load(b.bitcast(b.gep(obj, [I64(offset)]), ty.as_pointer()))
+
+    elem_ptr = element_type(t.dtype).as_pointer()
+    agg = ll.Constant(llvm_type(t), None)
+    agg = b.insert_value(agg, obj, OWNER)
+    agg = b.insert_value(agg, b.bitcast(field(rt.DATA_OFFSET, PTR), elem_ptr), DATA)
+    dims, strides = field(rt.DIMS_OFFSET, I64.as_pointer()), field(rt.STRIDES_OFFSET, I64.as_pointer())
+    for k in range(t.ndim):
+        agg = b.insert_value(agg, b.load(b.gep(dims, [I64(k)])), [SHAPE, k])
+        agg = b.insert_value(agg, b.load(b.gep(strides, [I64(k)])), [STRIDES, k])
+    if writeable is None:
+        flags = field(rt.FLAGS_OFFSET, I32)
+        writeable = b.icmp_unsigned("!=", b.and_(flags, I32(rt.WRITEABLE)), I32(0))
+    return b.insert_value(agg, writeable, WRITEABLE)
+
+
+def box_record(b, arr: ll.Value, t: ArrayType, alloca) -> ll.Value:
+    """The record ``runtime.arrays.box`` reads, for the array ``arr``."""
+    record = alloca(ll.ArrayType(I64, 4 + 2 * t.ndim))
+    words = [b.ptrtoint(b.extract_value(arr, OWNER), I64), b.ptrtoint(b.extract_value(arr, DATA), I64),
+             I64(t.ndim), b.zext(b.extract_value(arr, WRITEABLE), I64)]
+    words += shape_of(b, arr, t) + strides_of(b, arr, t)
+    for k, w in enumerate(words):
+        b.store(w, b.gep(record, [I32(0), I32(k)]))
+    return b.bitcast(record, PTR)
+
+
+def _alloc_rule(zeros: bool):
+    def rule(fl, e, args):
+        return allocate(fl, e.type, list(args), zeros, e.loc)
+    return rule
+
+
+# --- loops over every element ----------------------------------------------------------------
+def for_each_index(fl, shape: list[ll.Value], body) -> None:
+    """Emit nested loops over ``shape`` (last axis innermost), calling ``body(indices)``."""
+    b = fl.b
+    if not shape:
+        body([])
+        return
+    counters = [fl.alloca(I64, f"nd.{k}") for k in range(len(shape))]
+
+    def level(k):
+        b.store(I64(0), counters[k])
+        cond, loop, done = (fl.new_block(f"nd{k}.{n}") for n in ("cond", "body", "end"))
+        b.branch(cond)
+        b.position_at_end(cond)
+        b.cbranch(b.icmp_signed("<", b.load(counters[k]), shape[k]), loop, done)
+        b.position_at_end(loop)
+        if k + 1 < len(shape):
+            level(k + 1)
+        else:
+            body([b.load(c) for c in counters])
+        b.store(b.add(b.load(counters[k]), I64(1)), counters[k])
+        b.branch(cond)
+        b.position_at_end(done)
+
+    level(0)
+
+
+def _fill(fl, e, args):
+    b, (arr, value) = fl.b, args
+    t = e.args[0].type
+    check_writeable(fl, arr, e.loc)
+    for_each_index(fl, shape_of(b, arr, t),
+                   lambda idx: b.store(_stored(b, value, t), element_pointer(fl, arr, t, idx)))
+    return ll.Constant(llvm_type(e.type), None)
+
+
+def _stored(b, value, t: ArrayType):
+    return b.zext(value, I8) if t.dtype.kind == "bool" else value
+
+
+def _filled(fl, e, args):
+    b, (arr, value) = fl.b, args
+    t = e.type
+    for_each_index(fl, shape_of(b, arr, t),
+                   lambda idx: b.store(_stored(b, value, t), element_pointer(fl, arr, t, idx)))
+    incref(b, arr, t)  # the result is a new reference; the argument's is released after
+    return arr
+
+
+def _copy(fl, e, args):
+    b, (src,) = fl.b, args
+    st, dt = e.args[0].type, e.type
+    shape = shape_of(b, src, st)
+    dst = allocate(fl, dt, shape, False, e.loc)
+
+    def body(idx):
+        b.store(b.load(element_pointer(fl, src, st, idx)), element_pointer(fl, dst, dt, idx))
+
+    for_each_index(fl, shape, body)
+    return dst
+
+
+def _arange(fl, e, args):
+    """``np.arange``: ceil((stop - start) / step) elements, start + k*step each."""
+    b, (start, stop, step) = fl.b, args
+    t = e.type
+    if start.type == I64:
+        fl.check(b.icmp_signed("==", step, I64(0)), ValueError, "arange: step must not be zero", e.loc)
+        count = fl.trip_count(start, stop, step, e.args[2])
+    else:
+        fl.check(b.fcmp_ordered("==", step, ll.Constant(step.type, 0.0)), ValueError,
+                 "arange: step must not be zero", e.loc)
+        ceil = fl.mb.target.math_function(fl.mb.module, "ceil", step.type)
+        span = b.call(ceil, [b.fdiv(b.fsub(stop, start), step)])
+        count = b.fptosi(b.select(b.fcmp_ordered(">", span, ll.Constant(span.type, 0.0)), span,
+                                  ll.Constant(span.type, 0.0)), I64)
+    arr = allocate(fl, t, [count], False, e.loc)
+    work = e.args[0].type
+
+    def body(idx):
+        (k,) = idx
+        if start.type == I64:
+            value = b.add(start, b.mul(k, step))
+        else:
+            value = b.fadd(start, b.fmul(b.sitofp(k, step.type), step))
+        if work.kind == "float" and t.dtype.kind in ("int", "uint", "bool"):
+            value, work_t = b.fptosi(value, I64), Int64  # NumPy truncates
+        else:
+            work_t = work
+        b.store(_stored(b, convert_value(b, value, work_t, t.dtype), t), element_pointer(fl, arr, t, [k]))
+
+    for_each_index(fl, [count], body)
+    return arr
+
+
+ARRAY_RULES = {
+    "getitem": _getitem, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
+    "transpose": _transpose, "empty": _alloc_rule(False), "zeros": _alloc_rule(True), "fill": _fill,
+    "filled": _filled, "copy": _copy, "arange": _arange,
+}

@@ -1,0 +1,64 @@
+"""NumPy arrays across the boundary.
+
+Compiled code sees an array as a struct ``{owner, data, shape[N], strides[N], writeable}``;
+``owner`` is the ``ndarray`` that owns (or keeps alive) the memory, and compiled code holds a
+reference to it wherever it holds the struct (see ``lower_llvm``). Arrays made in compiled code
+are ordinary NumPy arrays allocated here, so what is returned to Python owns its memory and
+temporaries are freed by NumPy when their last reference goes. Unboxing reads the ``ndarray``
+fields directly at the offsets of NumPy's stable ABI (``PyArrayObject_fields``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from dispatchjit.types import PRIMITIVES
+
+__all__ = ["allocate", "box", "DATA_OFFSET", "DIMS_OFFSET", "STRIDES_OFFSET", "FLAGS_OFFSET",
+           "WRITEABLE", "dtype_code"]
+
+# PyArrayObject_fields on 64-bit CPython (PyObject_HEAD is 16 bytes), unchanged since NumPy 1.7.
+DATA_OFFSET, NDIM_OFFSET, DIMS_OFFSET, STRIDES_OFFSET, FLAGS_OFFSET = 16, 24, 32, 40, 64
+WRITEABLE = 0x0400
+EMPTY, ZEROS = 0, 1
+_DTYPES = [t.dtype for t in PRIMITIVES]
+
+
+def dtype_code(t) -> int:
+    """The number compiled code passes to ``allocate`` for element type ``t``."""
+    return PRIMITIVES.index(t)
+
+
+def allocate(address: int) -> np.ndarray:
+    """Called from compiled code: the request at ``address`` is ``[kind, dtype code, order
+    (0 C, 1 F), ndim, shape...]`` (int64 words)."""
+    head = (ctypes.c_int64 * 4).from_address(address)
+    kind, code, order, ndim = head
+    shape = tuple((ctypes.c_int64 * ndim).from_address(address + 32))
+    make = np.zeros if kind == ZEROS else np.empty
+    return make(shape, dtype=_DTYPES[code], order="F" if order else "C")
+
+
+class _Interface:
+    """Lends compiled code's view (pointer, shape, strides) to NumPy, keeping its owner alive."""
+
+    def __init__(self, owner, interface: dict):
+        self.owner, self.__array_interface__ = owner, interface
+
+
+def box(address: int):
+    """Called from compiled code returning an array: the record at ``address`` is ``[owner,
+    data, ndim, writeable, shape..., strides...]``. The owner itself when the struct describes
+    it exactly (no copy, identity kept), else a view of it."""
+    head = (ctypes.c_int64 * 4).from_address(address)
+    owner_address, data, ndim, writeable = head
+    dims = tuple((ctypes.c_int64 * (2 * ndim)).from_address(address + 32))
+    shape, strides = dims[:ndim], dims[ndim:]
+    owner = ctypes.cast(owner_address, ctypes.py_object).value
+    if owner.ctypes.data == data and owner.shape == shape and owner.strides == strides:
+        return owner
+    interface = {"data": (data, not writeable), "shape": shape, "strides": strides,
+                 "typestr": owner.dtype.str, "version": 3}
+    return np.asarray(_Interface(owner, interface))

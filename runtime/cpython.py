@@ -1,0 +1,42 @@
+"""The C API functions compiled code calls, declared once for every module that needs them.
+
+Their addresses come from the running interpreter (``ctypes.pythonapi``) and are registered with
+the JIT, so nothing depends on how Python was linked."""
+
+from __future__ import annotations
+
+import ctypes
+
+from llvmlite import ir as ll
+
+__all__ = ["CAPI", "declare", "addresses"]
+
+_P = ll.IntType(8).as_pointer()
+_I32, _I64, _F64, _VOID = ll.IntType(32), ll.IntType(64), ll.DoubleType(), ll.VoidType()
+
+# name -> (return type, parameter types)
+CAPI = {
+    "PyLong_AsLongLong": (_I64, [_P]), "PyLong_AsUnsignedLongLong": (_I64, [_P]),
+    "PyFloat_AsDouble": (_F64, [_P]), "PyObject_IsTrue": (_I32, [_P]),
+    "PyComplex_RealAsDouble": (_F64, [_P]), "PyComplex_ImagAsDouble": (_F64, [_P]),
+    "PyTuple_GetItem": (_P, [_P, _I64]), "PyErr_Occurred": (_P, []),
+    "PyLong_FromLongLong": (_P, [_I64]), "PyLong_FromUnsignedLongLong": (_P, [_I64]),
+    "PyFloat_FromDouble": (_P, [_F64]), "PyBool_FromLong": (_P, [_I64]),
+    "PyComplex_FromDoubles": (_P, [_F64, _F64]), "PyTuple_New": (_P, [_I64]),
+    "PyTuple_SetItem": (_I32, [_P, _I64, _P]), "Py_IncRef": (_VOID, [_P]),
+    "Py_DecRef": (_VOID, [_P]), "PyObject_CallOneArg": (_P, [_P, _P]),
+    "PyLong_FromVoidPtr": (_P, [_P]), "PyErr_SetString": (_VOID, [_P, _P]),
+    "PyNumber_Index": (_P, [_P]),
+}
+
+
+def declare(module: ll.Module, name: str) -> ll.Function:
+    f = module.globals.get(name)
+    if f is None:
+        ret, params = CAPI[name]
+        f = ll.Function(module, ll.FunctionType(ret, params), name)
+    return f
+
+
+def addresses() -> dict[str, int]:
+    return {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in CAPI}
