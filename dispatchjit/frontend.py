@@ -143,15 +143,25 @@ class _Builder:
             current = ir.Name(target.id, loc=self.loc(target))
             return [ir.Assign(target.id, ir.BinOp(op, current, self.expr(node.value), loc=loc), loc=loc)]
         if isinstance(target, ast.Subscript):
-            # x[i] += v: evaluate x and i once, as Python does.
-            arr, idx = self.temp(), self.temp()
+            # x[i, j] += v: evaluate x, i and j once, as Python does (slices stay in place).
             tloc = self.loc(target)
-            element = ir.Index(ir.Name(arr, loc=tloc), ir.Name(idx, loc=tloc), loc=tloc)
-            return [ir.Assign(arr, self.expr(target.value), loc=tloc),
-                    ir.Assign(idx, self.expr(target.slice), loc=tloc),
-                    ir.SetItem(ir.Name(arr, loc=tloc), ir.Name(idx, loc=tloc),
-                               ir.BinOp(op, element, self.expr(node.value), loc=loc), loc=loc)]
+            out: list[ir.Stmt] = []
+            array = self.once(target.value, out)
+            raw = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+            parts = [self.expr(p) if isinstance(p, ast.Slice) else self.once(p, out) for p in raw]
+            index = ir.TupleExpr(tuple(parts), loc=tloc) if isinstance(target.slice, ast.Tuple) else parts[0]
+            element = ir.Index(array, index, loc=tloc)
+            return out + [ir.SetItem(array, index, ir.BinOp(op, element, self.expr(node.value), loc=loc), loc=loc)]
         raise self.unsupported(target, f"augmented assignment to {_describe(target)}")
+
+    def once(self, node: ast.expr, out: list[ir.Stmt]) -> ir.Expr:
+        """An expression to use twice: names and constants as they are, anything else through a
+        temporary assigned (in ``out``) once."""
+        if isinstance(node, (ast.Name, ast.Constant)):
+            return self.expr(node)
+        tmp = self.temp()
+        out.append(ir.Assign(tmp, self.expr(node), loc=self.loc(node)))
+        return ir.Name(tmp, loc=self.loc(node))
 
     def stmt_If(self, node):
         return [ir.If(self.expr(node.test), self.block(node.body), self.block(node.orelse), loc=self.loc(node))]

@@ -42,13 +42,16 @@ def _itemsize(t: ArrayType) -> int:
     return t.dtype.dtype.itemsize
 
 
-def normalize(fl, i: ll.Value, n: ll.Value, axis: int, loc) -> ll.Value:
-    """Python's index rule (``-1`` is the last element), bounds-checked unless disabled."""
+def normalize(fl, i: ll.Value, n: ll.Value, axis: int, node: ir.Expr) -> ll.Value:
+    """Python's index rule (``-1`` is the last element), bounds-checked unless disabled or
+    proved in bounds by loop versioning (``bce``)."""
     b = fl.b
+    if id(node) in fl.unchecked:
+        return i
     j = b.select(b.icmp_signed("<", i, I64(0)), b.add(i, n), i)
     if fl.options.get("boundscheck", True):
-        fl.check(b.icmp_unsigned(">=", j, n), IndexError,
-                 "index {} is out of bounds for axis {} with size {}", loc, [i, I64(axis), n], ("i", "i", "i"))
+        fl.check(b.icmp_unsigned(">=", j, n), IndexError, "index {} is out of bounds for axis {} with size {}",
+                 node.loc, [i, I64(axis), n], ("i", "i", "i"))
     return j
 
 
@@ -94,7 +97,7 @@ def _getitem(fl, e, args):
     arr, *idx = args
     t = e.args[0].type
     shape = shape_of(fl.b, arr, t)
-    indices = [normalize(fl, i, shape[k], k, e.args[k + 1].loc) for k, i in enumerate(idx)]
+    indices = [normalize(fl, i, shape[k], k, e.args[k + 1]) for k, i in enumerate(idx)]
     return load_element(fl.b, element_pointer(fl, arr, t, indices), t.dtype)
 
 
@@ -121,7 +124,7 @@ def _view(fl, e, args):
             continue
         node = e.args[k + 1]
         if node.type != SLICE:
-            i = normalize(fl, parts[k], shape[k], k, node.loc)
+            i = normalize(fl, parts[k], shape[k], k, node)
             offset = b.add(offset, b.mul(i, strides[k]))
             continue
         start, length, step = _slice_bounds(fl, node, parts[k], shape[k])

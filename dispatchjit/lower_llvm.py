@@ -33,6 +33,7 @@ from runtime.cpython import declare
 from runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import ir
+from .bce import affine_index_uses
 from .errors import InternalCompilerError, SourceLoc
 from .infer import InferredFunction, SpecKey
 from .targets import Target
@@ -131,6 +132,7 @@ class _FunctionLowering:
         self.ret_ptr, self.exc = f.args[0], f.args[1]
         self.local_types = dict(self.fn.locals)
         self.options = getattr(inferred.key.method.func, "__dispatchjit_options__", {})
+        self.unchecked: set[int] = set()   # index nodes proved in bounds (see bce)
         self.owning = [n for n, t in self.fn.locals if is_refcounted(t)]
         self.unwind = f.append_basic_block("unwind")
         self.unwind_status = ll.IRBuilder(self.unwind).phi(STATUS, "status")
@@ -217,7 +219,7 @@ class _FunctionLowering:
         indices = [self.expr(i) for i in s.index.elts]
         value = self.expr(s.value)
         shape = shape_of(self.b, arr, t)
-        indices = [normalize(self, i, shape[k], k, s.index.elts[k].loc) for k, i in enumerate(indices)]
+        indices = [normalize(self, i, shape[k], k, s.index.elts[k]) for k, i in enumerate(indices)]
         store_element(self, arr, t, indices, value, s.loc)
         if _owns(s.target):
             decref(self.b, arr, t)
@@ -259,8 +261,26 @@ class _FunctionLowering:
         if not (isinstance(s.step, ir.Const) and s.step.value != 0):
             self.check(b.icmp_signed("==", step, I64(0)), ValueError, "range() arg 3 must not be zero", s.step.loc)
         trips = self.trip_count(start, stop, step, s.step)
-        # A canonical counter 0..trips (never overflows, as Python's range cannot) drives the
-        # loop; the variable is start + k*step, recomputed so assigning to it changes nothing.
+        uses = affine_index_uses(s) if self.options.get("boundscheck", True) else []
+        if not uses:
+            self.counted_loop(s, start, step, trips)
+            return
+        fast, slow, done = self.new_block("for.inbounds"), self.new_block("for.checked"), self.new_block("for.done")
+        b.cbranch(self.all_in_bounds(uses, start, step, trips), fast, slow)
+        b.position_at_end(fast)
+        self.unchecked = {id(u.node) for u in uses}
+        self.counted_loop(s, start, step, trips)
+        self.unchecked = set()
+        b.branch(done)
+        b.position_at_end(slow)
+        self.counted_loop(s, start, step, trips)
+        b.branch(done)
+        b.position_at_end(done)
+
+    def counted_loop(self, s: ir.ForRange, start, step, trips):
+        """A canonical counter 0..trips (never overflows, as Python's range cannot) drives the
+        loop; the variable is start + k*step, recomputed so assigning to it changes nothing."""
+        b = self.b
         counter = self.alloca(I64, f"{s.target}.k")
         b.store(I64(0), counter)
         cond, body, inc, done = (self.new_block(n) for n in ("for.cond", "for.body", "for.inc", "for.end"))
@@ -276,6 +296,20 @@ class _FunctionLowering:
         b.store(b.add(b.load(counter), I64(1)), counter)
         b.branch(cond)
         b.position_at_end(done)
+
+    def all_in_bounds(self, uses, start, step, trips) -> ll.Value:
+        """Whether every index in ``uses`` stays within its axis over the whole loop."""
+        from .lower_arrays import shape_of
+        b = self.b
+        last = b.add(start, b.mul(b.sub(trips, I64(1)), step))
+        lo = b.select(b.icmp_signed("<", start, last), start, last)
+        hi = b.select(b.icmp_signed("<", start, last), last, start)
+        ok = I1(1)
+        for u in uses:
+            n = shape_of(b, b.load(self.slots[u.array]), u.type)[u.axis]
+            low, high = b.add(lo, I64(u.offset)), b.add(hi, I64(u.offset))
+            ok = b.and_(ok, b.and_(b.icmp_signed(">=", low, I64(0)), b.icmp_signed("<", high, n)))
+        return b.or_(b.icmp_signed("==", trips, I64(0)), ok)
 
     def trip_count(self, start, stop, step, step_expr) -> ll.Value:
         """len(range(start, stop, step)), computed without overflow in unsigned arithmetic."""

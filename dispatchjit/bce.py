@@ -1,0 +1,86 @@
+"""Bounds-check elimination by loop versioning.
+
+An index check inside a loop is an early exit, which stops LLVM from vectorizing the loop. For an
+innermost counted loop whose array indices are ``i + c`` (``i`` the loop variable, ``c`` a
+constant) into arrays the loop does not reassign, the whole range of each index is known before
+the loop runs. Lowering then emits the loop twice: a copy without those checks, taken when every
+index stays in bounds, and the checked copy otherwise, so an out-of-bounds access still raises
+at the same iteration, after the same writes, as Python would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import ir
+from .types import ArrayType
+
+__all__ = ["IndexUse", "affine_index_uses"]
+
+
+@dataclass(frozen=True)
+class IndexUse:
+    array: str          # the variable holding the array
+    type: ArrayType
+    axis: int
+    offset: int         # the index is loop variable + offset
+    node: ir.Expr       # the index expression, whose check the unchecked copy omits
+
+
+def affine_index_uses(loop: ir.ForRange) -> list[IndexUse]:
+    """The index uses of ``loop`` that versioning can prove in bounds; none when the loop is not
+    innermost or assigns to its own variable."""
+    assigned = _assigned(loop.body)
+    if loop.target in assigned or _has_loop(loop.body):
+        return []
+    uses: list[IndexUse] = []
+    for node in _walk(loop.body):
+        for array, indices in _indexings(node):
+            if not (isinstance(array, ir.Name) and array.id not in assigned):
+                continue
+            for axis, index in enumerate(indices):
+                offset = _offset(index, loop.target)
+                if offset is not None:
+                    uses.append(IndexUse(array.id, array.type, axis, offset, index))
+    return uses
+
+
+def _indexings(node):
+    if isinstance(node, ir.Prim) and node.op in ("getitem", "view"):
+        yield node.args[0], node.args[1:]
+    elif isinstance(node, ir.SetItem):
+        yield node.target, node.index.elts
+
+
+def _offset(index: ir.Expr, var: str) -> int | None:
+    if isinstance(index, ir.Name) and index.id == var:
+        return 0
+    if isinstance(index, ir.Prim) and index.op in ("add", "sub") and len(index.args) == 2:
+        a, b = index.args
+        if isinstance(b, ir.Const) and _offset(a, var) == 0:
+            return b.value if index.op == "add" else -b.value
+        if index.op == "add" and isinstance(a, ir.Const) and _offset(b, var) == 0:
+            return a.value
+    return None
+
+
+def _walk(node):
+    yield node
+    if isinstance(node, tuple):
+        for x in node:
+            yield from _walk(x)
+        return
+    for name in getattr(node, "__dataclass_fields__", ()):
+        if name == "loc":
+            continue
+        value = getattr(node, name)
+        if isinstance(value, (ir.Node, tuple)):
+            yield from _walk(value)
+
+
+def _assigned(stmts) -> set[str]:
+    return {n.target for n in _walk(stmts) if isinstance(n, (ir.Assign, ir.ForRange))}
+
+
+def _has_loop(stmts) -> bool:
+    return any(isinstance(n, (ir.While, ir.ForRange)) for n in _walk(stmts))
