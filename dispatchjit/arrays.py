@@ -14,7 +14,7 @@ import numpy as np
 
 from . import ir
 from .errors import TypingError
-from .types import (ArrayType, Bool, Float64, Int64, JType, PrimitiveType, SingletonType, TupleType,
+from .types import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
                     TypeType, dtype_to_type, join_types)
 
 __all__ = ["SLICE", "index", "setitem", "attribute", "method_call", "ARRAY_FUNCTIONS"]
@@ -105,7 +105,7 @@ def setitem(inf, s: ir.SetItem) -> ir.Stmt:
     located = index(inf, target, s.index, s.loc)
     if located.op == "getitem":
         return ir.SetItem(target, ir.TupleExpr(located.args[1:], loc=s.loc), element, loc=s.loc)
-    return ir.ExprStmt(ir.Prim("fill", (located, element), type=_NOTHING, loc=s.loc), loc=s.loc)
+    return ir.ExprStmt(ir.Prim("fill", (located, element), type=Nothing, loc=s.loc), loc=s.loc)
 
 
 def _cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
@@ -145,7 +145,7 @@ def method_call(inf, array: ir.Expr, name: str, args, loc) -> ir.Expr:
     if name == "transpose" and not args:
         return _transpose(array, loc)
     if name == "fill" and len(args) == 1:
-        return ir.Prim("fill", (array, _cast(inf, args[0], t.dtype, loc)), type=_NOTHING, loc=loc)
+        return ir.Prim("fill", (array, _cast(inf, args[0], t.dtype, loc)), type=Nothing, loc=loc)
     raise TypingError(f"arrays have no method '{name}' with {len(args)} argument(s) in compiled code", loc)
 
 
@@ -273,7 +273,6 @@ def _arange(inf, args, kwargs, e):
     return ir.Prim("arange", bounds, type=ArrayType(dtype, 1, "C"), loc=e.loc)
 
 
-_NOTHING = SingletonType("Nothing")
 
 ARRAY_FUNCTIONS = {
     np.empty: _constructor("empty"), np.zeros: _constructor("zeros"), np.ones: _constructor("ones"),

@@ -133,6 +133,9 @@ class _FunctionLowering:
         self.local_types = dict(self.fn.locals)
         self.options = getattr(inferred.key.method.func, "__dispatchjit_options__", {})
         self.unchecked: set[int] = set()   # index nodes proved in bounds (see bce)
+        # fastmath lets LLVM reassociate (vectorize reductions) and contract to FMA; results then
+        # may differ from CPython's in the last bits, which is why it is opt-in.
+        self.float_flags = ("fast",) if self.options.get("fastmath") else ()
         self.owning = [n for n, t in self.fn.locals if is_refcounted(t)]
         self.unwind = f.append_basic_block("unwind")
         self.unwind_status = ll.IRBuilder(self.unwind).phi(STATUS, "status")

@@ -46,7 +46,7 @@ def _arith(int_op, float_op, complex_fn):
         if kind == "complex":
             return complex_fn(b, llvm_type(e.type), *args)
         if kind == "float":
-            return getattr(b, float_op)(*args)
+            return getattr(b, float_op)(*args, flags=fl.float_flags)
         return getattr(b, int_op)(*args)
     return rule
 
@@ -74,7 +74,7 @@ def _truediv(fl, e, args):
     if kind != "float":
         raise InternalCompilerError("true division of integers must be converted to float first", e.loc)
     fl.check(b.fcmp_ordered("==", y, _fconst(y, 0.0)), ZeroDivisionError, "float division by zero", e.loc)
-    return b.fdiv(x, y)
+    return b.fdiv(x, y, flags=fl.float_flags)
 
 
 def _cdiv(fl, e, x, y):

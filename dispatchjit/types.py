@@ -27,7 +27,11 @@ __all__ = [
 
 
 class JType:
-    """Base of every lattice type. ``A | B`` builds a Union, as in annotations."""
+    """Base of every lattice type. ``A | B`` builds a Union, as in annotations.
+
+    Named types (the tower, the primitives, ``Nothing``) exist once each and compare by identity;
+    structural ones (tuples, arrays, unions, ``Type[T]``) compare by value and cache their hash,
+    because tuples of types key the dispatch caches on every call."""
 
     __slots__ = ()
 
@@ -42,7 +46,20 @@ class JType:
         return make_union(from_annotation(other), self)
 
 
-@dataclass(frozen=True, slots=True)
+class _Structural(JType):
+    """Value-compared types cache their hash (computed once, from their fields)."""
+
+    __slots__ = ("_hash",)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_hash", hash((type(self).__name__,
+                                                *(getattr(self, f) for f in self.__dataclass_fields__))))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class AbstractType(JType):
     """A node of the abstract tower (``Real``, ``Integer``...): no value has it as its type."""
 
@@ -53,7 +70,7 @@ class AbstractType(JType):
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class PrimitiveType(JType):
     """A concrete bits type. ``kind`` is one of int, uint, bool, float, complex; ``bits`` its width
     (for complex, the width of the pair)."""
@@ -85,7 +102,7 @@ class PrimitiveType(JType):
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class SingletonType(JType):
     """A type with exactly one value, ``Nothing`` (the type of ``None``)."""
 
@@ -100,9 +117,11 @@ class SingletonType(JType):
 
 
 @dataclass(frozen=True, slots=True)
-class TupleType(JType):
+class TupleType(_Structural):
     """``Tuple[A, B]``; ``vararg`` set means any number of trailing ``vararg`` elements
     (``Tuple[Int64, ...]``). Tuples are covariant, as in Julia."""
+
+    __hash__ = _Structural.__hash__
 
     params: tuple[JType, ...]
     vararg: JType | None = None
@@ -120,9 +139,11 @@ class TupleType(JType):
 
 
 @dataclass(frozen=True, slots=True)
-class UnionType(JType):
+class UnionType(_Structural):
     """``Union[A, B]``; the empty union is ``Bottom`` (Julia's ``Union{}``), the type of an
     expression that never produces a value. Build with ``make_union``, which normalizes."""
+
+    __hash__ = _Structural.__hash__
 
     members: frozenset[JType]
 
@@ -131,8 +152,10 @@ class UnionType(JType):
 
 
 @dataclass(frozen=True, slots=True)
-class TypeType(JType):
+class TypeType(_Structural):
     """``Type[T]``: the type of the type object ``T`` itself, so ``f(Int64)`` can dispatch on it."""
+
+    __hash__ = _Structural.__hash__
 
     param: JType
 
@@ -166,10 +189,12 @@ class FunctionType(JType):
 
 
 @dataclass(frozen=True, slots=True)
-class PyObjectType(JType):
+class PyObjectType(_Structural):
     """A Python class the compiler has no type for (``str``, user objects). Such values dispatch
     to methods accepting ``Any`` (or their class), pass through compiled code untouched, and any
     operation on them is a ``TypingError``. Subtyping follows the Python class hierarchy."""
+
+    __hash__ = _Structural.__hash__
 
     cls: type
 
@@ -198,10 +223,12 @@ class TypeVar(JType):
 
 
 @dataclass(frozen=True, slots=True)
-class ArrayType(JType):
+class ArrayType(_Structural):
     """``Array[T, N, layout]``; in annotations ``ndim``/``layout`` may be ``None`` (free) and the
     element type abstract (``Array[Real, 1]`` is Julia's ``Array{<:Real,1}``). Layout is 'C', 'F'
     or 'A' (any strides)."""
+
+    __hash__ = _Structural.__hash__
 
     dtype: JType
     ndim: int | None = None
