@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import threading
 import time
 from dataclasses import dataclass, field
 
 from . import frontend, ir
 from .errors import InternalCompilerError
-from .infer import InferredFunction, SpecKey, infer_function
+from .infer import InferredFunction, infer_function
+from .spec import COMPILE_LOCK, SpecKey
 from .targets import Target, host
 from .types import Bottom, JType
 
@@ -29,8 +29,6 @@ __all__ = ["CompiledEntry", "compile_entry", "infer_closure", "lower_module", "o
            "COMPILE_LOCK"]
 
 _MAX_ROUNDS = 20
-# LLVM contexts and our caches are not thread-safe: compiles are serialized (calls are not).
-COMPILE_LOCK = threading.RLock()
 _typed: dict[SpecKey, InferredFunction] = {}
 _ir_cache: dict[object, ir.Function] = {}
 _entry_ids = itertools.count()

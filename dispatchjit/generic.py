@@ -9,13 +9,14 @@ the same types go straight to its entry point, a builtin that runs machine code.
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
+import typing
 from dataclasses import dataclass, field
 
-from . import driver
 from .errors import MethodError
-from .infer import SpecKey
 from .methods import Method, MethodTable, methods_from_function
+from .spec import COMPILE_LOCK, SpecKey
 from .types import TYPEOF_HOOKS, FunctionType, JType, typeof
 
 __all__ = ["generic", "GenericFunction", "Specialization"]
@@ -38,7 +39,7 @@ class Specialization:
     return_type: JType
     compile_time: float
     timings: dict[str, float] = field(default_factory=dict)
-    compiled: driver.CompiledEntry | None = field(default=None, repr=False)
+    compiled: typing.Any = field(default=None, repr=False)   # driver.CompiledEntry
 
     @property
     def calls(self) -> int:
@@ -75,7 +76,8 @@ class GenericFunction:
         return entry(*args)
 
     def _specialize(self, argtypes: tuple[JType, ...]):
-        with driver.COMPILE_LOCK:
+        from . import driver
+        with COMPILE_LOCK:
             entry = self._entries.get(argtypes)
             if entry is not None:
                 return entry
@@ -84,7 +86,8 @@ class GenericFunction:
             self._entries[argtypes] = compiled.entry
             return compiled.entry
 
-    def _record(self, compiled: driver.CompiledEntry):
+    def _record(self, compiled):
+        from . import driver
         total = sum(compiled.timings.values())
         for key in compiled.closure:
             spec = key.func._specializations.get(key.argtypes)
@@ -104,9 +107,12 @@ class GenericFunction:
 
     # --- defining ------------------------------------------------------------------------
     def add_method(self, method: Method) -> None:
-        with driver.COMPILE_LOCK:
+        with COMPILE_LOCK:
             self.table.add(method)
             self._resolved.clear()
+            driver = sys.modules.get("dispatchjit.driver")
+            if driver is None:  # nothing was ever compiled, so nothing is stale
+                return
             stale = driver.invalidate(self)
             for gf in {k.func for k in stale} | {self}:
                 gf._drop_stale(stale)

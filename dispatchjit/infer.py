@@ -22,6 +22,7 @@ from runtime.exceptions import MAX_PAYLOAD, register_site
 from . import arrays, ir
 from .builtins import BUILTINS, convert_call
 from .definite import mark_unbound_reads
+from .spec import SpecKey
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .types import (Any, ArrayType, Bool, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
                     PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, TypeVar,
@@ -30,18 +31,6 @@ from .types import (Any, ArrayType, Bool, Bottom, Complex128, Float32, Float64, 
 __all__ = ["SpecKey", "InferredFunction", "infer_function"]
 
 _MAX_PASSES = 50
-
-
-@dataclass(frozen=True, slots=True)
-class SpecKey:
-    """One specialization: a method of a generic function at concrete argument types."""
-
-    func: typing.Any
-    method: typing.Any
-    argtypes: tuple[JType, ...]
-
-    def __repr__(self) -> str:
-        return f"{self.func.__name__}({', '.join(map(repr, self.argtypes))})"
 
 
 @dataclass(slots=True)

@@ -35,7 +35,8 @@ from runtime.exceptions import MAX_PAYLOAD, register_site
 from . import ir
 from .bce import affine_index_uses
 from .errors import InternalCompilerError, SourceLoc
-from .infer import InferredFunction, SpecKey
+from .infer import InferredFunction
+from .spec import SpecKey
 from .targets import Target
 from .types import (ArrayType, Bool, Bottom, FunctionType, JType, PrimitiveType, PyObjectType,
                     SingletonType, TupleType, TypeType)

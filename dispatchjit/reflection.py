@@ -6,9 +6,7 @@
 
 from __future__ import annotations
 
-from . import driver
-from .infer import SpecKey
-from .printer import format_function
+from .spec import SpecKey
 from .types import from_annotation, promote_type, typeof
 
 __all__ = ["which", "code_typed", "code_llvm", "code_native", "promote"]
@@ -27,17 +25,21 @@ def which(f, *types):
 
 def code_typed(f, *types) -> str:
     """The typed IR of the specialization: every value with its type, every line numbered."""
+    from . import driver
+    from .printer import format_function
     return format_function(driver.typed(_key(f, types)))
 
 
 def code_llvm(f, *types) -> str:
     """The optimized LLVM IR of the specialization (its callees inlined where LLVM chose), as
     a function ``i32 @name(ret*, exc*, args...)`` returning a status (see ``lower_llvm``)."""
+    from . import driver
     return str(driver.optimized_module(_key(f, types)))
 
 
 def code_native(f, *types) -> str:
     """The host assembly of the specialization."""
+    from . import driver
     from .targets import host
     return host().emit_assembly(driver.optimized_module(_key(f, types)))
 
