@@ -13,8 +13,8 @@
 from .errors import AmbiguityError, CompileError, InternalCompilerError, MethodError, TypingError
 from .generic import GenericFunction, Specialization, generic
 from .reflection import code_llvm, code_native, code_typed, promote, which
-from .types import (AbstractArray, AbstractFloat, Any, Bool, Bottom, Complex64, Complex128, Float32,
-                    Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
+from .types import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
+                    Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
                     Type, UInt8, UInt16, UInt32, UInt64, Unsigned, promote_type, typeof)
 
 __version__ = "0.1.0"
@@ -23,7 +23,7 @@ __all__ = [
     "generic", "GenericFunction", "Specialization", "typeof", "promote", "promote_type", "which",
     "code_typed", "code_llvm", "code_native", "MethodError", "AmbiguityError", "CompileError",
     "TypingError", "InternalCompilerError", "Any", "Number", "Real", "Integer", "Signed", "Unsigned",
-    "AbstractFloat", "AbstractArray", "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
-    "UInt32", "UInt64", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple",
+    "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
+    "UInt32", "UInt64", "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple",
     "Type",
 ]

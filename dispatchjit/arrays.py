@@ -17,7 +17,7 @@ from .errors import TypingError
 from .types import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
                     TypeType, dtype_to_type, join_types)
 
-__all__ = ["SLICE", "index", "setitem", "attribute", "method_call", "ARRAY_FUNCTIONS"]
+__all__ = ["SLICE", "ATTRIBUTES", "index", "setitem", "attribute", "method_call", "ARRAY_FUNCTIONS"]
 
 # The type of a typed slice ``Prim('slice', (lower, upper, step))``; each part Int64 or None.
 SLICE = SingletonType("Slice")
@@ -115,6 +115,9 @@ def _cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
     if dtype.kind == "bool":
         return inf.truth(value)
     return inf.convert(value, dtype, explicit=True)
+
+
+ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "T"})
 
 
 def attribute(inf, array: ir.Expr, attr: str, loc) -> ir.Expr:

@@ -46,6 +46,7 @@ class CompiledEntry:
     llvm_ir: str                      # optimized module text
     module_ref: object = field(repr=False, default=None)
     counter_address: int = 0
+    entry_address: int = 0            # the entry point's machine code (for the dispatcher)
     keepalive: list = field(default_factory=list, repr=False)
 
 
@@ -212,11 +213,34 @@ def compile_entry(func, argtypes: tuple[JType, ...], target: Target | None = Non
         eng = engine(target)
         eng.add(module_ref)
         keepalive = list(mb.keepalive)
-        entry = make_builtin(eng.function_address(name), func.__name__, keepalive)
+        address = eng.function_address(name)
+        entry = make_builtin(address, func.__name__, keepalive)
         t3 = time.perf_counter()
         timings.update(lower=t1 - t0, optimize=t2 - t1, codegen=t3 - t2)
         return CompiledEntry(key, entry, frozenset(closure), closure[key].fn.return_type, timings,
-                             str(module_ref), module_ref, eng.global_address(f"{name}.calls"), keepalive)
+                             str(module_ref), module_ref, eng.global_address(f"{name}.calls"), address, keepalive)
+
+
+def compile_dispatcher(func, cases, slow, target: Target | None = None) -> tuple[int, list]:
+    """Machine code dispatching calls of ``func`` to the entry points of ``cases`` (signature,
+    entry address), else to ``slow``; returns its address and what it keeps alive."""
+    from llvmlite import binding as llvm
+    from llvmlite import ir as ll
+
+    from runtime.dispatcher import emit_dispatcher
+    from runtime.jit import engine
+    target = target or host()
+    with COMPILE_LOCK:
+        module = ll.Module(name=f"dispatch.{func.__name__}")
+        module.triple, module.data_layout = target.triple, target.datalayout
+        name = f"dispatch.{func.__name__}.{next(_entry_ids)}"
+        keepalive: list = []
+        emit_dispatcher(module, name, cases, slow, keepalive)
+        module_ref = llvm.parse_assembly(str(module))
+        target.optimize(module_ref, 2)
+        eng = engine(target)
+        eng.add(module_ref)
+        return eng.function_address(name), keepalive
 
 
 def invalidate(func) -> set[SpecKey]:

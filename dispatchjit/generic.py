@@ -2,8 +2,11 @@
 
 Several ``@generic`` definitions of one name (in one module, or one enclosing function) are
 methods of one generic function. A call maps its arguments to their concrete types; the first
-call with a new type tuple resolves the method and compiles a specialization; later calls with
-the same types go straight to its entry point, a builtin that runs machine code.
+call with a new type tuple resolves the method and compiles a specialization. Later calls go
+through the function's dispatcher (``runtime.dispatcher``): machine code that recognizes the
+compiled signatures from the argument objects and jumps into their entry points. It is rebuilt
+when a call it missed finds a specialization compiled since (so a first call never waits for
+it), and dropped when specializations are invalidated.
 """
 
 from __future__ import annotations
@@ -53,8 +56,11 @@ class Specialization:
                 f"compile_time={self.compile_time * 1e3:.1f} ms, calls={self.calls})")
 
 
-class GenericFunction:
-    """A function with methods, dispatched on the types of all positional arguments."""
+class _GenericFunction:
+    """A function with methods, dispatched on the types of all positional arguments.
+
+    (The attributes of this class become those of ``GenericFunction``, a type whose instances
+    CPython calls through their dispatcher; see ``runtime.dispatcher``.)"""
 
     def __init__(self, name: str, qualname: str, module: str, doc: str | None):
         self.__name__, self.__qualname__, self.__module__, self.__doc__ = name, qualname, module, doc
@@ -63,9 +69,12 @@ class GenericFunction:
         self._entries: dict[tuple[JType, ...], object] = {}
         self._specializations: dict[tuple[JType, ...], Specialization] = {}
         self._resolved: dict[tuple[JType, ...], tuple[Method, dict]] = {}
+        self._dispatcher = None   # (address, the cases it covers, what it keeps alive)
+        self._slow = self.__call__  # a bound method the dispatcher calls on a miss
 
     # --- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        """The slow path: every call the dispatcher does not recognize."""
         if kwargs:
             raise TypeError(f"{self.__name__}() got keyword arguments {sorted(kwargs)}: generic functions "
                             "dispatch on positional arguments only")
@@ -73,7 +82,21 @@ class GenericFunction:
         entry = self._entries.get(argtypes)
         if entry is None:
             entry = self._specialize(argtypes)
+        elif self._dispatcher is None or argtypes not in self._dispatcher[1]:
+            self._rebuild_dispatcher()
         return entry(*args)
+
+    def _rebuild_dispatcher(self):
+        from . import driver
+        from runtime.dispatcher import fast_checkable, set_vectorcall
+        with COMPILE_LOCK:
+            cases = {argtypes: spec.compiled.entry_address for argtypes, spec in self._specializations.items()
+                     if spec.compiled is not None and all(map(fast_checkable, argtypes))}
+            if not cases:
+                return
+            address, keepalive = driver.compile_dispatcher(self, list(cases.items()), self._slow)
+            self._dispatcher = (address, frozenset(cases), keepalive)
+            set_vectorcall(self, address)
 
     def _specialize(self, argtypes: tuple[JType, ...]):
         from . import driver
@@ -118,13 +141,18 @@ class GenericFunction:
                 gf._drop_stale(stale)
 
     def _drop_stale(self, stale: set[SpecKey]) -> None:
-        """Forget entry points whose compiled code includes a stale specialization."""
+        """Forget entry points whose compiled code includes a stale specialization; calls go to
+        the slow path until the dispatcher is rebuilt without them."""
+        from runtime.dispatcher import set_vectorcall
         for argtypes, spec in list(self._specializations.items()):
             key = SpecKey(self, spec.method, argtypes)
             compiled = spec.compiled
             if key in stale or (compiled is not None and compiled.closure & stale) or not self._still_valid(key):
                 del self._specializations[argtypes]
                 self._entries.pop(argtypes, None)
+                if self._dispatcher is not None:
+                    set_vectorcall(self, None)
+                    self._dispatcher = None
 
     def _still_valid(self, key: SpecKey) -> bool:
         try:
@@ -151,6 +179,13 @@ class GenericFunction:
         return self.__qualname__
 
 
+def _make_type():
+    from runtime.dispatcher import callable_type
+    return callable_type("dispatchjit.GenericFunction", _GenericFunction)
+
+
+GenericFunction = _make_type()
+GenericFunction.__module__ = __name__
 TYPEOF_HOOKS[GenericFunction] = lambda f: f.type
 
 

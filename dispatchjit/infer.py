@@ -445,7 +445,9 @@ class _Inferrer:
             return self.pseudo_call(e)
         if isinstance(e.func, ir.Attr):
             owner = self.expr(e.func.value)
-            if not (isinstance(owner, ir.Const) and isinstance(owner.value, type(math))):
+            is_module = isinstance(owner, ir.Const) and isinstance(owner.value, type(math))
+            # x.dtype(0) calls an attribute's value; x.copy() is a method
+            if not is_module and not (isinstance(owner.type, ArrayType) and e.func.attr in arrays.ATTRIBUTES):
                 return self.method_call(owner, e)
         callee = self.expr(e.func)
         if isinstance(callee, ir.Const) and _builtin_key(callee.value) in arrays.ARRAY_FUNCTIONS:

@@ -14,6 +14,7 @@ from llvmlite import ir as ll
 
 from runtime import arrays as rt
 from runtime.cpython import declare
+from runtime.exceptions import register_site
 
 from . import ir
 from .arrays import SLICE
@@ -208,8 +209,10 @@ def _transpose(fl, e, args):
 def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Value:
     """A new NumPy array (through ``runtime.arrays.allocate``), as an owned struct."""
     b = fl.b
-    request = fl.alloca(ll.ArrayType(I64, 4 + t.ndim), "alloc.request")
-    head = [I64(rt.ZEROS if zeros else rt.EMPTY), I64(rt.dtype_code(t.dtype)), I64(int(t.layout == "F")), I64(t.ndim)]
+    request = fl.alloca(ll.ArrayType(I64, 5 + t.ndim), "alloc.request")
+    site = register_site(MemoryError, None, loc)  # only its location is used, for NumPy's errors
+    head = [I64(rt.ZEROS if zeros else rt.EMPTY), I64(rt.dtype_code(t.dtype)), I64(int(t.layout == "F")),
+            I64(t.ndim), I64(site)]
     for k, v in enumerate(head + list(shape)):
         b.store(v, b.gep(request, [I32(0), I32(k)]))
     obj = call_python(fl, rt.allocate, b.bitcast(request, PTR))

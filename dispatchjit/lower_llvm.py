@@ -45,7 +45,7 @@ __all__ = ["ModuleBuilder", "llvm_type", "STATUS", "EXCINFO", "convert_value"]
 
 STATUS = ll.IntType(32)
 I1, I8, I32, I64 = ll.IntType(1), ll.IntType(8), ll.IntType(32), ll.IntType(64)
-F32, F64 = ll.FloatType(), ll.DoubleType()
+F16, F32, F64 = ll.HalfType(), ll.FloatType(), ll.DoubleType()
 PTR = I8.as_pointer()
 EXCINFO = ll.LiteralStructType([I64, ll.ArrayType(I64, MAX_PAYLOAD), I64])  # runtime.exceptions.ExcInfo
 EMPTY = ll.LiteralStructType([])
@@ -59,7 +59,7 @@ def llvm_type(t: JType) -> ll.Type:
         if t.kind in ("int", "uint"):
             return ll.IntType(t.bits)
         if t.kind == "float":
-            return F32 if t.bits == 32 else F64
+            return {16: F16, 32: F32}.get(t.bits, F64)
         part = F32 if t.bits == 64 else F64
         return ll.LiteralStructType([part, part])
     if isinstance(t, TupleType):
@@ -369,7 +369,7 @@ class _FunctionLowering:
     def payload_word(self, v: ll.Value) -> ll.Value:
         if v.type == F64:
             return self.b.bitcast(v, I64)
-        if v.type == F32:
+        if v.type in (F16, F32):
             return self.b.bitcast(self.b.fpext(v, F64), I64)
         if v.type.width < 64:
             return self.b.sext(v, I64) if v.type.width > 1 else self.b.zext(v, I64)

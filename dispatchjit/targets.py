@@ -74,12 +74,14 @@ class CPUTarget(Target):
         return f"{llvm.get_host_cpu_name()}:{llvm.get_host_cpu_features().flatten()}"
 
     def math_function(self, module: llir.Module, name: str, ty: llir.Type) -> llir.Function:
-        suffix = "f32" if ty == llir.FloatType() else "f64"
+        suffix = {"half": "f16", "float": "f32"}.get(str(ty), "f64")
         if name in _INTRINSICS:
             symbol = f"llvm.{name}.{suffix}"
         else:
+            if suffix == "f16":  # no half-precision libm: the intrinsic, which LLVM widens
+                symbol = f"llvm.{name}.f16"
             base = _LIBM_NAMES.get(name, name)
-            symbol = base + ("f" if suffix == "f32" else "")
+            symbol = symbol if suffix == "f16" else base + ("f" if suffix == "f32" else "")
         existing = module.globals.get(symbol)
         if existing is not None:
             return existing

@@ -21,7 +21,7 @@ __all__ = [
     "FunctionType", "PyObjectType", "TypeVar", "ArrayType",
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
-    "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Array",
+    "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Array",
     "typeof", "from_annotation", "promote_type", "join_types", "is_numeric", "make_union",
 ]
 
@@ -260,6 +260,7 @@ AbstractArray = AbstractType("AbstractArray", Any)
 Bool = PrimitiveType("Bool", Integer, "bool", 1)
 Int8, Int16, Int32, Int64 = (PrimitiveType(f"Int{b}", Signed, "int", b) for b in (8, 16, 32, 64))
 UInt8, UInt16, UInt32, UInt64 = (PrimitiveType(f"UInt{b}", Unsigned, "uint", b) for b in (8, 16, 32, 64))
+Float16 = PrimitiveType("Float16", AbstractFloat, "float", 16)
 Float32 = PrimitiveType("Float32", AbstractFloat, "float", 32)
 Float64 = PrimitiveType("Float64", AbstractFloat, "float", 64)
 Complex64 = PrimitiveType("Complex64", Number, "complex", 64)
@@ -268,7 +269,7 @@ Nothing = SingletonType("Nothing")
 Bottom = UnionType(frozenset())
 
 PRIMITIVES = (Bool, Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32, UInt64,
-              Float32, Float64, Complex64, Complex128)
+              Float16, Float32, Float64, Complex64, Complex128)
 _DTYPE_NAMES = {t.name: t.name.lower() for t in PRIMITIVES}
 _BOXED_AS = {"Int64": int, "Float64": float, "Bool": bool, "Complex128": complex}
 _BY_DTYPE = {t.dtype: t for t in PRIMITIVES}

@@ -16,7 +16,9 @@ import numpy as np
 
 from dispatchjit.types import PRIMITIVES
 
-__all__ = ["allocate", "box", "DATA_OFFSET", "DIMS_OFFSET", "STRIDES_OFFSET", "FLAGS_OFFSET",
+from .exceptions import reraise_at
+
+__all__ = ["allocate", "box", "DATA_OFFSET", "NDIM_OFFSET", "DIMS_OFFSET", "STRIDES_OFFSET", "FLAGS_OFFSET",
            "WRITEABLE", "dtype_code"]
 
 # PyArrayObject_fields on 64-bit CPython (PyObject_HEAD is 16 bytes), unchanged since NumPy 1.7.
@@ -33,12 +35,15 @@ def dtype_code(t) -> int:
 
 def allocate(address: int) -> np.ndarray:
     """Called from compiled code: the request at ``address`` is ``[kind, dtype code, order
-    (0 C, 1 F), ndim, shape...]`` (int64 words)."""
-    head = (ctypes.c_int64 * 4).from_address(address)
-    kind, code, order, ndim = head
-    shape = tuple((ctypes.c_int64 * ndim).from_address(address + 32))
+    (0 C, 1 F), ndim, raise site, shape...]`` (int64 words). NumPy's errors (a negative
+    dimension, no memory) are raised again from the user's line (the raise site's)."""
+    kind, code, order, ndim, site = (ctypes.c_int64 * 5).from_address(address)
+    shape = tuple((ctypes.c_int64 * ndim).from_address(address + 40))
     make = np.zeros if kind == ZEROS else np.empty
-    return make(shape, dtype=_DTYPES[code], order="F" if order else "C")
+    try:
+        return make(shape, dtype=_DTYPES[code], order="F" if order else "C")
+    except Exception as err:  # noqa: BLE001 - any NumPy error, re-raised at the user's line
+        reraise_at(site, err)
 
 
 class _Interface:
@@ -57,8 +62,15 @@ def box(address: int):
     dims = tuple((ctypes.c_int64 * (2 * ndim)).from_address(address + 32))
     shape, strides = dims[:ndim], dims[ndim:]
     owner = ctypes.cast(owner_address, ctypes.py_object).value
-    if owner.ctypes.data == data and owner.shape == shape and owner.strides == strides:
+    start = owner.ctypes.data
+    if start == data and owner.shape == shape and owner.strides == strides:
         return owner
+    if owner.flags.c_contiguous or owner.flags.f_contiguous:
+        # A view whose base is the owner itself, as NumPy's own slicing makes.
+        view = np.ndarray(shape, owner.dtype, buffer=owner, offset=data - start, strides=strides)
+        if not writeable:
+            view.flags.writeable = False
+        return view
     interface = {"data": (data, not writeable), "shape": shape, "strides": strides,
                  "typestr": owner.dtype.str, "version": 3}
     return np.asarray(_Interface(owner, interface))

@@ -67,9 +67,8 @@ class _Entry:
                 self.fail_if_error(v, I64(-1))
                 return b.trunc(v, llvm_type(t)) if t.bits < 64 else v
             if t.kind == "float":
-                v = self.call("PyFloat_AsDouble", obj)
-                self.fail_if_error(v, F64(-1.0))
-                return b.fptrunc(v, F32) if t.bits == 32 else v
+                v = self.unbox_float(obj)
+                return b.fptrunc(v, llvm_type(t)) if t.bits < 64 else v
             # Before 3.13 the C API reads NumPy complex scalars as reals: go through complex().
             pycomplex = self.call("PyObject_CallOneArg", self.object_constant(complex), obj)
             self.fail_if(b.icmp_unsigned("==", pycomplex, ll.Constant(PTR, None)))
@@ -92,6 +91,25 @@ class _Entry:
         if isinstance(t, PyObjectType):
             return obj  # borrowed: the caller's argument keeps it alive for the call
         return ll.Constant(llvm_type(t), None)
+
+    def unbox_float(self, obj: ll.Value) -> ll.Value:
+        """An exact ``float`` is read in place (``ob_fval``); anything else goes through
+        ``PyFloat_AsDouble`` (float subclasses, NumPy scalars)."""
+        b = self.b
+        exact = b.icmp_unsigned("==", b.load(b.bitcast(b.gep(obj, [I64(8)]), PTR.as_pointer())),
+                                self.object_constant(float))
+        with b.if_else(exact, likely=True) as (inline, general):
+            with inline:
+                fast = b.load(b.bitcast(b.gep(obj, [I64(16)]), F64.as_pointer()))
+                fast_block = b.block
+            with general:
+                slow = self.call("PyFloat_AsDouble", obj)
+                self.fail_if_error(slow, F64(-1.0))
+                slow_block = b.block
+        v = b.phi(F64)
+        v.add_incoming(fast, fast_block)
+        v.add_incoming(slow, slow_block)
+        return v
 
     def unbox_uint64(self, obj: ll.Value) -> ll.Value:
         # PyLong_AsUnsignedLongLong takes only exact ints: go through __index__ (NumPy scalars).
@@ -151,7 +169,7 @@ class _Entry:
             name = "PyLong_FromUnsignedLongLong" if t.kind == "uint" else "PyLong_FromLongLong"
             return self.as_numpy_scalar(self.call(name, wide), t)
         if t.kind == "float":
-            return self.as_numpy_scalar(self.call("PyFloat_FromDouble", b.fpext(v, F64) if t.bits == 32 else v), t)
+            return self.as_numpy_scalar(self.call("PyFloat_FromDouble", b.fpext(v, F64) if t.bits < 64 else v), t)
         re, im = b.extract_value(v, 0), b.extract_value(v, 1)
         if t.bits == 64:
             re, im = b.fpext(re, F64), b.fpext(im, F64)

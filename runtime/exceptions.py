@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from dispatchjit.errors import SourceLoc
 
-__all__ = ["RaiseSite", "ExcInfo", "MAX_PAYLOAD", "STACK_BUDGET", "register_site", "site", "raise_from_excinfo"]
+__all__ = ["RaiseSite", "ExcInfo", "MAX_PAYLOAD", "STACK_BUDGET", "register_site", "site", "raise_from_excinfo",
+           "reraise_at"]
 
 MAX_PAYLOAD = 4
 
@@ -93,6 +94,12 @@ def raise_from_excinfo(address: int):
     info = ExcInfo.from_address(address)
     exc = build_exception(info.site, list(info.payload))
     _raiser(info.site)(exc)
+
+
+def reraise_at(site_id: int, exc: BaseException):
+    """Raise ``exc`` (raised by Python code that compiled code called) again from the user's
+    line of raise site ``site_id``."""
+    _raiser(site_id)(exc)
 
 
 def _raiser(site_id: int):
