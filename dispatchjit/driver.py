@@ -165,13 +165,18 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
     return mb
 
 
+def finish_module_text(text: str) -> str:
+    from .lower_llvm import finish_module_text as finish
+    return finish(text)
+
+
 def optimized_module(key: SpecKey, target: Target | None = None):
     """The optimized LLVM module of ``key`` alone (no entry point), for ``code_llvm``/``code_native``."""
     from llvmlite import binding as llvm
     target = target or host()
     with COMPILE_LOCK:
         closure, _ = infer_closure(key)
-        module_ref = llvm.parse_assembly(str(lower_module(key, closure, target, None).module))
+        module_ref = llvm.parse_assembly(finish_module_text(str(lower_module(key, closure, target, None).module)))
         target.optimize(module_ref, 3)
         return module_ref
 
@@ -204,11 +209,11 @@ def compile_entry(func, argtypes: tuple[JType, ...], target: Target | None = Non
         t0 = time.perf_counter()
         name = f"entry.{func.__name__}.{next(_entry_ids)}"
         mb = lower_module(key, closure, target, name)
-        text = str(mb.module)
+        text = finish_module_text(str(mb.module))
         t1 = time.perf_counter()
         module_ref = llvm.parse_assembly(text)
         module_ref.verify()
-        target.optimize(module_ref, 3)
+        target.optimize(module_ref, 2)
         t2 = time.perf_counter()
         eng = engine(target)
         eng.add(module_ref)

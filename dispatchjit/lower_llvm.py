@@ -277,13 +277,15 @@ class _FunctionLowering:
         self.unchecked = set()
         b.branch(done)
         b.position_at_end(slow)
-        self.counted_loop(s, start, step, trips)
+        self.counted_loop(s, start, step, trips, scalar=True)
         b.branch(done)
         b.position_at_end(done)
 
-    def counted_loop(self, s: ir.ForRange, start, step, trips):
+    def counted_loop(self, s: ir.ForRange, start, step, trips, scalar: bool = False):
         """A canonical counter 0..trips (never overflows, as Python's range cannot) drives the
-        loop; the variable is start + k*step, recomputed so assigning to it changes nothing."""
+        loop; the variable is start + k*step, recomputed so assigning to it changes nothing.
+        A ``scalar`` loop (the checked copy of a versioned loop, rarely run) is kept from being
+        vectorized or unrolled, which would only cost compile time."""
         b = self.b
         counter = self.alloca(I64, f"{s.target}.k")
         b.store(I64(0), counter)
@@ -298,7 +300,9 @@ class _FunctionLowering:
         self.loop_body(body, s.body, inc, done)
         b.position_at_end(inc)
         b.store(b.add(b.load(counter), I64(1)), counter)
-        b.branch(cond)
+        latch = b.branch(cond)
+        if scalar:
+            latch.set_metadata("llvm.loop", self.mb.module.add_metadata([SCALAR_LOOP_MARK]))
         b.position_at_end(done)
 
     def all_in_bounds(self, uses, start, step, trips) -> ll.Value:
@@ -518,6 +522,20 @@ class _FunctionLowering:
         result = lower_prim(self, e, args)
         self.release_args(e.args, args)
         return result
+
+
+# llvmlite cannot write the self-referencing node a loop ID needs: lowering marks such loops with
+# this string and ``finish_module_text`` rewrites the mark into the real loop ID.
+SCALAR_LOOP_MARK = "dispatchjit.scalar_loop"
+_SCALAR_LOOP_ID = ('distinct !{{!{0}, !{{!"llvm.loop.vectorize.enable", i1 0}}, '
+                   '!{{!"llvm.loop.interleave.count", i32 1}}, !{{!"llvm.loop.unroll.disable"}}}}')
+
+
+def finish_module_text(text: str) -> str:
+    """The module text with marked loop IDs made real (see ``SCALAR_LOOP_MARK``)."""
+    import re
+    return re.sub(r'^!(\d+) = !\{ ?!"' + re.escape(SCALAR_LOOP_MARK) + r'" ?\}$',
+                  lambda m: f"!{m.group(1)} = " + _SCALAR_LOOP_ID.format(m.group(1)), text, flags=re.M)
 
 
 def is_refcounted(t: JType) -> bool:

@@ -56,7 +56,7 @@ class CPUTarget(Target):
         target = llvm.Target.from_triple(llvm.get_process_triple())
         return target.create_target_machine(cpu=llvm.get_host_cpu_name(),
                                             features=llvm.get_host_cpu_features().flatten(),
-                                            opt=3, reloc="pic", codemodel="small")
+                                            opt=2, reloc="pic", codemodel="small")
 
     @functools.cached_property
     def triple(self) -> str:

@@ -142,6 +142,16 @@ def write_shifted(x, out, lo, hi):
 
 
 @generic
+def stepped_loop(x, out, lo, hi, step):
+    """A counted loop with a step and several offsets into two arrays of their own lengths."""
+    s = 0.0
+    for i in range(lo, hi, step):
+        out[i] = x[i + 2] - x[i - 1]
+        s += out[i]
+    return s
+
+
+@generic
 def fill_slices(x):
     x[1:3] = 7
     x[::-2] = 1

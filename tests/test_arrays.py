@@ -119,12 +119,18 @@ def test_dispatch_on_array_annotations_picks_most_specific():
         return 4
 
     @generic
+    def kind(x: Array[Float64, 2]):  # noqa: F811
+        return 6
+
+    @generic
     def kind(x: AbstractArray, y):  # noqa: F811
         return 5
 
     assert kind(np.zeros(3)) == 2
     assert kind(np.zeros(6)[::-2]) == 2  # any layout
-    assert kind(np.zeros((3, 3)).T) == 3
+    assert kind(np.zeros((3, 3)).T) == 6
+    assert kind(np.zeros((3, 3))[::2, ::-1]) == 6
+    assert kind(np.zeros((3, 3, 3))) == 3
     assert kind(np.array(1.0)) == 3
     assert kind(np.zeros(3, np.int32)) == 1
     assert kind(np.zeros(3, np.bool_)) == 1

@@ -220,6 +220,8 @@ CASES = {
     "stencil1d": t(a1(dtypes=NUMERIC)),
     "write_out": t(a1(), a1(dtypes=("float64",))),
     "write_shifted": t(a1(dtypes=FLOATS), a1(dtypes=("float64",)), st.integers(-12, 12), st.integers(-12, 30)),
+    "stepped_loop": t(a1(dtypes=FLOATS), a1(dtypes=("float64",)), st.integers(-14, 14), st.integers(-14, 30),
+                      st.sampled_from([1, 2, 3, -1, -2])),
     "fill_slices": t(a1(min_len=1)),
     "copy_then_modify": t(a1()),
     "sum2d": t(a2()),
