@@ -15,7 +15,7 @@ import numpy as np
 from . import ir
 from .errors import TypingError
 from .types import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
-                    TypeType, dtype_to_type, join_types)
+                    TypeType, UInt64, dtype_to_type, join_types)
 
 __all__ = ["SLICE", "ATTRIBUTES", "index", "setitem", "attribute", "method_call", "ARRAY_FUNCTIONS"]
 
@@ -45,6 +45,8 @@ def _int_index(inf, e: ir.Expr) -> ir.Expr:
     typed = inf.expr(e)
     if not _is_int(typed.type):
         raise TypingError(f"array indices must be integers or slices, not {typed.type}", e.loc)
+    if typed.type == UInt64:  # values past Int64 must not wrap around to negative indices
+        return ir.Prim("uint_index", (typed,), type=Int64, loc=e.loc)
     return inf.convert(typed, Int64, explicit=True)
 
 

@@ -160,8 +160,9 @@ def _slice_bounds(fl, node: ir.Prim, value, n):
 
     start = clamp(b.extract_value(value, 0), I64(0), b.sub(n, I64(1)), lower.type != SLICE)
     stop = clamp(b.extract_value(value, 1), n, I64(-1), upper.type != SLICE)
-    up = b.sdiv(b.add(b.sub(stop, start), b.sub(step, I64(1))), step)
-    down = b.sdiv(b.add(b.sub(start, stop), b.sub(b.neg(step), I64(1))), b.neg(step))
+    # As for range(): unsigned division, so no step (not even -2**63) overflows.
+    up = b.add(b.udiv(b.sub(b.sub(stop, start), I64(1)), step), I64(1))
+    down = b.add(b.udiv(b.sub(b.sub(start, stop), I64(1)), b.neg(step)), I64(1))
     length = b.select(negative, b.select(b.icmp_signed("<", stop, start), down, I64(0)),
                       b.select(b.icmp_signed("<", start, stop), up, I64(0)))
     return start, length, step
@@ -364,7 +365,14 @@ def _arange(fl, e, args):
     return arr
 
 
+def _uint_index(fl, e, args):
+    (i,) = args
+    fl.check(fl.b.icmp_signed("<", i, I64(0)), IndexError, "index {} is out of bounds", e.loc, [i], ("u",))
+    return i
+
+
 ARRAY_RULES = {
+    "uint_index": _uint_index,
     "getitem": _getitem, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _transpose, "empty": _alloc_rule(False), "zeros": _alloc_rule(True), "fill": _fill,
     "filled": _filled, "copy": _copy, "arange": _arange,

@@ -384,8 +384,10 @@ def typeof(value) -> JType:
     hook = TYPEOF_HOOKS.get(cls)
     if hook is not None:
         return hook(value)
-    if isinstance(value, JType) or value in _PY_CLASSES:
+    if isinstance(value, JType) or isinstance(value, type) and value in _PY_CLASSES:
         return TypeType(from_annotation(value))
+    if isinstance(value, np.ndarray):  # subclasses compute as the arrays they are
+        return ArrayType(dtype_to_type(value.dtype), value.ndim, _layout(value))
     return PyObjectType(cls)
 
 
