@@ -61,9 +61,10 @@ class CompileError(DispatchJITError):
         return "\n".join(p for p in parts if p)
 
 
-class TypingError(CompileError):
+class TypingError(CompileError, TypeError):
     """Type inference failed: an operation on types it is not defined for, or values whose types
-    cannot merge. The message names the expression, the types and the line."""
+    cannot merge. The message names the expression, the types and the line. Also a ``TypeError``,
+    which is what Python raises for an operation on the wrong types."""
 
 
 class MethodError(TypeError):

@@ -386,8 +386,6 @@ def typeof(value) -> JType:
         return hook(value)
     if isinstance(value, JType) or isinstance(value, type) and value in _PY_CLASSES:
         return TypeType(from_annotation(value))
-    if isinstance(value, np.ndarray):  # subclasses compute as the arrays they are
-        return ArrayType(dtype_to_type(value.dtype), value.ndim, _layout(value))
     return PyObjectType(cls)
 
 
