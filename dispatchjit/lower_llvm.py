@@ -15,7 +15,8 @@ Values that hold Python references (arrays, opaque objects, tuples of them) foll
 rule: a variable slot owns a reference; an expression result is either *owned* (a call's result,
 a new array or view, a tuple built here) or *borrowed* (a variable or constant read). Consumers
 take ownership or drop it (``_owns``, ``incref``/``decref``), and every exit of a function,
-exceptional ones included (the ``unwind`` block), releases what its slots hold.
+exceptional ones included (the ``unwind`` block), releases what its slots hold. Code compiled to
+run without the GIL does no reference counting at all (see ``ModuleBuilder.nogil``).
 
 Operations follow Python's semantics where it has them (floor division and modulo, errors for
 division by zero and math domain errors) and Julia's where Python has no fixed-width answer
@@ -90,6 +91,9 @@ class ModuleBuilder:
     target: Target
     module: ll.Module = field(init=False)
     recursive: frozenset[SpecKey] = frozenset()   # these check the stack on entry
+    # Code run without the GIL (``nogil=True``) may not touch reference counts; every array it
+    # sees belongs to an argument, alive for the whole call, so it needs none.
+    nogil: bool = False
     functions: dict[SpecKey, ll.Function] = field(default_factory=dict)
     keepalive: list = field(default_factory=list)
 
@@ -132,7 +136,7 @@ class _FunctionLowering:
         self.loops: list[tuple[ll.Block, ll.Block]] = []   # (continue target, break target)
         self.ret_ptr, self.exc = f.args[0], f.args[1]
         self.local_types = dict(self.fn.locals)
-        self.options = getattr(inferred.key.method.func, "__dispatchjit_options__", {})
+        self.options = options_of(inferred.key)
         self.unchecked: set[int] = set()   # index nodes proved in bounds (see bce)
         # fastmath lets LLVM reassociate (vectorize reductions) and contract to FMA; results then
         # may differ from CPython's in the last bits, which is why it is opt-in.
@@ -158,7 +162,7 @@ class _FunctionLowering:
         for name, t, arg in zip(names, types, self.f.args[2:]):
             # A parameter reassigned with a value of a wider type lives in a slot of that type.
             self.b.store(convert_value(self.b, arg, t, local_types[name]), self.slots[name])
-            incref(self.b, arg, t)  # the slot owns a reference; the caller keeps its own
+            self.incref(arg, t)  # the slot owns a reference; the caller keeps its own
         if self.inferred.key in self.mb.recursive:
             self.stack_check()
         self.block(self.fn.body)
@@ -166,9 +170,17 @@ class _FunctionLowering:
             self.b.unreachable()
         self.finish_unwind()
 
+    def incref(self, v: ll.Value, t: JType) -> None:
+        if not self.mb.nogil:
+            incref(self.b, v, t)
+
+    def decref(self, v: ll.Value, t: JType) -> None:
+        if not self.mb.nogil:
+            decref(self.b, v, t)
+
     def release_locals(self):
         for name in self.owning:
-            decref(self.b, self.b.load(self.slots[name]), self.local_types[name])
+            self.decref(self.b.load(self.slots[name]), self.local_types[name])
 
     def finish_unwind(self):
         """The exceptional exit: release what the slots own and return the status."""
@@ -207,8 +219,8 @@ class _FunctionLowering:
         slot, t = self.slots[s.target], s.value.type
         if is_refcounted(t):
             if not _owns(s.value):
-                incref(self.b, value, t)
-            decref(self.b, self.b.load(slot), t)
+                self.incref(value, t)
+            self.decref(self.b.load(slot), t)
         self.b.store(value, slot)
         self.mark_bound(s.target)
 
@@ -226,12 +238,12 @@ class _FunctionLowering:
         indices = [normalize(self, i, shape[k], k, s.index.elts[k]) for k, i in enumerate(indices)]
         store_element(self, arr, t, indices, value, s.loc)
         if _owns(s.target):
-            decref(self.b, arr, t)
+            self.decref(arr, t)
 
     def stmt_ExprStmt(self, s):
         value = self.expr(s.value)
         if _owns(s.value) and not self.b.block.is_terminated:
-            decref(self.b, value, s.value.type)
+            self.decref(value, s.value.type)
 
     def stmt_If(self, s: ir.If):
         then, other, done = self.new_block("then"), self.new_block("else"), self.new_block("endif")
@@ -346,7 +358,7 @@ class _FunctionLowering:
             return
         if s.value.type != Bottom:
             if not _owns(s.value):
-                incref(self.b, value, s.value.type)  # the caller receives a reference
+                self.incref(value, s.value.type)  # the caller receives a reference
             self.b.store(value, self.ret_ptr)
         self.release_locals()
         self.b.ret(STATUS(0))
@@ -430,15 +442,15 @@ class _FunctionLowering:
         """Lower ``e`` to a value that carries its own references."""
         value = self.expr(e)
         if not _owns(e) and not self.b.block.is_terminated:
-            incref(self.b, value, e.type)
+            self.incref(value, e.type)
         return value
 
     def expr_GetField(self, e: ir.GetField) -> ll.Value:
         whole = self.expr(e.value)
         element = self.b.extract_value(whole, e.index)
-        incref(self.b, element, e.type)
+        self.incref(element, e.type)
         if _owns(e.value):
-            decref(self.b, whole, e.value.type)
+            self.decref(whole, e.value.type)
         return element
 
     def expr_Throw(self, e: ir.Throw) -> ll.Value:
@@ -461,7 +473,7 @@ class _FunctionLowering:
         """Drop the references owned argument expressions produced once the callee is done."""
         for x, v in zip(exprs, values):
             if _owns(x):
-                decref(self.b, v, x.type)
+                self.decref(v, x.type)
 
     def expr_IfExp(self, e: ir.IfExp) -> ll.Value:
         return self.branches(self.expr(e.test), lambda: self.owned(e.body), lambda: self.owned(e.orelse),
@@ -496,7 +508,7 @@ class _FunctionLowering:
             t = truth(self.b, first, e.type)
 
             def rest():  # the first value is dropped
-                decref(self.b, first, e.type)
+                self.decref(first, e.type)
                 return chain(values[1:])
 
             keep = lambda: first  # noqa: E731
@@ -536,6 +548,13 @@ def finish_module_text(text: str) -> str:
     import re
     return re.sub(r'^!(\d+) = !\{ ?!"' + re.escape(SCALAR_LOOP_MARK) + r'" ?\}$',
                   lambda m: f"!{m.group(1)} = " + _SCALAR_LOOP_ID.format(m.group(1)), text, flags=re.M)
+
+
+def options_of(key: SpecKey) -> dict:
+    """The ``@generic(...)`` options of the method ``key`` runs (a default-filling method has
+    those of the method it completes)."""
+    method = key.method.defaults_of or key.method
+    return getattr(method.func, "__dispatchjit_options__", {})
 
 
 def is_refcounted(t: JType) -> bool:

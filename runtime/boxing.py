@@ -187,7 +187,7 @@ class _Entry:
 
 
 def emit_entry(module: ll.Module, callee: ll.Function, argtypes: tuple[JType, ...], nfixed: int | None,
-               return_type: JType, name: str, keepalive: list) -> ll.Function:
+               return_type: JType, name: str, keepalive: list, release_gil: bool = False) -> ll.Function:
     """Emit the entry point ``name`` calling ``callee`` on Python arguments of ``argtypes``; for a
     vararg method (``nfixed`` fixed parameters) the arguments after those are packed into the
     trailing tuple ``callee`` takes. It also counts its calls in the global ``name.calls``."""
@@ -217,7 +217,12 @@ def emit_entry(module: ll.Module, callee: ll.Function, argtypes: tuple[JType, ..
     excinfo = b.alloca(EXCINFO)
     stack_limit = b.sub(b.ptrtoint(excinfo, I64), I64(exceptions.STACK_BUDGET))
     b.store(stack_limit, b.gep(excinfo, [I32(0), I32(2)]))
-    status = b.call(callee, [ret, excinfo, *values])
+    if release_gil:  # other Python threads run while the machine code does
+        thread_state = e.call("PyEval_SaveThread")
+        status = b.call(callee, [ret, excinfo, *values])
+        e.call("PyEval_RestoreThread", thread_state)
+    else:
+        status = b.call(callee, [ret, excinfo, *values])
     with b.if_then(b.icmp_signed("==", status, STATUS(2)), likely=False):
         b.ret(ll.Constant(PTR, None))  # a Python exception is already set
     with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):

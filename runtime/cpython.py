@@ -26,7 +26,7 @@ CAPI = {
     "PyTuple_SetItem": (_I32, [_P, _I64, _P]), "Py_IncRef": (_VOID, [_P]),
     "Py_DecRef": (_VOID, [_P]), "PyObject_CallOneArg": (_P, [_P, _P]),
     "PyLong_FromVoidPtr": (_P, [_P]), "PyErr_SetString": (_VOID, [_P, _P]),
-    "PyNumber_Index": (_P, [_P]), "PyObject_Vectorcall": (_P, [_P, _P.as_pointer(), _I64, _P]),
+    "PyNumber_Index": (_P, [_P]), "PyEval_SaveThread": (_P, []), "PyEval_RestoreThread": (_VOID, [_P]), "PyObject_Vectorcall": (_P, [_P, _P.as_pointer(), _I64, _P]),
 }
 
 
