@@ -19,6 +19,8 @@ import threading
 import typing
 from dataclasses import dataclass, field
 
+from runtime.dispatcher import callable_type, fast_checkable
+
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
 from .spec import COMPILE_LOCK, SpecKey
@@ -84,7 +86,7 @@ class _GenericFunction:
         entry = self._entries.get(argtypes)
         if entry is None:
             entry = self._specialize(argtypes)
-        elif self._dispatcher is None or argtypes not in self._dispatcher[1]:
+        elif (self._dispatcher is None or argtypes not in self._dispatcher[1]) and all(map(fast_checkable, argtypes)):
             self._rebuild_dispatcher()
         return entry(*args)
 
@@ -116,7 +118,7 @@ class _GenericFunction:
 
     def _rebuild_dispatcher(self):
         from . import driver
-        from runtime.dispatcher import fast_checkable, set_vectorcall
+        from runtime.dispatcher import set_vectorcall
         with COMPILE_LOCK:
             cases = {argtypes: spec.compiled.entry_address for argtypes, spec in self._specializations.items()
                      if spec.compiled is not None and all(map(fast_checkable, argtypes))}
@@ -213,7 +215,6 @@ def _signature(func) -> inspect.Signature:
 
 
 def _make_type():
-    from runtime.dispatcher import callable_type
     return callable_type("dispatchjit.GenericFunction", _GenericFunction)
 
 

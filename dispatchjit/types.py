@@ -361,6 +361,8 @@ _PY_CLASSES: dict[typing.Any, JType] = {int: Int64, float: Float64, bool: Bool, 
                                         numbers.Real: Real, numbers.Integral: Integer}
 _PY_CLASSES.update({t.dtype.type: t for t in PRIMITIVES})
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+# The Python classes that are type values (``f(int)`` passes ``Type[Int64]``), not opaque objects.
+TYPE_VALUES = tuple(c for c in _PY_CLASSES if isinstance(c, type))
 
 # Classes defined elsewhere that know their own lattice type (generic functions register here),
 # so this module need not import the modules that define them.

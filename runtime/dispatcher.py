@@ -18,7 +18,7 @@ from ctypes import POINTER, Structure, c_char_p, c_int, c_ssize_t, c_uint, c_voi
 import numpy as np
 from llvmlite import ir as ll
 
-from dispatchjit.types import (ArrayType, FunctionType, Int64, JType, PrimitiveType, PyObjectType,
+from dispatchjit.types import (TYPE_VALUES, ArrayType, FunctionType, Int64, JType, PrimitiveType, PyObjectType,
                                SingletonType, TupleType)
 
 from . import arrays as rt_arrays
@@ -121,6 +121,10 @@ class _Checks:
             return self.array(obj, t)
         if isinstance(t, TupleType):
             return self.tuple(obj, t)
+        if isinstance(t, PyObjectType) and issubclass(t.cls, type):
+            # Classes are opaque objects, except those that are Type[...] values (int, float...).
+            return self.all_of([lambda: self.type_is(obj, t.cls),
+                                *(lambda c=c: b.icmp_unsigned("!=", obj, self.const(c)) for c in TYPE_VALUES)])
         if isinstance(t, PyObjectType):
             return self.type_is(obj, t.cls)
         if isinstance(t, FunctionType):

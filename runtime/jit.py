@@ -20,6 +20,7 @@ _LIBM = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "
          "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sqrt",
          "cbrt", "hypot", "fmod", "erf", "erfc", "tgamma", "lgamma", "floor", "ceil", "trunc",
          "rint", "roundeven", "copysign", "fabs")
+_HALF_CONVERSIONS = ("__extendhfsf2", "__extendhfdf2", "__truncsfhf2", "__truncdfhf2")
 METH_FASTCALL = 0x80
 
 
@@ -51,9 +52,17 @@ class Engine:
         libm = ctypes.CDLL(ctypes.util.find_library("m"))
         for base in _LIBM:
             for name in (base, base + "f"):
-                fn = getattr(libm, name, None)
-                if fn is not None:
-                    llvm.add_symbol(name, ctypes.cast(fn, ctypes.c_void_p).value)
+                self._add(libm, name)
+        # Conversions to and from half precision (Float16) that LLVM leaves to the runtime library.
+        libgcc = ctypes.util.find_library("gcc_s")
+        if libgcc:
+            for name in _HALF_CONVERSIONS:
+                self._add(ctypes.CDLL(libgcc), name)
+
+    def _add(self, library, name: str) -> None:
+        fn = getattr(library, name, None)
+        if fn is not None:
+            self._llvm.add_symbol(name, ctypes.cast(fn, ctypes.c_void_p).value)
 
     def add(self, module_ref) -> None:
         with self._lock:

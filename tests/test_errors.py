@@ -235,6 +235,7 @@ def test_ambiguity_from_compiled_code_raised_only_when_executed():
     assert (frame.filename, frame.lineno) == (FILE, line_of(d.calls_amb_pair, "calls_amb_pair"))
 
 
-def test_keyword_arguments_are_rejected_with_type_error():
-    with pytest.raises(TypeError, match="positional"):
-        d.hypot2(x=1, y=2)
+def test_keyword_arguments_bind_parameters_by_name():
+    assert d.hypot2(x=1, y=2) == 5 and d.hypot2(3, y=4.0) == 25.0
+    with pytest.raises(TypeError, match="keyword argument"):
+        d.hypot2(1, z=2)
