@@ -277,10 +277,15 @@ _BY_DTYPE = {t.dtype: t for t in PRIMITIVES}
 
 def dtype_to_type(dtype: np.dtype) -> PrimitiveType:
     """The element type of a NumPy dtype; a TypeError names dtypes we do not compile."""
+    dtype = np.dtype(dtype)
     try:
-        return _BY_DTYPE[np.dtype(dtype)]
+        return _BY_DTYPE[dtype]
     except KeyError:
-        raise TypeError(f"dtype {np.dtype(dtype)} has no dispatchjit element type") from None
+        if dtype.newbyteorder("=") in _BY_DTYPE:
+            raise TypeError(f"dtype {dtype} is in non-native byte order; convert the array with "
+                            f".astype({dtype.newbyteorder('=').name!r}) first") from None
+        raise TypeError(f"dtype {dtype} has no dispatchjit element type (bool, integer, float and "
+                        "complex dtypes are supported)") from None
 
 
 # --- type constructors used in annotations ---------------------------------------------------
