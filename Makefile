@@ -22,8 +22,11 @@ demo: $(STAMP)  ## run the scripted REPL-style demo
 test: $(STAMP)  ## run the test suite (CPU only; GPU tests skip without a GPU)
 	$(PY) -m pytest
 
-bench: $(STAMP)  ## run the benchmarks against Numba, NumPy and CPython, printing ratios
+bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum and CPython, printing ratios
 	$(PY) bench/scalar.py
+	$(PY) bench/arrays.py
+	$(PY) bench/calls.py
+	$(PY) bench/compile.py
 
 clean:  ## remove the virtual environment
 	rm -rf $(VENV)
