@@ -27,6 +27,7 @@ bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum and CPython, p
 	$(PY) bench/arrays.py
 	$(PY) bench/calls.py
 	$(PY) bench/compile.py
+	$(PY) bench/threads.py
 
 clean:  ## remove the virtual environment
 	rm -rf $(VENV)
