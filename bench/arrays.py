@@ -202,7 +202,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
     opts = ap.parse_args()
-    repeats = 3 if opts.quick else 10
+    repeats = 3 if opts.quick else 30
 
     import numba
     print("dispatchjit array benchmark" + (" (--quick)" if opts.quick else ""))
