@@ -15,7 +15,7 @@ from .generic import GenericFunction, Specialization, generic
 from .reflection import code_llvm, code_native, code_typed, promote, which
 from .types import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
                     Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
-                    Type, UInt8, UInt16, UInt32, UInt64, Unsigned, promote_type, typeof)
+                    Type, UInt8, UInt16, UInt32, UInt64, Unsigned, Val, promote_type, typeof)
 
 __version__ = "0.1.0"
 
@@ -25,5 +25,5 @@ __all__ = [
     "TypingError", "InternalCompilerError", "Any", "Number", "Real", "Integer", "Signed", "Unsigned",
     "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
     "UInt32", "UInt64", "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple",
-    "Type",
+    "Type", "Val",
 ]

@@ -24,7 +24,7 @@ from .builtins import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .spec import SpecKey
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
-from .types import (Any, ArrayType, Bool, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
+from .types import (Any, ArrayType, Bool, Literal, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
                     PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, TypeVar,
                     join_types, typeof)
 
@@ -274,6 +274,8 @@ class _Inferrer:
             raise TypingError(f"name '{e.id}' is not defined", e.loc)
         if isinstance(value, typing.TypeVar):
             bound = self._typevar_value(value, e.loc)
+            if isinstance(bound, Literal):  # Val[N]: N is the value itself
+                return self.const(bound.value, e.loc)
             return ir.Const(bound, type=TypeType(bound), loc=e.loc)
         return self.const(value, e.loc)
 

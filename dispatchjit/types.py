@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = [
     "JType", "AbstractType", "PrimitiveType", "SingletonType", "TupleType", "UnionType", "TypeType",
-    "FunctionType", "PyObjectType", "TypeVar", "ArrayType",
+    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "ValType", "Val",
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
     "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Array",
@@ -165,6 +165,58 @@ class TypeType(_Structural):
 
     def __repr__(self) -> str:
         return f"Type[{self.param!r}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Literal(_Structural):
+    """A plain value used as a type parameter: the ``3`` in ``Val[3]``."""
+
+    __hash__ = _Structural.__hash__
+
+    value: typing.Any
+
+    @property
+    def is_concrete(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ValType(TypeType):
+    """``Val[3]``: the type of ``Val(3)``, one type per value, so a function can specialize on
+    a size or a flag (Julia's ``Val{N}``). ``Val[N]`` with a type variable binds ``N`` to the
+    value by dispatch, as ``Type[T]`` binds ``T``; in the body ``N`` is that constant."""
+
+    __hash__ = _Structural.__hash__
+
+    def __repr__(self) -> str:
+        return f"Val[{self.param!r}]"
+
+
+class Val:
+    """A value lifted to the type level: ``f(x, Val(3))`` compiles ``f`` for 3 specifically."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        typeof(value)  # must be a value the compiler can hold (a number, a tuple of them...)
+        self.value = value
+
+    def __class_getitem__(cls, param) -> ValType:
+        if isinstance(param, (JType, typing.TypeVar)):
+            return ValType(from_annotation(param))
+        return ValType(Literal(param))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Val) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(("Val", self.value))
+
+    def __repr__(self) -> str:
+        return f"Val({self.value!r})"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -388,6 +440,8 @@ def typeof(value) -> JType:
         return TupleType(tuple(map(typeof, value)))
     if cls is np.ndarray:
         return ArrayType(dtype_to_type(value.dtype), value.ndim, _layout(value))
+    if cls is Val:
+        return ValType(Literal(value.value))
     hook = TYPEOF_HOOKS.get(cls)
     if hook is not None:
         return hook(value)
@@ -457,7 +511,7 @@ def _adopt(t: JType, typevars: dict) -> JType:
     if isinstance(t, UnionType) and t.members:
         return make_union(*(_adopt(m, typevars) for m in t.members))
     if isinstance(t, TypeType):
-        return TypeType(_adopt(t.param, typevars))
+        return type(t)(_adopt(t.param, typevars))
     if isinstance(t, ArrayType):
         return ArrayType(_adopt(t.dtype, typevars), t.ndim, t.layout)
     return t

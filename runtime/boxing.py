@@ -21,7 +21,7 @@ from llvmlite import ir as ll
 from dispatchjit.lower_arrays import box_record, struct_from_ndarray
 from dispatchjit.lower_llvm import EXCINFO, F32, F64, I32, I64, PTR, STATUS, decref, llvm_type
 from dispatchjit.types import (ArrayType, FunctionType, JType, PrimitiveType, PyObjectType,
-                               SingletonType, TupleType, TypeType)
+                               SingletonType, TupleType, TypeType, Val, ValType)
 
 from . import arrays, exceptions
 from .cpython import declare
@@ -149,6 +149,8 @@ class _Entry:
             return v
         if isinstance(t, FunctionType):
             return self.new_ref(t.func)
+        if isinstance(t, ValType):
+            return self.new_ref(Val(t.param.value))
         if isinstance(t, TypeType):
             return self.new_ref(t.param)
         if isinstance(t, SingletonType):
