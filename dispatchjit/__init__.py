@@ -11,7 +11,7 @@
 """
 
 from .errors import AmbiguityError, CompileError, InternalCompilerError, MethodError, TypingError
-from .generic import GenericFunction, Specialization, generic
+from .generic import GenericFunction, Specialization, SpecializationLimitWarning, config, generic, precompile
 from .reflection import code_llvm, code_native, code_typed, promote, which
 from .types import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
                     Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
@@ -20,7 +20,7 @@ from .types import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Comp
 __version__ = "0.1.0"
 
 __all__ = [
-    "generic", "GenericFunction", "Specialization", "typeof", "promote", "promote_type", "which",
+    "generic", "GenericFunction", "Specialization", "SpecializationLimitWarning", "config", "precompile", "typeof", "promote", "promote_type", "which",
     "code_typed", "code_llvm", "code_native", "MethodError", "AmbiguityError", "CompileError",
     "TypingError", "InternalCompilerError", "Any", "Number", "Real", "Integer", "Signed", "Unsigned",
     "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",

@@ -52,14 +52,21 @@ class CompiledEntry:
 
 # --- frontend --------------------------------------------------------------------------------
 def method_ir(key: SpecKey) -> ir.Function:
-    """The untyped IR of ``key.method``: its parsed body, or for a method made from default
-    values, a body that fills them in and calls the function again (re-dispatching)."""
+    """The untyped IR of ``key.method``: its parsed body; for a method made from default values,
+    a body that fills them in and calls the function again (re-dispatching); for a ``generated``
+    method, the body its generator returns for these argument types."""
     method = key.method
-    cached = _ir_cache.get(method)
+    generated = getattr(method.func, "__dispatchjit_options__", {}).get("generated")
+    cache_key = key if generated else method
+    cached = _ir_cache.get(cache_key)
     if cached is None:
-        cached = _default_forwarder(key.func, method) if method.defaults_of is not None \
-            else frontend.build_ir(method.func)
-        _ir_cache[method] = cached
+        if method.defaults_of is not None:
+            cached = _default_forwarder(key.func, method)
+        elif generated:
+            cached = frontend.build_generated(method.func, key.argtypes)
+        else:
+            cached = frontend.build_ir(method.func)
+        _ir_cache[cache_key] = cached
     return cached
 
 
@@ -113,7 +120,7 @@ class _Session:
         fn = method_ir(key)
         t1 = time.perf_counter()
         self.timings["parse"] += t1 - t0
-        _, env = key.func.resolve_types(key.argtypes)
+        env = method_env(key)
         self.active.add(key)
         try:
             result = infer_function(key, fn, env, self)
@@ -125,6 +132,13 @@ class _Session:
             self.guess[key] = result.fn.return_type
             self.unstable = True
         return result
+
+
+def method_env(key: SpecKey) -> dict:
+    """The ``where`` bindings of ``key.method`` at ``key.argtypes`` (empty for a signature
+    widened by ``nospecialize``, whose variables are not bound)."""
+    from .subtype import match
+    return match(key.argtypes, key.method) or {}
 
 
 def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[str, float]]:
@@ -197,14 +211,15 @@ def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:
     return frozenset(k for k in closure if reaches_self(k))
 
 
-def compile_entry(func, argtypes: tuple[JType, ...], target: Target | None = None) -> CompiledEntry:
-    """Compile the specialization of ``func`` for ``argtypes`` and load it."""
+def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target | None = None) -> CompiledEntry:
+    """Compile the specialization of ``func`` for ``argtypes`` (of ``method``, by default the one
+    these types resolve to) and load it."""
     from llvmlite import binding as llvm
 
     from runtime.jit import engine, make_builtin
     target = target or host()
     with COMPILE_LOCK:
-        method, _ = func.resolve_types(argtypes)
+        method = method or func.resolve_types(argtypes)[0]
         key = SpecKey(func, method, argtypes)
         closure, timings = infer_closure(key)
         t0 = time.perf_counter()

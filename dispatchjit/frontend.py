@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 import itertools
+import linecache
 import textwrap
 
 from . import ir
@@ -33,6 +34,26 @@ def build_ir(func) -> ir.Function:
         raise CompileError(f"cannot compile {func.__qualname__}: only functions defined with `def`"
                            " can be compiled", SourceLoc(file, line0))
     return _Builder(file, line0 - 1, indent, defn.name).function(defn)
+
+
+def build_generated(generator, argtypes) -> ir.Function:
+    """The body a ``generated`` method's generator returns for ``argtypes``: a function (whose
+    source is read) or the source text of one ``def``, parsed as a file of its own."""
+    body = generator(*argtypes)
+    if callable(body):
+        return build_ir(body)
+    if not isinstance(body, str):
+        raise CompileError(f"the generator {generator.__qualname__} returned {type(body).__name__}; "
+                           "it must return a function or the source of one `def`", def_loc(generator))
+    name = f"<generated {generator.__qualname__}({', '.join(map(repr, argtypes))})>"
+    lines = textwrap.dedent(body).splitlines(True)
+    linecache.cache[name] = (len(body), None, lines, name)  # so errors can show the generated line
+    tree = ast.parse("".join(lines))
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    if len(defs) != 1:
+        raise CompileError(f"the generator {generator.__qualname__} must return the source of exactly one "
+                           "`def`", def_loc(generator))
+    return _Builder(name, 0, 0, defs[0].name).function(defs[0])
 
 
 def def_loc(func) -> SourceLoc:

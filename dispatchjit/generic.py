@@ -16,6 +16,7 @@ import functools
 import inspect
 import sys
 import threading
+import warnings
 import typing
 from dataclasses import dataclass, field
 
@@ -24,13 +25,31 @@ from runtime.dispatcher import callable_type, fast_checkable
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
 from .spec import COMPILE_LOCK, SpecKey
-from .types import TYPEOF_HOOKS, FunctionType, JType, typeof
+from .types import TYPEOF_HOOKS, FunctionType, JType, PyObjectType, from_annotation, typeof
 
-__all__ = ["generic", "GenericFunction", "Specialization"]
+BOXED = PyObjectType(object)  # how a nospecialize argument is compiled: any object, passed through
+
+__all__ = ["generic", "GenericFunction", "Specialization", "config", "SpecializationLimitWarning", "precompile"]
 
 # boundscheck: check array indices (default True); fastmath: let LLVM reassociate float math;
-# nogil: run the compiled code without the GIL (no array allocation inside, then).
-OPTIONS = frozenset({"boundscheck", "fastmath", "nogil"})
+# nogil: run the compiled code without the GIL (no array allocation inside, then); nospecialize:
+# parameter names compiled once for every argument type (passed boxed); generated: the function
+# is called with the argument *types* and returns the body to compile (a def, or its source).
+OPTIONS = frozenset({"boundscheck", "fastmath", "nogil", "nospecialize", "generated"})
+
+
+class SpecializationLimitWarning(UserWarning):
+    """A generic function reached its limit on specializations."""
+
+
+class _Config:
+    """Process-wide settings: ``dispatchjit.config.max_specializations`` (per function too, as
+    ``f.max_specializations``)."""
+
+    max_specializations = 64
+
+
+config = _Config()
 _registry: dict[tuple[str, str], GenericFunction] = {}
 _registry_lock = threading.Lock()
 
@@ -48,6 +67,14 @@ class Specialization:
     compile_time: float
     timings: dict[str, float] = field(default_factory=dict)
     compiled: typing.Any = field(default=None, repr=False)   # driver.CompiledEntry
+    # Set when a new method made this specialization stale: the method whose definition did
+    # (SnoopCompile's invalidation root) and the world age it happened at.
+    invalidated_by: Method | None = None
+    invalidated_in_world: int | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.invalidated_by is None
 
     @property
     def calls(self) -> int:
@@ -57,8 +84,9 @@ class Specialization:
 
     def __repr__(self) -> str:
         sig = ", ".join(map(repr, self.signature))
+        status = "" if self.valid else f", invalidated by {self.invalidated_by}"
         return (f"Specialization(({sig}) -> {self.return_type!r}, method={self.method}, "
-                f"compile_time={self.compile_time * 1e3:.1f} ms, calls={self.calls})")
+                f"compile_time={self.compile_time * 1e3:.1f} ms, calls={self.calls}{status})")
 
 
 class _GenericFunction:
@@ -76,6 +104,11 @@ class _GenericFunction:
         self._resolved: dict[tuple[JType, ...], tuple[Method, dict]] = {}
         self._dispatcher = None   # (address, the cases it covers, what it keeps alive)
         self._slow = self.__call__  # a bound method the dispatcher calls on a miss
+        self.invalidated: list[Specialization] = []   # specializations dropped as stale, oldest first
+        self.compilations = 0       # compiles of an entry point (recompiles after invalidation too)
+        self.max_specializations = None   # None: dispatchjit.config.max_specializations
+        self._warned_limit = False
+        self._interpreted: set[tuple[JType, ...]] = set()   # signatures run by the interpreter
 
     # --- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -85,10 +118,42 @@ class _GenericFunction:
         argtypes = tuple(map(typeof, args))
         entry = self._entries.get(argtypes)
         if entry is None:
-            entry = self._specialize(argtypes)
-        elif (self._dispatcher is None or argtypes not in self._dispatcher[1]) and all(map(fast_checkable, argtypes)):
+            entry = self._entry_for(argtypes)
+        elif argtypes in self._specializations and all(map(fast_checkable, argtypes)) and \
+                (self._dispatcher is None or argtypes not in self._dispatcher[1]):
             self._rebuild_dispatcher()
         return entry(*args)
+
+    def _entry_for(self, argtypes: tuple[JType, ...]):
+        """The callable for a signature not seen yet: a compiled specialization (shared with
+        other signatures for ``nospecialize`` parameters), or beyond the specialization limit,
+        the method's Python body run by the interpreter."""
+        method, _ = self.resolve_types(argtypes)
+        compiled_as = _widened(method, argtypes)
+        if compiled_as not in self._specializations and self._at_limit():
+            entry = method.func if method.defaults_of is None else self._python_defaults(method)
+            self._interpreted.add(argtypes)
+        else:
+            entry = self._specialize(compiled_as, method)
+        self._entries[argtypes] = entry
+        return entry
+
+    def _at_limit(self) -> bool:
+        limit = self.max_specializations if self.max_specializations is not None else config.max_specializations
+        if len(self._specializations) < limit:
+            return False
+        if not self._warned_limit:
+            self._warned_limit = True
+            warnings.warn(f"{self.__name__} has {len(self._specializations)} specializations, the limit "
+                          f"(set {self.__name__}.max_specializations or dispatchjit.config.max_specializations); "
+                          "further signatures run the Python body uncompiled", SpecializationLimitWarning,
+                          stacklevel=4)
+        return True
+
+    def _python_defaults(self, method: Method):
+        """The interpreter fallback of a default-filling method: re-dispatch on the full call."""
+        defaults = [p.default for p in _signature(method.func).parameters.values()][method.ngiven:]
+        return lambda *args: self(*args, *defaults)
 
     def _bind_keywords(self, args: tuple, kwargs: dict) -> tuple:
         """Keyword arguments name positional parameters (``f(x, y=2)``): bind them with the
@@ -128,16 +193,29 @@ class _GenericFunction:
             self._dispatcher = (address, frozenset(cases), keepalive)
             set_vectorcall(self, address)
 
-    def _specialize(self, argtypes: tuple[JType, ...]):
+    def _specialize(self, argtypes: tuple[JType, ...], method: Method | None = None):
         from . import driver
         with COMPILE_LOCK:
             entry = self._entries.get(argtypes)
             if entry is not None:
                 return entry
-            compiled = driver.compile_entry(self, argtypes)
+            compiled = driver.compile_entry(self, argtypes, method)
+            self.compilations += 1
             self._record(compiled)
             self._entries[argtypes] = compiled.entry
             return compiled.entry
+
+    def precompile(self, *types) -> Specialization:
+        """Compile the specialization for these argument types (lattice types or Python classes,
+        all concrete) ahead of the first call, and return its record."""
+        argtypes = tuple(from_annotation(t) for t in types)
+        for t in argtypes:
+            if not t.is_concrete:
+                raise TypeError(f"precompile({self.__name__}, ...) needs concrete types; {t} is abstract")
+        method, _ = self.resolve_types(argtypes)
+        compiled_as = _widened(method, argtypes)
+        self._entries[argtypes] = self._specialize(compiled_as, method)
+        return self._specializations[compiled_as]
 
     def _record(self, compiled):
         from . import driver
@@ -163,30 +241,47 @@ class _GenericFunction:
         with COMPILE_LOCK:
             self.table.add(method)
             self._resolved.clear()
+            for argtypes in self._interpreted:  # decided before this method existed
+                self._entries.pop(argtypes, None)
+            self._interpreted.clear()
             driver = sys.modules.get("dispatchjit.driver")
             if driver is None:  # nothing was ever compiled, so nothing is stale
                 return
             stale = driver.invalidate(self)
             for gf in {k.func for k in stale} | {self}:
-                gf._drop_stale(stale)
+                gf._drop_stale(stale, method)
 
-    def _drop_stale(self, stale: set[SpecKey]) -> None:
+    def _drop_stale(self, stale: set[SpecKey], cause: Method) -> None:
         """Forget entry points whose compiled code includes a stale specialization; calls go to
-        the slow path until the dispatcher is rebuilt without them."""
+        the slow path until the dispatcher is rebuilt without them. Running calls finish with
+        the code they started with: machine code is never freed."""
         from runtime.dispatcher import set_vectorcall
+
+        from .methods import current_world
         for argtypes, spec in list(self._specializations.items()):
             key = SpecKey(self, spec.method, argtypes)
             compiled = spec.compiled
             if key in stale or (compiled is not None and compiled.closure & stale) or not self._still_valid(key):
                 del self._specializations[argtypes]
-                self._entries.pop(argtypes, None)
+                spec.invalidated_by, spec.invalidated_in_world = cause, current_world()
+                self.invalidated.append(spec)
+                self._entries = {k: v for k, v in self._entries.items()
+                                 if compiled is None or v is not compiled.entry}
                 if self._dispatcher is not None:
                     set_vectorcall(self, None)
                     self._dispatcher = None
 
     def _still_valid(self, key: SpecKey) -> bool:
+        """Whether every signature this specialization serves still resolves to its method (a
+        ``nospecialize`` specialization serves several)."""
+        spec = self._specializations.get(key.argtypes)
+        entry = spec.compiled.entry if spec is not None and spec.compiled is not None else None
+        served = [a for a, e in self._entries.items() if e is entry] or [key.argtypes]
+        return all(self._resolves_to(a, key.method) for a in served)
+
+    def _resolves_to(self, argtypes, method) -> bool:
         try:
-            return self.resolve_types(key.argtypes)[0] is key.method
+            return self.resolve_types(argtypes)[0] is method
         except MethodError:
             return False
 
@@ -214,6 +309,15 @@ def _signature(func) -> inspect.Signature:
     return inspect.signature(func)
 
 
+def _widened(method: Method, argtypes: tuple[JType, ...]) -> tuple[JType, ...]:
+    """The signature a call compiles as: ``nospecialize`` parameters become opaque objects."""
+    names = getattr(method.func, "__dispatchjit_options__", {}).get("nospecialize")
+    if not names:
+        return argtypes
+    params = list(_signature(method.func).parameters)
+    return tuple(BOXED if i < len(params) and params[i] in names else t for i, t in enumerate(argtypes))
+
+
 def _make_type():
     return callable_type("dispatchjit.GenericFunction", _GenericFunction)
 
@@ -232,6 +336,8 @@ def generic(func=None, **options):
     unknown = set(options) - OPTIONS
     if unknown:
         raise TypeError(f"unknown generic() options: {sorted(unknown)} (known: {sorted(OPTIONS)})")
+    if isinstance(options.get("nospecialize"), str):
+        options["nospecialize"] = (options["nospecialize"],)
     if options:
         # Per method: read by the compiler when it lowers this method's body.
         func.__dispatchjit_options__ = dict(options)
@@ -244,3 +350,8 @@ def generic(func=None, **options):
     for method in methods_from_function(func, func.__name__):
         gf.add_method(method)
     return gf
+
+
+def precompile(f: GenericFunction, *types) -> Specialization:
+    """Compile ``f`` for these argument types ahead of its first call (``f.precompile``)."""
+    return f.precompile(*types)
