@@ -175,8 +175,7 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
         mb.functions[key].linkage = "external"
         return mb
     nfixed = len(root.fn.params) if root.fn.vararg is not None else None
-    emit_entry(mb.module, mb.functions[key], key.argtypes, nfixed, root.fn.return_type, entry_name, mb.keepalive,
-               release_gil=mb.nogil)
+    emit_entry(mb, mb.functions[key], key.argtypes, nfixed, root.fn.return_type, entry_name, release_gil=mb.nogil)
     return mb
 
 
@@ -216,7 +215,7 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
     these types resolve to) and load it."""
     from llvmlite import binding as llvm
 
-    from runtime.jit import engine, make_builtin
+    from runtime.jit import engine, link_cells, make_builtin
     target = target or host()
     with COMPILE_LOCK:
         method = method or func.resolve_types(argtypes)[0]
@@ -232,8 +231,9 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         target.optimize(module_ref, 2)
         t2 = time.perf_counter()
         eng = engine(target)
-        eng.add(module_ref)
         keepalive = list(mb.keepalive)
+        link_cells(mb.uid, mb.objects, mb.sites, keepalive)
+        eng.add(module_ref)
         address = eng.function_address(name)
         entry = make_builtin(address, func.__name__, keepalive)
         t3 = time.perf_counter()

@@ -217,7 +217,7 @@ def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Va
     request = fl.alloca(ll.ArrayType(I64, 5 + t.ndim), "alloc.request")
     site = register_site(MemoryError, None, loc)  # only its location is used, for NumPy's errors
     head = [I64(rt.ZEROS if zeros else rt.EMPTY), I64(rt.dtype_code(t.dtype)), I64(int(t.layout == "F")),
-            I64(t.ndim), I64(site)]
+            I64(t.ndim), fl.mb.site_ref(b, site)]
     for k, v in enumerate(head + list(shape)):
         b.store(v, b.gep(request, [I32(0), I32(k)]))
     obj = call_python(fl, rt.allocate, b.bitcast(request, PTR))
@@ -227,8 +227,7 @@ def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Va
 def call_python(fl, fn, pointer: ll.Value) -> ll.Value:
     """``fn(address)`` for a Python function of one address; its exception propagates."""
     b, module = fl.b, fl.mb.module
-    fl.mb.keepalive.append(fn)
-    callee = I64(id(fn)).inttoptr(PTR)
+    callee = fl.mb.object_ref(b, fn)
     address = b.call(declare(module, "PyLong_FromVoidPtr"), [pointer])
     result = b.call(declare(module, "PyObject_CallOneArg"), [callee, address])
     b.call(declare(module, "Py_DecRef"), [address])

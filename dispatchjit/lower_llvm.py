@@ -96,11 +96,37 @@ class ModuleBuilder:
     nogil: bool = False
     functions: dict[SpecKey, ll.Function] = field(default_factory=dict)
     keepalive: list = field(default_factory=list)
+    # Python objects and raise sites the code refers to. Machine code reads them from cells the
+    # loader fills in (``runtime.jit.link_cells``), never as addresses baked into instructions,
+    # so the same object code is valid in another process (the on-disk cache).
+    uid: str = field(default_factory=lambda: f"m{next(_names)}")
+    objects: list = field(default_factory=list)
+    sites: list[int] = field(default_factory=list)
 
     def __post_init__(self):
-        self.module = ll.Module(name=f"dispatchjit{next(_names)}")
+        self.module = ll.Module(name=f"dispatchjit.{self.uid}")
         self.module.triple = self.target.triple
         self.module.data_layout = self.target.datalayout
+
+    def object_ref(self, b: ll.IRBuilder, obj) -> ll.Value:
+        """A borrowed pointer to the Python object ``obj``."""
+        index = next((i for i, o in enumerate(self.objects) if o is obj), None)
+        if index is None:
+            index = len(self.objects)
+            self.objects.append(obj)
+        return b.load(self._cell(f"dj.obj.{self.uid}.{index}", PTR))
+
+    def site_ref(self, b: ll.IRBuilder, site: int) -> ll.Value:
+        """The raise-site id ``site`` (ids are numbered per process)."""
+        if site not in self.sites:
+            self.sites.append(site)
+        return b.load(self._cell(f"dj.site.{self.uid}.{self.sites.index(site)}", I64))
+
+    def _cell(self, name: str, ty: ll.Type) -> ll.GlobalVariable:
+        cell = self.module.globals.get(name)
+        if cell is None:
+            cell = ll.GlobalVariable(self.module, ty, name)  # external: defined by the loader
+        return cell
 
     def declare(self, inferred: InferredFunction) -> ll.Function:
         key = inferred.key
@@ -377,7 +403,7 @@ class _FunctionLowering:
         """Record raise-site ``site`` (and its message values) in the caller's ExcInfo and leave
         through the unwind block with status 1."""
         b = self.b
-        b.store(I64(site), b.gep(self.exc, [I32(0), I32(0)]))
+        b.store(self.mb.site_ref(b, site), b.gep(self.exc, [I32(0), I32(0)]))
         for i, v in enumerate(payload):
             b.store(self.payload_word(v), b.gep(self.exc, [I32(0), I32(1), I32(i)]))
         self.fail(STATUS(1))
@@ -415,10 +441,12 @@ class _FunctionLowering:
                 return ll.Constant(ty, float(value))
             return ll.Constant(ty, int(value) & ((1 << t.bits) - 1))
         if isinstance(t, TupleType):
-            return ll.Constant(ty, [self.constant(v, p) for v, p in zip(value, t.params)])
+            agg = ll.Constant(ty, None)
+            for i, (v, p) in enumerate(zip(value, t.params)):
+                agg = self.b.insert_value(agg, self.constant(v, p), i)
+            return agg
         if isinstance(t, PyObjectType):
-            self.mb.keepalive.append(value)
-            return I64(id(value)).inttoptr(PTR)
+            return self.mb.object_ref(self.b, value)
         return ll.Constant(ty, None)
 
     def expr_Name(self, e: ir.Name) -> ll.Value:

@@ -14,7 +14,6 @@ reports an exception, the entry point hands its ``ExcInfo`` to ``raise_from_exci
 
 from __future__ import annotations
 
-import ctypes
 
 from llvmlite import ir as ll
 
@@ -29,16 +28,15 @@ from .cpython import declare
 __all__ = ["emit_entry"]
 
 class _Entry:
-    def __init__(self, module: ll.Module, keepalive: list):
-        self.module, self.keepalive = module, keepalive
+    def __init__(self, mb):
+        self.mb, self.module = mb, mb.module
 
     def call(self, name: str, *args) -> ll.Value:
         return self.b.call(declare(self.module, name), list(args))
 
     def object_constant(self, obj) -> ll.Value:
         """A pointer to ``obj``, kept alive as long as the compiled code."""
-        self.keepalive.append(obj)
-        return I64(id(obj)).inttoptr(PTR)
+        return self.mb.object_ref(self.b, obj)
 
     def fail_if(self, cond: ll.Value):
         with self.b.if_then(cond, likely=False):
@@ -188,12 +186,13 @@ class _Entry:
         return scalar
 
 
-def emit_entry(module: ll.Module, callee: ll.Function, argtypes: tuple[JType, ...], nfixed: int | None,
-               return_type: JType, name: str, keepalive: list, release_gil: bool = False) -> ll.Function:
+def emit_entry(mb, callee: ll.Function, argtypes: tuple[JType, ...], nfixed: int | None,
+               return_type: JType, name: str, release_gil: bool = False) -> ll.Function:
     """Emit the entry point ``name`` calling ``callee`` on Python arguments of ``argtypes``; for a
     vararg method (``nfixed`` fixed parameters) the arguments after those are packed into the
     trailing tuple ``callee`` takes. It also counts its calls in the global ``name.calls``."""
-    e = _Entry(module, keepalive)
+    module = mb.module
+    e = _Entry(mb)
     fnty = ll.FunctionType(PTR, [PTR, PTR.as_pointer(), I64])
     f = ll.Function(module, fnty, name)
     e.b = b = ll.IRBuilder(f.append_basic_block("entry"))
@@ -203,10 +202,11 @@ def emit_entry(module: ll.Module, callee: ll.Function, argtypes: tuple[JType, ..
 
     _, args, nargs = f.args
     with b.if_then(b.icmp_signed("!=", nargs, I64(len(argtypes))), likely=False):
-        exc = ctypes.c_void_p.in_dll(ctypes.pythonapi, "PyExc_TypeError").value
-        msg = f"this specialization takes {len(argtypes)} arguments\0".encode()
-        keepalive.append(buf := ctypes.create_string_buffer(msg))
-        e.call("PyErr_SetString", I64(exc).inttoptr(PTR), I64(ctypes.addressof(buf)).inttoptr(PTR))
+        text = f"this specialization takes {len(argtypes)} arguments\0".encode()
+        message = ll.GlobalVariable(module, ll.ArrayType(ll.IntType(8), len(text)), f"{name}.nargs_message")
+        message.initializer = ll.Constant(message.type.pointee, bytearray(text))
+        message.global_constant, message.linkage = True, "internal"
+        e.call("PyErr_SetString", e.object_constant(TypeError), b.bitcast(message, PTR))
         b.ret(ll.Constant(PTR, None))
     values = [e.unbox(b.load(b.gep(args, [I64(i)])), t) for i, t in enumerate(argtypes)]
     if nfixed is not None:

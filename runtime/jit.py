@@ -14,7 +14,7 @@ import threading
 
 from . import cpython
 
-__all__ = ["engine", "make_builtin"]
+__all__ = ["engine", "make_builtin", "link_cells"]
 
 _LIBM = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
          "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sqrt",
@@ -79,6 +79,17 @@ class Engine:
 @functools.cache
 def engine(target) -> Engine:
     return Engine(target)
+
+
+def link_cells(uid: str, objects: list, sites: list[int], keepalive: list) -> None:
+    """Define the cells a module's code reads its objects and raise sites from (see
+    ``ModuleBuilder.object_ref``); ``keepalive`` holds the cells and the objects."""
+    from llvmlite import binding as llvm
+    for kind, values, ctype in (("obj", objects, ctypes.c_void_p), ("site", sites, ctypes.c_int64)):
+        for i, value in enumerate(values):
+            cell = ctype(id(value) if kind == "obj" else value)
+            keepalive.append((value, cell))
+            llvm.add_symbol(f"dj.{kind}.{uid}.{i}", ctypes.addressof(cell))
 
 
 def make_builtin(address: int, name: str, keepalive: list):
