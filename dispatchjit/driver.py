@@ -16,12 +16,11 @@ from __future__ import annotations
 import inspect
 import itertools
 import time
-from dataclasses import dataclass, field
 
 from . import frontend, ir
 from .errors import InternalCompilerError
 from .infer import InferredFunction, infer_function
-from .spec import COMPILE_LOCK, SpecKey
+from .spec import COMPILE_LOCK, CompiledEntry, SpecKey
 from .targets import Target, host
 from .types import Bottom, JType
 
@@ -32,22 +31,6 @@ _MAX_ROUNDS = 20
 _typed: dict[SpecKey, InferredFunction] = {}
 _ir_cache: dict[object, ir.Function] = {}
 _entry_ids = itertools.count()
-
-
-@dataclass
-class CompiledEntry:
-    """What one compile of a root signature produced."""
-
-    key: SpecKey
-    entry: object                     # the builtin Python calls
-    closure: frozenset[SpecKey]       # every specialization compiled into the module
-    return_type: JType
-    timings: dict[str, float]
-    llvm_ir: str                      # optimized module text
-    module_ref: object = field(repr=False, default=None)
-    counter_address: int = 0
-    entry_address: int = 0            # the entry point's machine code (for the dispatcher)
-    keepalive: list = field(default_factory=list, repr=False)
 
 
 # --- frontend --------------------------------------------------------------------------------
@@ -159,13 +142,15 @@ def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[s
 
 # --- lowering and code generation ------------------------------------------------------------
 def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target: Target,
-                 entry_name: str | None):
+                 entry_name: str | None, uid: str | None = None):
     """One LLVM module holding ``key`` and its callees, plus the Python entry point
     ``entry_name``; without one, the root function itself is exported (for inspection)."""
     from runtime.boxing import emit_entry
 
     from .lower_llvm import ModuleBuilder, options_of
-    mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=options_of(key).get("nogil", False))
+    mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=options_of(key).get("nogil", False),
+                       **({"uid": uid} if uid else {}))
+    mb.entry_name = entry_name
     for inferred in closure.values():
         mb.declare(inferred)
     for inferred in closure.values():
@@ -212,34 +197,48 @@ def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:
 
 def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target | None = None) -> CompiledEntry:
     """Compile the specialization of ``func`` for ``argtypes`` (of ``method``, by default the one
-    these types resolve to) and load it."""
+    these types resolve to) and load it; with the on-disk cache on, also store it there."""
     from llvmlite import binding as llvm
 
     from runtime.jit import engine, link_cells, make_builtin
+
+    from . import cache
     target = target or host()
     with COMPILE_LOCK:
         method = method or func.resolve_types(argtypes)[0]
         key = SpecKey(func, method, argtypes)
+        cache_key = cache.entry_key(func, method, argtypes, target) if cache.enabled(method) else None
         closure, timings = infer_closure(key)
         t0 = time.perf_counter()
-        name = f"entry.{func.__name__}.{next(_entry_ids)}"
-        mb = lower_module(key, closure, target, name)
+        # A cached module's symbols are named after its key: unique in any process that loads it.
+        uid = cache_key[:24] if cache_key else f"m{next(_entry_ids)}"
+        name = f"entry.{uid}"
+        mb = lower_module(key, closure, target, name, uid)
         text = finish_module_text(str(mb.module))
         t1 = time.perf_counter()
         module_ref = llvm.parse_assembly(text)
-        module_ref.verify()
         target.optimize(module_ref, 2)
         t2 = time.perf_counter()
         eng = engine(target)
         keepalive = list(mb.keepalive)
         link_cells(mb.uid, mb.objects, mb.sites, keepalive)
-        eng.add(module_ref)
+        code = None
+        if cache_key:
+            code = target.machine.emit_object(module_ref)   # one codegen: loaded and stored
+            eng.add_object(code)
+        else:
+            eng.add(module_ref)
         address = eng.function_address(name)
         entry = make_builtin(address, func.__name__, keepalive)
         t3 = time.perf_counter()
         timings.update(lower=t1 - t0, optimize=t2 - t1, codegen=t3 - t2)
-        return CompiledEntry(key, entry, frozenset(closure), closure[key].fn.return_type, timings,
-                             str(module_ref), module_ref, eng.global_address(f"{name}.calls"), address, keepalive)
+        compiled = CompiledEntry(key, entry, frozenset(closure), closure[key].fn.return_type, timings,
+                                 str(module_ref), module_ref, eng.global_address(f"{name}.calls"), address,
+                                 keepalive, cache_key=cache_key)
+        if cache_key:
+            from .printer import format_function
+            cache.save(compiled, mb, code, closure, format_function(closure[key]), target)
+        return compiled
 
 
 def compile_dispatcher(func, cases, slow, target: Target | None = None) -> tuple[int, list]:

@@ -35,7 +35,7 @@ __all__ = ["generic", "GenericFunction", "Specialization", "config", "Specializa
 # nogil: run the compiled code without the GIL (no array allocation inside, then); nospecialize:
 # parameter names compiled once for every argument type (passed boxed); generated: the function
 # is called with the argument *types* and returns the body to compile (a def, or its source).
-OPTIONS = frozenset({"boundscheck", "fastmath", "nogil", "nospecialize", "generated"})
+OPTIONS = frozenset({"boundscheck", "fastmath", "nogil", "nospecialize", "generated", "cache"})
 
 
 class SpecializationLimitWarning(UserWarning):
@@ -47,10 +47,13 @@ class _Config:
     ``f.max_specializations``)."""
 
     max_specializations = 64
+    cache = False   # the on-disk cache for every function (also DISPATCHJIT_CACHE=1)
 
 
 config = _Config()
 _registry: dict[tuple[str, str], GenericFunction] = {}
+# (function, signature, calls it inlined) of every entry point loaded from the on-disk cache
+_cached_entries: list[tuple] = []
 _registry_lock = threading.Lock()
 
 
@@ -193,14 +196,28 @@ class _GenericFunction:
             self._dispatcher = (address, frozenset(cases), keepalive)
             set_vectorcall(self, address)
 
+    def _from_cache(self, argtypes, method):
+        """The on-disk cache's entry for this signature, when the cache is on (no compiler
+        stage is loaded for it)."""
+        from . import cache
+        method = method or self.resolve_types(argtypes)[0]
+        if not cache.enabled(method):
+            return None
+        compiled = cache.load(self, method, argtypes)
+        if compiled is not None:
+            _cached_entries.append((self, argtypes, compiled.edges))
+        return compiled
+
     def _specialize(self, argtypes: tuple[JType, ...], method: Method | None = None):
-        from . import driver
         with COMPILE_LOCK:
-            entry = self._entries.get(argtypes)
-            if entry is not None:
-                return entry
-            compiled = driver.compile_entry(self, argtypes, method)
-            self.compilations += 1
+            cached = self._entries.get(argtypes)
+            if cached is not None:
+                return cached
+            compiled = self._from_cache(argtypes, method)
+            if compiled is None:
+                from . import driver
+                compiled = driver.compile_entry(self, argtypes, method)
+                self.compilations += 1
             self._record(compiled)
             self._entries[argtypes] = compiled.entry
             return compiled.entry
@@ -218,15 +235,16 @@ class _GenericFunction:
         return self._specializations[compiled_as]
 
     def _record(self, compiled):
-        from . import driver
         total = sum(compiled.timings.values())
-        for key in compiled.closure:
+        root_key = compiled.key
+        for key in compiled.closure - {root_key}:   # callees compiled into the module
+            from . import driver
             spec = key.func._specializations.get(key.argtypes)
             if spec is None or spec.method is not key.method:
-                spec = Specialization(key.argtypes, key.method, driver.return_type(key), 0.0)
-                key.func._specializations[key.argtypes] = spec
-        root = self._specializations[compiled.key.argtypes]
-        root.compiled, root.compile_time, root.timings = compiled, total, compiled.timings
+                key.func._specializations[key.argtypes] = Specialization(
+                    key.argtypes, key.method, driver.return_type(key), 0.0)
+        self._specializations[root_key.argtypes] = Specialization(
+            root_key.argtypes, root_key.method, compiled.return_type, total, compiled.timings, compiled)
 
     def resolve_types(self, argtypes: tuple[JType, ...]) -> tuple[Method, dict]:
         """The method (and ``where`` bindings) a call with these concrete types runs."""
@@ -244,12 +262,23 @@ class _GenericFunction:
             for argtypes in self._interpreted:  # decided before this method existed
                 self._entries.pop(argtypes, None)
             self._interpreted.clear()
+            self._drop_stale_cached(method)
             driver = sys.modules.get("dispatchjit.driver")
             if driver is None:  # nothing was ever compiled, so nothing is stale
                 return
             stale = driver.invalidate(self)
             for gf in {k.func for k in stale} | {self}:
                 gf._drop_stale(stale, method)
+
+    def _drop_stale_cached(self, cause: Method) -> None:
+        """Entries loaded from the disk cache have no typed IR here: their recorded calls into
+        this function are re-resolved instead."""
+        for gf, argtypes, edges in list(_cached_entries):
+            if any(f is self and not self._resolves_to(types, m) for f, types, m in edges):
+                _cached_entries.remove((gf, argtypes, edges))
+                spec = gf._specializations.get(argtypes)
+                if spec is not None:
+                    gf._drop_stale({SpecKey(gf, spec.method, argtypes)}, cause)
 
     def _drop_stale(self, stale: set[SpecKey], cause: Method) -> None:
         """Forget entry points whose compiled code includes a stale specialization; calls go to

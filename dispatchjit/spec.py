@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import threading
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .types import JType
 
-__all__ = ["SpecKey", "COMPILE_LOCK"]
+__all__ = ["SpecKey", "COMPILE_LOCK", "CompiledEntry"]
 
 # LLVM contexts and the compiler's caches are not thread-safe: compiles are serialized (calls
 # are not). Re-entrant: a compile may define nothing, but inspection may compile while holding it.
@@ -28,3 +28,21 @@ class SpecKey:
 
     def __repr__(self) -> str:
         return f"{self.func.__name__}({', '.join(map(repr, self.argtypes))})"
+
+
+@dataclass
+class CompiledEntry:
+    """What one compile of a root signature produced."""
+
+    key: SpecKey
+    entry: object                     # the builtin Python calls
+    closure: frozenset[SpecKey]       # every specialization compiled into the module
+    return_type: JType
+    timings: dict[str, float]
+    llvm_ir: str                      # optimized module text
+    module_ref: object = field(repr=False, default=None)    # None when loaded from the cache
+    counter_address: int = 0
+    entry_address: int = 0            # the entry point's machine code (for the dispatcher)
+    keepalive: list = field(default_factory=list, repr=False)
+    edges: tuple = ()                 # for a cache load: (function, types, method) it inlined
+    cache_key: str | None = None      # its entry in the on-disk cache, if any

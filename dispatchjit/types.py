@@ -63,6 +63,9 @@ class _Structural(JType):
 class AbstractType(JType):
     """A node of the abstract tower (``Real``, ``Integer``...): no value has it as its type."""
 
+    def __reduce__(self):
+        return self.name  # pickled by reference: one object per named type
+
     name: str
     parent: AbstractType | None
 
@@ -74,6 +77,9 @@ class AbstractType(JType):
 class PrimitiveType(JType):
     """A concrete bits type. ``kind`` is one of int, uint, bool, float, complex; ``bits`` its width
     (for complex, the width of the pair)."""
+
+    def __reduce__(self):
+        return self.name  # pickled by reference: one object per named type
 
     name: str
     parent: AbstractType
@@ -105,6 +111,9 @@ class PrimitiveType(JType):
 @dataclass(frozen=True, slots=True, eq=False)
 class SingletonType(JType):
     """A type with exactly one value, ``Nothing`` (the type of ``None``)."""
+
+    def __reduce__(self):
+        return self.name  # pickled by reference: one object per named type
 
     name: str
 

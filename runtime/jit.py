@@ -69,6 +69,12 @@ class Engine:
             self._engine.add_module(module_ref)
             self._engine.finalize_object()
 
+    def add_object(self, code: bytes) -> None:
+        """Load object code (a fresh compile's, or the on-disk cache's) and link it."""
+        with self._lock:
+            self._engine.add_object_file(self._llvm.ObjectFileRef.from_data(code))
+            self._engine.finalize_object()
+
     def function_address(self, name: str) -> int:
         return self._engine.get_function_address(name)
 

@@ -180,20 +180,29 @@ def test_tuple_length_is_part_of_the_type():
         return len(t)
 
     @generic
-    def tsum(t):
-        s = 0.0
+    def count(t):
+        c = 0
         for i in range(len(t)):
-            s += t[i]
-        return s
+            c += 1
+        return c
 
-    assert tlen((1.0, 2.0, 3.0)) == 3 and tlen((1.0, 2.0)) == 2
-    assert sigs(tlen) == [(Tuple[Float64, Float64, Float64],), (Tuple[Float64, Float64],)]
-    assert tsum((1.0, 2.0, 3.0)) == 6.0 and tsum((1.0, 2.0, 3.0, 4.0)) == 10.0
-    assert len(tsum.specializations) == 2
-    # len(t) is a constant: the specialization has no loop left to count
-    assert "Int64" in repr(tlen.specializations[0].return_type)
-    llvm = dispatchjit.code_llvm(tlen, Tuple[Float64, Float64, Float64])
-    assert "ret i32" in llvm and "3" in llvm
+    assert tlen((1.0, 2.0, 3.0)) == 3 and tlen((1.0, 2.0)) == 2 and tlen(()) == 0
+    assert sigs(tlen) == [(Tuple[Float64, Float64, Float64],), (Tuple[Float64, Float64],), (Tuple[()],)]
+    assert count((1.0, 2.0, 3.0)) == 3 and count((1, 2.0, 3, 4)) == 4
+    assert len(count.specializations) == 2
+    three = Tuple[Float64, Float64, Float64]
+    # len(t) is a constant: inference sees range(0, 3) and LLVM folds the loop to the constant
+    assert "range(0::Int64, 3::Int64" in dispatchjit.code_typed(count, three)
+    llvm = dispatchjit.code_llvm(count, three)
+    assert "store i64 3" in llvm and "br " not in llvm
+
+
+def test_tuple_length_constant_usable_as_index():
+    @generic
+    def last(t):
+        return t[len(t) - 1]
+
+    assert last((1.0, 2, 3.5)) == 3.5 and last((7,)) == 7
 
 
 # --- precompile ------------------------------------------------------------------------------------
@@ -435,3 +444,61 @@ def test_limit_fallback_reconsidered_after_new_method():
         return 2
 
     assert f(1.5) == 2 and f(1) == 1
+
+
+# --- controls meet invalidation ------------------------------------------------------------------
+def test_nospecialize_specialization_invalidated_by_method_for_one_served_type():
+    @generic(nospecialize="obj")
+    def tag(obj, n):
+        return (obj, n + 1)
+
+    assert tag("s", 1) == ("s", 2) and tag(1.5, 1) == (1.5, 2)
+    (boxed,) = tag.specializations
+
+    @generic
+    def tag(obj: Float64, n):
+        return (obj * 2, n + 100)
+
+    # the Float64 call now runs the new method; the str call still the boxed one
+    assert tag(1.5, 1) == (3.0, 101)
+    assert tag("s", 1) == ("s", 2) and tag((1,), 1) == ((1,), 2)
+    assert all(s.valid for s in tag.specializations)
+
+
+def test_precompiled_specialization_invalidated_and_recompiled():
+    @generic
+    def f(x: Real):
+        return x + 1
+
+    @generic
+    def g(x):
+        return f(x) * 2
+
+    spec = precompile(g, Float64)
+    assert g.compilations == 1
+
+    @generic
+    def f(x: Float64):
+        return x + 10
+
+    assert not spec.valid and g.invalidated == [spec]
+    assert g(1.0) == 22.0 and g.compilations == 2
+
+
+def test_generated_function_regenerated_after_redefinition():
+    @generic(generated=True)
+    def gen(t):
+        return "def gen(t):\n    return " + " + ".join(f"t[{i}]" for i in range(len(t.params))) + "\n"
+
+    @generic
+    def use(a):
+        return gen((a, a))
+
+    assert use(2) == 4
+
+    @generic(generated=True)
+    def gen(t):
+        return "def gen(t):\n    return " + " * ".join(f"t[{i}]" for i in range(len(t.params))) + "\n"
+
+    assert gen((3, 3)) == 9 and use(2) == 4 and use(5) == 25 and gen((2, 3, 4)) == 24
+    assert len(use.invalidated) == 1

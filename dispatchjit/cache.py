@@ -1,0 +1,303 @@
+"""The on-disk specialization cache: compiled object code that survives the process.
+
+Opt in per function with ``@generic(cache=True)``, or for every function with the environment
+variable ``DISPATCHJIT_CACHE=1`` or ``dispatchjit.config.cache = True``. Entries live in an
+SQLite database (WAL mode, so processes read and write it at once) under
+``$DISPATCHJIT_CACHE_DIR``, else the platform's user cache directory.
+
+An entry is keyed by everything that decides its machine code: the method's code (a
+fingerprint of its code object, defaults and options), the concrete signature, the target (CPU
+name and features) and the versions of dispatchjit, llvmlite and LLVM. It also records what the
+code inlined: each generic call it resolved at compile time, with the fingerprint of the
+method it resolved to. A load re-resolves those calls in the current process and uses the entry
+only if every one still lands on the same code, so an edited callee never serves stale code.
+
+Loading does no parsing, inference or optimization: the object code goes straight to the JIT
+linker, with the Python objects and raise sites it refers to recreated from the entry
+(``runtime.jit.link_cells``). A damaged entry, a database of another format or a read-only
+directory is reported with a warning and the code is compiled as if there were no cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["CacheWarning", "enabled", "cache_dir", "Store", "store", "fingerprint", "entry_key",
+           "CachedCode", "FORMAT"]
+
+FORMAT = 1   # bump when the table or the meaning of a stored column changes
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS specializations (
+    key TEXT PRIMARY KEY, function TEXT NOT NULL, method TEXT NOT NULL, signature TEXT NOT NULL,
+    target TEXT NOT NULL, entry TEXT NOT NULL, uid TEXT NOT NULL, payload BLOB NOT NULL,
+    code BLOB NOT NULL, code_sha TEXT NOT NULL, llvm_ir TEXT, typed_ir TEXT,
+    compile_time REAL, created REAL, last_used REAL, hits INTEGER DEFAULT 0
+)"""
+
+
+class CacheWarning(UserWarning):
+    """The cache could not be used for an entry (it is compiled instead)."""
+
+
+def enabled(method) -> bool:
+    from .generic import config
+    if getattr(method.func, "__dispatchjit_options__", {}).get("cache"):
+        return True
+    return bool(config.cache) or os.environ.get("DISPATCHJIT_CACHE", "") not in ("", "0")
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("DISPATCHJIT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dispatchjit"
+
+
+# --- keys ------------------------------------------------------------------------------------
+def fingerprint(method) -> str:
+    """A hash of what a method's compiled code depends on in the method itself."""
+    cached = _fingerprints.get(method)
+    if cached is None:
+        func = method.func
+        h = hashlib.sha256()
+        _hash_code(h, func.__code__)
+        h.update(repr((func.__defaults__, method.sig, method.vararg, method.ngiven,
+                       sorted(getattr(func, "__dispatchjit_options__", {}).items()))).encode())
+        cached = _fingerprints[method] = h.hexdigest()
+    return cached
+
+
+_fingerprints: dict = {}
+
+
+def _hash_code(h, code) -> None:
+    h.update(code.co_code)
+    h.update(repr((code.co_names, code.co_varnames, code.co_filename, code.co_firstlineno)).encode())
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            _hash_code(h, const)
+        else:
+            h.update(repr(const).encode())
+
+
+def _versions() -> str:
+    import llvmlite
+    from llvmlite import binding as llvm
+
+    from . import __version__
+    return f"{__version__}/{llvmlite.__version__}/{'.'.join(map(str, llvm.llvm_version_info))}/{FORMAT}"
+
+
+def entry_key(func, method, argtypes, target) -> str:
+    text = repr((func.__module__, func.__qualname__, fingerprint(method), argtypes, target.cpu_id, _versions()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- the database ----------------------------------------------------------------------------
+class Store:
+    """The cache database. Every failure to read or write becomes a warning and a miss."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.path = self.directory / "index.sqlite3"
+        self._local = threading.local()
+        self._broken = False
+
+    def _db(self) -> sqlite3.Connection | None:
+        if self._broken:
+            return None
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = self._open()
+            except (OSError, sqlite3.Error) as err:
+                self._broken = True
+                warnings.warn(f"dispatchjit cache at {self.path} is unusable ({err}); compiling without it",
+                              CacheWarning, stacklevel=4)
+                return None
+            self._local.db = db
+        return db
+
+    def _open(self) -> sqlite3.Connection:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 30000")
+        if db.execute("PRAGMA user_version").fetchone()[0] not in (0, FORMAT):
+            db.close()
+            stale = self.path.with_suffix(f".old{int(time.time())}")
+            self.path.rename(stale)
+            warnings.warn(f"dispatchjit cache {self.path} had another format; moved to {stale.name}",
+                          CacheWarning, stacklevel=5)
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(_SCHEMA)
+        db.execute(f"PRAGMA user_version = {FORMAT}")
+        return db
+
+    def get(self, key: str):
+        db = self._db()
+        if db is None:
+            return None
+        try:
+            return db.execute("SELECT entry, uid, payload, code, code_sha FROM specializations WHERE key = ?",
+                              (key,)).fetchone()
+        except sqlite3.Error as err:
+            warnings.warn(f"dispatchjit cache read failed ({err})", CacheWarning, stacklevel=3)
+            return None
+
+    def put(self, row: dict) -> None:
+        db = self._db()
+        if db is None:
+            return
+        columns = ", ".join(row)
+        try:
+            db.execute(f"INSERT OR REPLACE INTO specializations ({columns}) VALUES "
+                       f"({', '.join('?' * len(row))})", tuple(row.values()))
+        except sqlite3.Error as err:  # a read-only directory, a full disk
+            self._broken = True
+            warnings.warn(f"dispatchjit cache write to {self.path} failed ({err}); compiling without it",
+                          CacheWarning, stacklevel=3)
+
+    def hit(self, key: str) -> None:
+        db = self._db()
+        if db is not None:
+            try:
+                db.execute("UPDATE specializations SET hits = hits + 1, last_used = ? WHERE key = ?",
+                           (time.time(), key))
+            except sqlite3.Error:
+                pass  # a read-only cache still serves what it has
+
+    def delete(self, key: str) -> None:
+        db = self._db()
+        if db is not None:
+            try:
+                db.execute("DELETE FROM specializations WHERE key = ?", (key,))
+            except sqlite3.Error:
+                pass
+
+    def rows(self, function: str | None = None) -> list[sqlite3.Row]:
+        db = self._db()
+        if db is None:
+            return []
+        db.row_factory = sqlite3.Row
+        try:
+            query = "SELECT * FROM specializations" + (" WHERE function = ?" if function else "")
+            return db.execute(query + " ORDER BY created", (function,) if function else ()).fetchall()
+        finally:
+            db.row_factory = None
+
+
+_stores: dict[Path, Store] = {}
+
+
+def store() -> Store:
+    directory = cache_dir()
+    if directory not in _stores:
+        _stores[directory] = Store(directory)
+    return _stores[directory]
+
+
+# --- what an entry carries besides code ------------------------------------------------------
+@dataclass
+class CachedCode:
+    """Everything but the object code needed to use it in another process."""
+
+    return_type: object
+    objects: list          # the Python objects the code refers to (pickled by reference)
+    sites: list            # runtime.exceptions.RaiseSite records
+    edges: list            # (generic function, argument types, method fingerprint) it inlined
+    counter: str           # the symbol of its call counter
+
+
+def pack(cached: CachedCode) -> bytes | None:
+    """The entry's payload, or None if some object cannot be recreated in another process."""
+    try:
+        return pickle.dumps(cached, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+
+
+def unpack(payload: bytes) -> CachedCode:
+    return pickle.loads(payload)
+
+
+# --- load and save ---------------------------------------------------------------------------
+def load(func, method, argtypes):
+    """The cached entry point for ``method`` at ``argtypes``, or None. Imports no compiler stage."""
+    from runtime import exceptions
+    from runtime.jit import engine, link_cells, make_builtin
+
+    from .spec import CompiledEntry, SpecKey
+    from .targets import host
+    target = host()
+    t0 = time.perf_counter()
+    key = entry_key(func, method, argtypes, target)
+    db = store()
+    row = db.get(key)
+    if row is None:
+        return None
+    entry_name, uid, payload, code, code_sha = row
+    try:
+        if hashlib.sha256(code).hexdigest() != code_sha:
+            raise ValueError("its object code is damaged")
+        cached = unpack(payload)
+    except Exception as err:  # noqa: BLE001 - any damage: drop the entry and compile
+        warnings.warn(f"dispatchjit cache entry for {func.__name__}{argtypes} is unusable ({err}); "
+                      "compiling it again", CacheWarning, stacklevel=4)
+        db.delete(key)
+        return None
+    if not all(_still_resolves(edge) for edge in cached.edges):
+        return None   # a callee changed since: the next compile replaces the entry
+    sites = [exceptions.register_site(s.exc, s.template, s.loc, s.kinds) for s in cached.sites]
+    keepalive: list = []
+    link_cells(uid, cached.objects, sites, keepalive)
+    eng = engine(target)
+    eng.add_object(code)
+    address = eng.function_address(entry_name)
+    entry = make_builtin(address, func.__name__, keepalive)
+    db.hit(key)
+    edges = tuple((f, types, f.resolve_types(types)[0]) for f, types, _ in cached.edges)
+    return CompiledEntry(SpecKey(func, method, argtypes), entry, frozenset(), cached.return_type,
+                         {"load": time.perf_counter() - t0}, "", None, eng.global_address(cached.counter),
+                         address, keepalive, edges, key)
+
+
+def _still_resolves(edge) -> bool:
+    func, argtypes, recorded = edge
+    try:
+        method, _ = func.resolve_types(argtypes)
+    except Exception:  # noqa: BLE001 - no method now (or an ambiguity): the code is stale
+        return False
+    return fingerprint(method) == recorded
+
+
+def save(compiled, mb, code: bytes, closure: dict, typed_text: str, target) -> None:
+    """Store a fresh compile (when every object it refers to can be recreated elsewhere)."""
+    from runtime.exceptions import site
+
+    key = compiled.cache_key
+    root = compiled.key
+    edges = [(k.func, k.argtypes, fingerprint(k.method)) for k in closure if k != root]
+    cached = CachedCode(compiled.return_type, list(mb.objects), [site(s) for s in mb.sites], edges,
+                        f"{mb.entry_name}.calls")
+    payload = pack(cached)
+    if payload is None:
+        return
+    method = root.method
+    store().put({
+        "key": key, "function": f"{root.func.__module__}.{root.func.__qualname__}",
+        "method": f"{method.file}:{method.line}", "signature": repr(root.argtypes), "target": target.cpu_id,
+        "entry": mb.entry_name, "uid": mb.uid, "payload": payload, "code": code,
+        "code_sha": hashlib.sha256(code).hexdigest(), "llvm_ir": compiled.llvm_ir, "typed_ir": typed_text,
+        "compile_time": sum(compiled.timings.values()), "created": time.time(), "last_used": time.time(),
+    })
