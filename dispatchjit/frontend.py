@@ -48,7 +48,11 @@ def build_generated(generator, argtypes) -> ir.Function:
     name = f"<generated {generator.__qualname__}({', '.join(map(repr, argtypes))})>"
     lines = textwrap.dedent(body).splitlines(True)
     linecache.cache[name] = (len(body), None, lines, name)  # so errors can show the generated line
-    tree = ast.parse("".join(lines))
+    try:
+        tree = ast.parse("".join(lines), filename=name)
+    except SyntaxError as err:
+        raise CompileError(f"the generated source has a syntax error: {err.msg}",
+                           SourceLoc(name, err.lineno or 1, (err.offset or 1) - 1, func=generator.__qualname__)) from None
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     if len(defs) != 1:
         raise CompileError(f"the generator {generator.__qualname__} must return the source of exactly one "

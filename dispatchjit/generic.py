@@ -25,9 +25,9 @@ from runtime.dispatcher import callable_type, fast_checkable
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
 from .spec import COMPILE_LOCK, SpecKey
-from .types import TYPEOF_HOOKS, FunctionType, JType, PyObjectType, from_annotation, typeof
+from .types import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
 
-BOXED = PyObjectType(object)  # how a nospecialize argument is compiled: any object, passed through
+BOXED = PyObjectType(Boxed)  # how a nospecialize argument is compiled: any object, passed through
 
 __all__ = ["generic", "GenericFunction", "Specialization", "config", "SpecializationLimitWarning", "precompile"]
 

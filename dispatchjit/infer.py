@@ -24,7 +24,7 @@ from .builtins import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .spec import SpecKey
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
-from .types import (Any, ArrayType, Bool, Literal, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
+from .types import (Any, ArrayType, Bool, Boxed, Literal, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
                     PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, TypeVar,
                     join_types, typeof)
 
@@ -325,6 +325,9 @@ class _Inferrer:
             return ir.TupleExpr(tuple(elts), type=TupleType(a.params + b.params), loc=loc)
         if not (_is_num(a) and _is_num(b)):
             raise TypingError(f"unsupported operand types for {op}: {a} and {b}", loc)
+        folded = _fold(op, left, right, loc)
+        if folded is not None:
+            return folded
         if op in ("<<", ">>"):
             return self.shift(op, left, right, loc)
         if op in _BIT_OPS:
@@ -433,6 +436,9 @@ class _Inferrer:
             raise TypingError(f"cannot index {_src(e.value)} of type {t}", e.loc)
         index = _const_int(e.index)
         if index is None:
+            typed = self.expr(e.index)   # len(t) - 1 folds to a constant
+            index = typed.value if isinstance(typed, ir.Const) and type(typed.value) is int else None
+        if index is None:
             raise TypingError(f"a tuple index must be a constant integer, not {_src(e.index)}", e.index.loc)
         n = len(t.params)
         if not -n <= index < n:
@@ -493,6 +499,11 @@ class _Inferrer:
         argtypes = tuple(a.type for a in args)
         if Bottom in argtypes:
             return ir.Prim("unreachable", args, type=Bottom, loc=loc)
+        if any(isinstance(t, PyObjectType) and t.cls is Boxed for t in argtypes) and not _takes_anything(func, argtypes):
+            raise TypingError(f"cannot call {func.__name__} with a nospecialize argument: its type is not "
+                              "known when the function compiles", loc,
+                              hint="nospecialize arguments can be passed through and returned; specialize "
+                                   "the parameter to call methods on it")
         try:
             method, _env = self.ctx.resolve(func, argtypes)
         except MethodError as err:
@@ -522,6 +533,29 @@ class _Inferrer:
         if isinstance(v, ir.Const) and _is_num(v.type) and _is_num(t) and v.type.kind != "complex":
             return ir.Const(_convert_constant(v.value, t), type=t, loc=v.loc)
         return ir.Convert(v, type=t, loc=v.loc)
+
+
+def _takes_anything(func, argtypes) -> bool:
+    """Whether a call with ``nospecialize`` (boxed) arguments resolves the same whatever their
+    types: the function has one method, taking ``Any`` at those positions."""
+    if len(func.table.methods) != 1:
+        return False
+    method = func.table.methods[0]
+    params = list(method.sig) + [method.vararg] * max(0, len(argtypes) - len(method.sig))
+    return len(params) >= len(argtypes) and all(
+        p is Any for p, t in zip(params, argtypes) if isinstance(t, PyObjectType) and t.cls is Boxed)
+
+
+def _fold(op: str, left: ir.Expr, right: ir.Expr, loc) -> ir.Const | None:
+    """Integer arithmetic on two Int64 constants (``len(t) - 1``), wrapped as at run time, so the
+    result can serve where a constant is needed (a tuple index)."""
+    if not (isinstance(left, ir.Const) and isinstance(right, ir.Const) and left.type == right.type == Int64):
+        return None
+    a, b = left.value, right.value
+    value = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b}.get(op)
+    if value is None:
+        return None
+    return ir.Const(_convert_constant(value(), Int64), type=Int64, loc=loc)
 
 
 def _closure(func) -> dict:

@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = [
     "JType", "AbstractType", "PrimitiveType", "SingletonType", "TupleType", "UnionType", "TypeType",
-    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "ValType", "Val",
+    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "ValType", "Val", "Boxed",
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
     "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Array",
@@ -202,6 +202,11 @@ class ValType(TypeType):
 
     def __repr__(self) -> str:
         return f"Val[{self.param!r}]"
+
+
+class Boxed:
+    """The class standing for any object in a ``nospecialize`` parameter's compiled type
+    (``PyObject[Boxed]``): the value is passed through, its real type unknown to the compiler."""
 
 
 class Val:
