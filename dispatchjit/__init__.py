@@ -11,7 +11,8 @@
 """
 
 from .errors import AmbiguityError, CompileError, InternalCompilerError, MethodError, TypingError
-from .generic import GenericFunction, Specialization, SpecializationLimitWarning, config, generic, precompile
+from .generic import (GenericFunction, Specialization, SpecializationLimitWarning, config, generic, precompile,
+                      precompile_all)
 from .reflection import code_llvm, code_native, code_typed, promote, which
 from .types import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
                     Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
@@ -20,10 +21,17 @@ from .types import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Comp
 __version__ = "0.1.0"
 
 __all__ = [
-    "generic", "GenericFunction", "Specialization", "SpecializationLimitWarning", "config", "precompile", "typeof", "promote", "promote_type", "which",
+    "generic", "GenericFunction", "Specialization", "SpecializationLimitWarning", "config", "precompile", "precompile_all", "typeof", "promote", "promote_type", "which",
     "code_typed", "code_llvm", "code_native", "MethodError", "AmbiguityError", "CompileError",
     "TypingError", "InternalCompilerError", "Any", "Number", "Real", "Integer", "Signed", "Unsigned",
     "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
     "UInt32", "UInt64", "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple",
     "Type", "Val",
 ]
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext dispatchjit``: the ``%code_typed``, ``%code_llvm`` and ``%code_native`` line
+    magics, each taking a call expression: ``%code_llvm f(1.0, x)``."""
+    from .magics import register
+    register(ipython)

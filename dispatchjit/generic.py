@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import html
 import inspect
 import sys
 import threading
@@ -29,7 +30,8 @@ from .types import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_
 
 BOXED = PyObjectType(Boxed)  # how a nospecialize argument is compiled: any object, passed through
 
-__all__ = ["generic", "GenericFunction", "Specialization", "config", "SpecializationLimitWarning", "precompile"]
+__all__ = ["generic", "GenericFunction", "Specialization", "config", "SpecializationLimitWarning", "precompile",
+           "precompile_all"]
 
 # boundscheck: check array indices (default True); fastmath: let LLVM reassociate float math;
 # nogil: run the compiled code without the GIL (no array allocation inside, then); nospecialize:
@@ -328,6 +330,23 @@ class _GenericFunction:
         n = len(self.table.methods)
         return f"{self.__name__} (generic function with {n} method{'s' if n != 1 else ''})"
 
+    def _repr_pretty_(self, p, cycle) -> None:
+        """IPython: the methods table, as Julia's ``methods(f)`` prints it."""
+        p.text(self._methods_text())
+
+    def _methods_text(self) -> str:
+        lines = [f"# {len(self.table.methods)} method{'s' if len(self.table.methods) != 1 else ''} "
+                 f"for generic function \"{self.__name__}\""]
+        lines += [f"[{i}] {m}" for i, m in enumerate(self.table.methods, 1)]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the methods table as HTML."""
+        rows = "".join(f"<tr><td>{i}</td><td><code>{html.escape(m.display().rsplit(' @ ', 1)[0])}</code></td>"
+                       f"<td>{html.escape(m.location)}</td></tr>" for i, m in enumerate(self.table.methods, 1))
+        return (f"<p>{len(self.table.methods)} method(s) for generic function <b>{html.escape(self.__name__)}</b>"
+                f"</p><table><tr><th></th><th>signature</th><th>defined at</th></tr>{rows}</table>")
+
     def __reduce__(self):
         # Pickle by reference, like a plain function: the receiving process imports it.
         return self.__qualname__
@@ -384,3 +403,50 @@ def generic(func=None, **options):
 def precompile(f: GenericFunction, *types) -> Specialization:
     """Compile ``f`` for these argument types ahead of its first call (``f.precompile``)."""
     return f.precompile(*types)
+
+
+def precompile_all(signatures, progress: bool | None = None) -> list[Specialization]:
+    """Compile many signatures ahead of their first calls: ``signatures`` holds tuples
+    ``(f, type, ...)``. Shows a progress bar (tqdm when installed, else a line on stderr) when
+    ``progress`` is true, or by default when stderr is a terminal."""
+    items = [tuple(s) for s in signatures]
+    if progress is None:
+        progress = sys.stderr.isatty()
+    bar = _progress(len(items)) if progress else None
+    done = []
+    for f, *types in items:
+        done.append(f.precompile(*types))
+        if bar is not None:
+            bar(f"{f.__name__}({', '.join(map(repr, done[-1].signature))})")
+    if bar is not None:
+        bar(None)
+    return done
+
+
+def _progress(total: int):
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        bar = tqdm(total=total, desc="precompile", unit="sig")
+
+        def step(label):
+            if label is None:
+                bar.close()
+            else:
+                bar.set_postfix_str(label, refresh=False)
+                bar.update(1)
+        return step
+    count = 0
+
+    def step(label):
+        nonlocal count
+        if label is None:
+            sys.stderr.write("\n")
+            return
+        count += 1
+        filled = int(30 * count / total)
+        sys.stderr.write(f"\rprecompile [{'#' * filled}{'.' * (30 - filled)}] {count}/{total} {label[:40]:<40}")
+        sys.stderr.flush()
+    return step
