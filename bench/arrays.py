@@ -22,6 +22,7 @@ import sys
 import time
 
 import numpy as np
+from machine import cpu_model, version  # noqa: E402
 
 TARGET_NUMBA = 1.1
 TARGET_NPDOT = 1.2
@@ -111,22 +112,6 @@ def np_pairwise(p):
 
 
 # --- machinery ------------------------------------------------------------------------------------
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def version(modname):
-    try:
-        return __import__(modname).__version__
-    except Exception as exc:  # noqa: BLE001
-        return f"unavailable ({type(exc).__name__})"
 
 
 def blas_info():

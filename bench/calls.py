@@ -24,30 +24,12 @@ import os
 import platform
 import sys
 import timeit
+from machine import cpu_model, version  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import numpy as np  # noqa: E402
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def version(dist):
-    try:
-        import importlib.metadata as md
-        return md.version(dist)
-    except Exception as exc:  # noqa: BLE001
-        return f"unavailable ({type(exc).__name__})"
 
 
 class Timer:

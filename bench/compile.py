@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from machine import cpu_model  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -46,17 +47,6 @@ KERNELS = {
 EXPECTED = {"add": 3.75, "dot": 2.0 * 8, "fib": 610}
 _counter = itertools.count()
 TMP = tempfile.mkdtemp(prefix="dispatchjit-bench-compile-")
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def fresh_module(compiler, kernel):

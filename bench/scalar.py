@@ -17,6 +17,7 @@ import os
 import platform
 import sys
 import time
+from machine import cpu_model, version  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = 1.2
@@ -30,24 +31,6 @@ def load_kernels(name, decorator):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def version(modname):
-    try:
-        return __import__(modname).__version__
-    except Exception as exc:  # noqa: BLE001
-        return f"unavailable ({type(exc).__name__})"
 
 
 def first_call(fn, args):

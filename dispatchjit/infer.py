@@ -25,7 +25,7 @@ from .definite import mark_unbound_reads
 from .spec import SpecKey
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .types import (Any, ArrayType, Bool, Boxed, Literal, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
-                    PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, TypeVar,
+                    PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType,
                     join_types, typeof)
 
 __all__ = ["SpecKey", "InferredFunction", "infer_function"]
