@@ -22,11 +22,11 @@ from runtime.exceptions import MAX_PAYLOAD, register_site
 from . import arrays, ir
 from .builtins import BUILTINS, convert_call
 from .definite import mark_unbound_reads
-from .spec import SpecKey
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
-from .types import (Any, ArrayType, Bool, Boxed, Literal, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
-                    PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType,
-                    join_types, typeof)
+from .spec import SpecKey
+from .types import (Any, ArrayType, Bool, Bottom, Boxed, Complex128, Float32, Float64, FunctionType, Int64, JType,
+                    Literal, Nothing, PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, join_types,
+                    typeof)
 
 __all__ = ["SpecKey", "InferredFunction", "infer_function"]
 
