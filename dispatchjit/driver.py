@@ -241,28 +241,6 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         return compiled
 
 
-def compile_dispatcher(func, cases, slow, target: Target | None = None) -> tuple[int, list]:
-    """Machine code dispatching calls of ``func`` to the entry points of ``cases`` (signature,
-    entry address), else to ``slow``; returns its address and what it keeps alive."""
-    from llvmlite import binding as llvm
-    from llvmlite import ir as ll
-
-    from runtime.dispatcher import emit_dispatcher
-    from runtime.jit import engine
-    target = target or host()
-    with COMPILE_LOCK:
-        module = ll.Module(name=f"dispatch.{func.__name__}")
-        module.triple, module.data_layout = target.triple, target.datalayout
-        name = f"dispatch.{func.__name__}.{next(_entry_ids)}"
-        keepalive: list = []
-        emit_dispatcher(module, name, cases, slow, keepalive)
-        module_ref = llvm.parse_assembly(str(module))
-        target.optimize(module_ref, 2)
-        eng = engine(target)
-        eng.add(module_ref)
-        return eng.function_address(name), keepalive
-
-
 def invalidate(func) -> set[SpecKey]:
     """Drop the typed IR a new method of ``func`` makes stale: every specialization with a call
     to ``func`` that now resolves differently, and, transitively, every caller of those."""

@@ -187,14 +187,13 @@ class _GenericFunction:
                           "different methods; pass them positionally")
 
     def _rebuild_dispatcher(self):
-        from . import driver
-        from runtime.dispatcher import set_vectorcall
+        from runtime.dispatcher import compile_dispatcher, set_vectorcall
         with COMPILE_LOCK:
             cases = {argtypes: spec.compiled.entry_address for argtypes, spec in self._specializations.items()
                      if spec.compiled is not None and all(map(fast_checkable, argtypes))}
             if not cases:
                 return
-            address, keepalive = driver.compile_dispatcher(self, list(cases.items()), self._slow)
+            address, keepalive = compile_dispatcher(self, list(cases.items()), self._slow)
             self._dispatcher = (address, frozenset(cases), keepalive)
             set_vectorcall(self, address)
 

@@ -12,6 +12,7 @@ compiled, and between an invalidation and the next rebuild).
 from __future__ import annotations
 
 import ctypes
+import itertools
 import sys
 from ctypes import POINTER, Structure, c_char_p, c_int, c_ssize_t, c_uint, c_void_p, py_object
 
@@ -24,7 +25,7 @@ from dispatchjit.types import (TYPE_VALUES, ArrayType, FunctionType, Int64, JTyp
 from . import arrays as rt_arrays
 from .cpython import declare
 
-__all__ = ["callable_type", "set_vectorcall", "emit_dispatcher", "fast_checkable"]
+__all__ = ["callable_type", "set_vectorcall", "emit_dispatcher", "compile_dispatcher", "fast_checkable"]
 
 VECTORCALL_OFFSET, DICT_OFFSET, BASICSIZE = 16, 24, 32
 _TPFLAGS_DEFAULT, _TPFLAGS_HAVE_VECTORCALL = 1 << 18, 1 << 11
@@ -214,3 +215,29 @@ def emit_dispatcher(module: ll.Module, name: str, cases: list[tuple[tuple[JType,
     vectorcall = declare(module, "PyObject_Vectorcall")
     b.ret(b.call(vectorcall, [checks.const(slow), args, nargsf, kwnames]))
     return f
+
+
+_dispatcher_ids = itertools.count()
+
+
+def compile_dispatcher(func, cases, slow) -> tuple[int, list]:
+    """Machine code dispatching calls of ``func`` to the entry points of ``cases`` (signature,
+    entry address), else to ``slow``; returns its address and what it keeps alive."""
+    from llvmlite import binding as llvm
+
+    from dispatchjit.spec import COMPILE_LOCK
+    from dispatchjit.targets import host
+
+    from .jit import engine
+    target = host()
+    with COMPILE_LOCK:
+        module = ll.Module(name=f"dispatch.{func.__name__}")
+        module.triple, module.data_layout = target.triple, target.datalayout
+        name = f"dispatch.{func.__name__}.{next(_dispatcher_ids)}"
+        keepalive: list = []
+        emit_dispatcher(module, name, cases, slow, keepalive)
+        module_ref = llvm.parse_assembly(str(module))
+        target.optimize(module_ref, 2)
+        eng = engine(target)
+        eng.add(module_ref)
+        return eng.function_address(name), keepalive
