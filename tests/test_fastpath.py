@@ -520,15 +520,15 @@ def test_type_objects_are_not_taken_as_opaque_objects():
 
 def test_type_argument_calls_do_not_rebuild_the_dispatcher(monkeypatch):
     """A signature the dispatcher cannot check (a Type argument) must not rebuild it per call."""
-    import dispatchjit.driver as driver
+    import runtime.dispatcher as dispatcher
     builds = {"n": 0}
-    real = driver.compile_dispatcher
+    real = dispatcher.compile_dispatcher
 
     def counting(*a, **k):
         builds["n"] += 1
         return real(*a, **k)
 
-    monkeypatch.setattr(driver, "compile_dispatcher", counting)
+    monkeypatch.setattr(dispatcher, "compile_dispatcher", counting)
 
     @generic
     def size_of(x):
