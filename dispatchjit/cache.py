@@ -24,6 +24,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import struct
 import threading
 import time
 import warnings
@@ -139,9 +140,20 @@ class Store:
             warnings.warn(f"dispatchjit cache {self.path} had another format; moved to {stale.name}",
                           CacheWarning, stacklevel=5)
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute(_SCHEMA)
-        db.execute(f"PRAGMA user_version = {FORMAT}")
+        # Switching to WAL needs the database to itself (it does not wait on a busy writer), so
+        # only the process that creates the database does it; the mode then persists.
+        for attempt in range(100):
+            try:
+                if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    db.execute("PRAGMA journal_mode = WAL")
+                db.execute(_SCHEMA)
+                if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+                    db.execute(f"PRAGMA user_version = {FORMAT}")
+                return db
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or attempt == 99:
+                    raise
+                time.sleep(0.05)
         return db
 
     def get(self, key: str):
@@ -248,7 +260,7 @@ def load(func, method, argtypes):
         return None
     entry_name, uid, payload, code, code_sha = row
     try:
-        if hashlib.sha256(code).hexdigest() != code_sha:
+        if hashlib.sha256(code).hexdigest() != code_sha or not _sound_object(code):
             raise ValueError("its object code is damaged")
         cached = unpack(payload)
     except Exception as err:  # noqa: BLE001 - any damage: drop the entry and compile
@@ -270,6 +282,24 @@ def load(func, method, argtypes):
     return CompiledEntry(SpecKey(func, method, argtypes), entry, frozenset(), cached.return_type,
                          {"load": time.perf_counter() - t0}, "", None, eng.global_address(cached.counter),
                          address, keepalive, edges, key)
+
+
+def _sound_object(code: bytes) -> bool:
+    """Whether ``code`` is a well-formed 64-bit little-endian ELF file whose headers and sections
+    lie within it. LLVM trusts an object file's structure (a truncated one crashes it), so the
+    checksum alone, which damage may have rewritten too, is not enough."""
+    if len(code) < 64 or code[:4] != b"\x7fELF" or code[4] != 2 or code[5] != 1:
+        return False
+    shoff, = struct.unpack_from("<Q", code, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", code, 0x3A)
+    if shentsize != 64 or shstrndx >= shnum or shoff + shnum * 64 > len(code):
+        return False
+    for i in range(shnum):
+        sh_type, = struct.unpack_from("<I", code, shoff + 64 * i + 4)
+        offset, size = struct.unpack_from("<QQ", code, shoff + 64 * i + 0x18)
+        if sh_type != 8 and offset + size > len(code):  # 8: SHT_NOBITS occupies no file space
+            return False
+    return True
 
 
 def _still_resolves(edge) -> bool:

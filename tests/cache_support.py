@@ -146,6 +146,7 @@ try:
 except ValueError as e:
     again.append(str(e))
 out["again"] = again
+out["driver_loaded_after_repeats"] = "dispatchjit.driver" in sys.modules
 _caught.__exit__(None, None, None)
 out["warnings"] = [[w.category.__module__ + "." + w.category.__name__, str(w.message)] for w in _w]
 print(json.dumps(out))

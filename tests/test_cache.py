@@ -76,6 +76,8 @@ def test_second_process_loads_everything_without_compiling(restart):
 
 def test_cached_calls_load_no_compiler_stage(restart):
     assert restart[2]["driver_loaded"] is False
+    # nor do repeated calls, which go through the dispatcher built for the loaded entries
+    assert restart[2]["driver_loaded_after_repeats"] is False
 
 
 @pytest.mark.parametrize("name", ["f", "g", "total", "doubled", "swap", "check", "fib"])
