@@ -58,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_stats)
     p = actions.add_parser("clear", help="delete entries")
     p.add_argument("--function")
-    p.add_argument("--stale", action="store_true", help="only entries whose code no longer applies")
+    p.add_argument("--stale", action="store_true",
+                   help="only entries whose code no longer applies (not those it cannot check here)")
     p.set_defaults(run=_clear)
     p = commands.add_parser("inspect", help="a generic function's methods and specializations")
     p.add_argument("target", metavar="MODULE:FUNCTION")
@@ -81,6 +82,8 @@ def _status(row) -> str:
     """'valid', or 'stale: why' when the code no longer applies in this environment."""
     try:
         payload = cache.unpack(row["payload"])
+    except (ImportError, AttributeError) as err:  # its module is not importable from here
+        return f"unknown: cannot import its code here ({err})"
     except Exception as err:  # noqa: BLE001
         return f"stale: unreadable ({type(err).__name__})"
     for func, argtypes, recorded in payload.edges:
@@ -153,7 +156,7 @@ def _stats(args) -> int:
 
 def _clear(args) -> int:
     store = cache.store()
-    doomed = [r for r in _rows(args) if not args.stale or _status(r) != "valid"]
+    doomed = [r for r in _rows(args) if not args.stale or _status(r).startswith("stale")]
     for r in doomed:
         store.delete(r["key"])
     print(f"removed {len(doomed)} entr{'y' if len(doomed) == 1 else 'ies'}")
