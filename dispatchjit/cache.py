@@ -227,7 +227,8 @@ class CachedCode:
     return_type: object
     objects: list          # the Python objects the code refers to (pickled by reference)
     sites: list            # runtime.exceptions.RaiseSite records
-    edges: list            # (generic function, argument types, method fingerprint) it inlined
+    edges: list            # (generic function, argument types, method fingerprint): itself and
+                           # every call it inlined
     counter: str           # the symbol of its call counter
 
 
@@ -317,7 +318,8 @@ def save(compiled, mb, code: bytes, closure: dict, typed_text: str, target) -> N
 
     key = compiled.cache_key
     root = compiled.key
-    edges = [(k.func, k.argtypes, fingerprint(k.method)) for k in closure if k != root]
+    # The root too: when its own source changes, `dispatchjit cache list` reports the entry stale.
+    edges = [(k.func, k.argtypes, fingerprint(k.method)) for k in closure]
     cached = CachedCode(compiled.return_type, list(mb.objects), [site(s) for s in mb.sites], edges,
                         f"{mb.entry_name}.calls")
     payload = pack(cached)

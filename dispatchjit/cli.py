@@ -92,7 +92,7 @@ def _status(row) -> str:
         except Exception:  # noqa: BLE001
             return f"stale: {func.__name__}{argtypes} has no method now"
         if cache.fingerprint(method) != recorded:
-            return f"stale: {func.__name__} changed"
+            return f"stale: the code of {func.__name__} changed"
     return "valid"
 
 

@@ -58,6 +58,10 @@ class _Structural(JType):
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self):
+        # Rebuild through the constructor, which computes the cached hash.
+        return type(self), tuple(getattr(self, f) for f in self.__dataclass_fields__)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class AbstractType(JType):
