@@ -8,7 +8,6 @@ Python was linked.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 import threading
 
@@ -49,15 +48,15 @@ class Engine:
         llvm = self._llvm
         for name, address in cpython.addresses().items():
             llvm.add_symbol(name, address)
-        libm = ctypes.CDLL(ctypes.util.find_library("m"))
+        libm = _library("libm.so.6", "m")
         for base in _LIBM:
             for name in (base, base + "f"):
                 self._add(libm, name)
         # Conversions to and from half precision (Float16) that LLVM leaves to the runtime library.
-        libgcc = ctypes.util.find_library("gcc_s")
-        if libgcc:
+        libgcc = _library("libgcc_s.so.1", "gcc_s")
+        if libgcc is not None:
             for name in _HALF_CONVERSIONS:
-                self._add(ctypes.CDLL(libgcc), name)
+                self._add(libgcc, name)
 
     def _add(self, library, name: str) -> None:
         fn = getattr(library, name, None)
@@ -80,6 +79,17 @@ class Engine:
 
     def global_address(self, name: str) -> int:
         return self._engine.get_global_value_address(name)
+
+
+def _library(soname: str, name: str):
+    """A shared library by its usual soname, else searched for (``ctypes.util`` is slow to
+    import: a process loading cached code should not pay for it)."""
+    try:
+        return ctypes.CDLL(soname)
+    except OSError:
+        from ctypes import util
+        path = util.find_library(name)
+        return ctypes.CDLL(path) if path else None
 
 
 @functools.cache
