@@ -28,6 +28,8 @@ bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum and CPython, p
 	$(PY) bench/calls.py
 	$(PY) bench/compile.py
 	$(PY) bench/threads.py
+	$(PY) bench/specialize.py
+	$(PY) bench/cache_load.py
 
 clean:  ## remove the virtual environment
 	rm -rf $(VENV)
