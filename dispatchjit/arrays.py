@@ -210,13 +210,18 @@ def _constructor(kind: str):
         order = _order(kwargs, e.loc)
         _no_more(kwargs, kind, e.loc)
         shape = _shape(inf, args[0], e.loc)
-        result = ArrayType(dtype, len(shape), order)
-        alloc = ir.Prim("zeros" if kind == "zeros" else "empty", tuple(shape), type=result, loc=e.loc)
-        if kind in ("ones", "full"):
-            value = ir.Const(1, type=Int64, loc=e.loc) if kind == "ones" else fill
-            return ir.Prim("filled", (alloc, _cast(inf, value, dtype, e.loc)), type=result, loc=e.loc)
-        return alloc
+        return _allocation(inf, kind, shape, ArrayType(dtype, len(shape), order), fill, e.loc)
     return rule
+
+
+def _allocation(inf, kind: str, shape: list[ir.Expr], result: ArrayType, fill, loc) -> ir.Prim:
+    """A new array of ``result``'s type and ``shape``: uninitialized, zeroed, or filled with
+    ones or ``fill``."""
+    alloc = ir.Prim("zeros" if kind == "zeros" else "empty", tuple(shape), type=result, loc=loc)
+    if kind not in ("ones", "full"):
+        return alloc
+    value = ir.Const(1, type=Int64, loc=loc) if kind == "ones" else fill
+    return ir.Prim("filled", (alloc, _cast(inf, value, result.dtype, loc)), type=result, loc=loc)
 
 
 def _order(kwargs: dict, loc) -> str:
@@ -242,18 +247,17 @@ def _like(kind: str):
         if not isinstance(base.type, ArrayType):
             raise TypingError(f"np.{kind}_like() needs an array, not {base.type}", args[0].loc)
         t = base.type
-        fill = inf.expr(kwargs.pop("fill_value", None) or args[1]) if kind == "full" else None
+        fill = None
+        if kind == "full":
+            if len(args) < 2 and "fill_value" not in kwargs:
+                raise TypingError("np.full_like() needs a fill value", e.loc)
+            fill = inf.expr(kwargs.pop("fill_value", None) or args[1])
         dtype = _dtype(inf, kwargs, list(args), 2 if kind == "full" else 1, t.dtype, e.loc)
         _no_more(kwargs, f"{kind}_like", e.loc)
-        layout = "F" if t.layout == "F" else "C"
-        result = ArrayType(dtype, t.ndim, layout)
         shape = [ir.GetField(ir.Prim("shape", (base,), type=TupleType((Int64,) * t.ndim), loc=e.loc), i,
                              type=Int64, loc=e.loc) for i in range(t.ndim)]
-        alloc = ir.Prim("zeros" if kind == "zeros" else "empty", tuple(shape), type=result, loc=e.loc)
-        if kind in ("ones", "full"):
-            value = ir.Const(1, type=Int64, loc=e.loc) if kind == "ones" else fill
-            return ir.Prim("filled", (alloc, _cast(inf, value, dtype, e.loc)), type=result, loc=e.loc)
-        return alloc
+        result = ArrayType(dtype, t.ndim, "F" if t.layout == "F" else "C")
+        return _allocation(inf, kind, shape, result, fill, e.loc)
     return rule
 
 
