@@ -19,10 +19,9 @@ import math
 import os
 import platform
 import sys
-import time
 
 import numpy as np
-from machine import cpu_model, version  # noqa: E402
+from machine import best_of, cpu_model, first_call, version  # noqa: E402
 
 TARGET_NUMBA = 1.1
 TARGET_NPDOT = 1.2
@@ -133,21 +132,6 @@ def blas_info():
             f"{k}={os.environ.get(k, '-')}" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                                        "MKL_NUM_THREADS")))
     return lines
-
-
-def first_call(fn, args):
-    t0 = time.perf_counter()
-    result = fn(*args)
-    return time.perf_counter() - t0, result
-
-
-def best_of(fn, args, repeats):
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(*args)
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def fmt_time(t):

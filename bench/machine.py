@@ -1,6 +1,7 @@
-"""What every bench prints first: the machine and the versions it ran with."""
+"""What the benches share: the machine header they print first, and how they time."""
 
 import platform
+import time
 
 
 def cpu_model() -> str:
@@ -21,3 +22,20 @@ def version(dist: str) -> str:
         return md.version(dist)
     except Exception as exc:  # noqa: BLE001 - a bench reports, it does not fail on this
         return f"unavailable ({type(exc).__name__})"
+
+
+def first_call(fn, args):
+    """Seconds of the first call (compilation included) and its result."""
+    t0 = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - t0, result
+
+
+def best_of(fn, args, repeats: int) -> float:
+    """The minimum over ``repeats`` calls: the least disturbed measurement."""
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(*args)
+        best = min(best, time.perf_counter() - t0)
+    return best

@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 import time
-from machine import cpu_model, version  # noqa: E402
+from machine import best_of, cpu_model, first_call, version  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = 1.2
@@ -31,21 +31,6 @@ def load_kernels(name, decorator):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def first_call(fn, args):
-    t0 = time.perf_counter()
-    result = fn(*args)
-    return time.perf_counter() - t0, result
-
-
-def best_of(fn, args, repeats):
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(*args)
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def fib_calls(n):
