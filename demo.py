@@ -5,7 +5,10 @@ Run with ``make demo``.
 
 import time
 
-from dispatchjit import AmbiguityError, Int64, MethodError, Real, code_llvm, code_typed, generic, which
+import numpy as np
+
+from dispatchjit import (AmbiguityError, Float64, Int64, MethodError, Real, code_llvm, code_typed, generic,
+                         which)
 
 
 def show(label, value):
@@ -47,6 +50,51 @@ def describe(x: Real, y: Int64):       # noqa: F811
     return 2
 
 
+@generic
+def laplace(u):
+    out = np.zeros_like(u)
+    for i in range(1, u.shape[0] - 1):
+        for j in range(1, u.shape[1] - 1):
+            out[i, j] = 0.25 * (u[i-1, j] + u[i+1, j] + u[i, j-1] + u[i, j+1]) - u[i, j]
+    return out
+
+
+@generic
+def scale(x: Real):
+    return 2 * x
+
+
+@generic
+def total(xs):
+    s = 0.0
+    for i in range(len(xs)):
+        s += scale(xs[i])
+    return s
+
+
+def arrays_and_redefinition():
+    u = np.random.default_rng(0).random((256, 512))
+    for view in (u, u.T, u[:, ::2]):
+        laplace(view)
+    show("laplace on a C array, its transpose and a strided view: one specialization each",
+         "\n".join(map(repr, laplace.specializations)))
+    try:
+        laplace(np.zeros(3))
+    except Exception as err:  # noqa: BLE001 - shown, as a user would see it
+        show("laplace(np.zeros(3))   # a 1-d array: the error points at the line", f"{type(err).__name__}: {err}")
+
+    show("total(np.ones(3)), total(np.ones(3, dtype=np.int64))",
+         (total(np.ones(3)), total(np.ones(3, dtype=np.int64)), f"compilations: {total.compilations}"))
+
+    @scale.method            # a more specific method of the module's `scale`
+    def _(x: Float64):
+        return 10 * x
+
+    show("after defining scale(x: Float64): total(np.ones(3)), total(np.ones(3, dtype=np.int64))",
+         (total(np.ones(3)), total(np.ones(3, dtype=np.int64)), f"compilations: {total.compilations}"))
+    show("total.invalidated", "\n".join(map(repr, total.invalidated)))
+
+
 def main():
     show("hypot2(3, 4)", hypot2(3, 4))
     show("hypot2(3.0, 4)", hypot2(3.0, 4))
@@ -77,6 +125,7 @@ def main():
     except MethodError as err:
         show('area("wide", 2)   # MethodError', err)
 
+    arrays_and_redefinition()
     show("code_typed(fib, int)", code_typed(fib, int))
     llvm = code_llvm(hypot2, float, int).splitlines()
     start = next(i for i, line in enumerate(llvm) if line.startswith("define"))

@@ -256,6 +256,15 @@ class _GenericFunction:
         return hit
 
     # --- defining ------------------------------------------------------------------------
+    def method(self, func):
+        """Add ``func`` as a method of this function whatever its name or where it is defined
+        (``@area.method``): how code elsewhere extends a generic function."""
+        options = getattr(func, "__dispatchjit_options__", {})
+        _check_options(options)
+        for method in methods_from_function(func, self.__name__):
+            self.add_method(method)
+        return self
+
     def add_method(self, method: Method) -> None:
         with COMPILE_LOCK:
             self.table.add(method)
@@ -380,9 +389,7 @@ def generic(func=None, **options):
     ``@generic`` alone or ``@generic(...)`` with options."""
     if func is None:
         return lambda f: generic(f, **options)
-    unknown = set(options) - OPTIONS
-    if unknown:
-        raise TypeError(f"unknown generic() options: {sorted(unknown)} (known: {sorted(OPTIONS)})")
+    _check_options(options)
     if isinstance(options.get("nospecialize"), str):
         options["nospecialize"] = (options["nospecialize"],)
     if options:
@@ -397,6 +404,12 @@ def generic(func=None, **options):
     for method in methods_from_function(func, func.__name__):
         gf.add_method(method)
     return gf
+
+
+def _check_options(options: dict) -> None:
+    unknown = set(options) - OPTIONS
+    if unknown:
+        raise TypeError(f"unknown generic() options: {sorted(unknown)} (known: {sorted(OPTIONS)})")
 
 
 def precompile(f: GenericFunction, *types) -> Specialization:
