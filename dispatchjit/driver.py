@@ -16,13 +16,14 @@ from __future__ import annotations
 import inspect
 import itertools
 import time
+from dataclasses import dataclass
 
 from . import frontend, ir
 from .errors import InternalCompilerError
 from .infer import InferredFunction, infer_function
 from .spec import COMPILE_LOCK, CompiledEntry, SpecKey
 from .targets import Target, host
-from .types import Bottom, JType
+from .types import Bottom, JType, Nothing
 
 __all__ = ["CompiledEntry", "compile_entry", "infer_closure", "lower_module", "optimized_module", "invalidate",
            "COMPILE_LOCK"]
@@ -280,3 +281,40 @@ def typed(key: SpecKey) -> InferredFunction:
         if key not in _typed:
             infer_closure(key)
         return _typed[key]
+
+
+@dataclass
+class Kernel:
+    """A specialization compiled for a GPU: its PTX, the entry's name and its parameters
+    (flattened: see ``dispatchjit.cuda``)."""
+
+    key: SpecKey
+    ptx: str
+    name: str
+    params: list[str]
+
+
+def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
+    """Compile ``func`` at ``argtypes`` as a GPU kernel for ``target`` (an NVPTXTarget)."""
+    from llvmlite import binding as llvm
+
+    from .errors import CompileError
+    from .lower_llvm import ModuleBuilder, emit_kernel
+    with COMPILE_LOCK:
+        method, _ = func.resolve_types(argtypes)
+        key = SpecKey(func, method, argtypes)
+        closure, _ = infer_closure(key)
+        root = closure[key]
+        if root.fn.return_type not in (Nothing, Bottom):
+            raise CompileError(f"a kernel returns nothing; {func.__name__} returns {root.fn.return_type}",
+                               root.fn.loc, hint="write results into an array argument")
+        mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=True)
+        for inferred in closure.values():
+            mb.declare(inferred)
+        for inferred in closure.values():
+            mb.lower(inferred)
+        name = f"{func.__name__}_{next(_entry_ids)}"
+        params = emit_kernel(mb, mb.functions[key], key.argtypes, root.fn, name)
+        module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
+        target.optimize(module_ref, 2)
+        return Kernel(key, target.emit_assembly(module_ref), name, params)

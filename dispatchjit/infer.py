@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from runtime.exceptions import MAX_PAYLOAD, register_site
 
-from . import arrays, ir
+from . import arrays, cuda, ir
 from .builtins import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
@@ -301,6 +301,10 @@ class _Inferrer:
             if not hasattr(base.value, e.attr):
                 raise TypingError(f"module '{base.value.__name__}' has no attribute '{e.attr}'", e.loc)
             return self.const(getattr(base.value, e.attr), e.loc)
+        if isinstance(base, ir.Const) and isinstance(base.value, cuda.GridIndex):
+            if e.attr not in ("x", "y", "z"):
+                raise TypingError(f"{base.value!r} has the fields x, y and z, not '{e.attr}'", e.loc)
+            return ir.Prim(f"cuda.{base.value.register}.{e.attr}", (), type=Int64, loc=e.loc)
         t = base.type
         if isinstance(t, ArrayType):
             return arrays.attribute(self, base, e.attr, e.loc)
@@ -465,6 +469,8 @@ class _Inferrer:
         args = tuple(self.expr(a) for a in e.args)
         t = callee.type
         if isinstance(callee, ir.Const):
+            if callee.value is cuda.syncthreads:
+                return ir.Prim("cuda.syncthreads", args, type=Nothing, loc=e.loc)
             handler = BUILTINS.get(_builtin_key(callee.value))
             if handler is not None:
                 return handler(self, args, e)

@@ -211,6 +211,9 @@ def _transpose(fl, e, args):
 def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Value:
     """A new NumPy array (through ``runtime.arrays.allocate``), as an owned struct."""
     b = fl.b
+    if fl.mb.target.device:
+        raise CompileError("cannot create an array in a GPU kernel", loc,
+                           hint="allocate it on the host (or the device) and pass it in")
     if fl.mb.nogil:
         raise CompileError("cannot create an array in a function compiled with nogil=True: allocation "
                            "needs the GIL", loc, hint="allocate the array outside and pass it in")

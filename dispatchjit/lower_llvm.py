@@ -38,7 +38,7 @@ from .bce import affine_index_uses
 from .errors import InternalCompilerError, SourceLoc
 from .infer import InferredFunction
 from .spec import SpecKey
-from .targets import Target
+from .targets import Target, UnsupportedOnTarget
 from .types import (ArrayType, Bool, Bottom, FunctionType, JType, PrimitiveType, PyObjectType,
                     SingletonType, TupleType, TypeType)
 
@@ -110,6 +110,8 @@ class ModuleBuilder:
 
     def object_ref(self, b: ll.IRBuilder, obj) -> ll.Value:
         """A borrowed pointer to the Python object ``obj``."""
+        if self.target.device:
+            raise UnsupportedOnTarget(f"GPU code cannot use the Python object {obj!r}")
         index = next((i for i, o in enumerate(self.objects) if o is obj), None)
         if index is None:
             index = len(self.objects)
@@ -118,6 +120,8 @@ class ModuleBuilder:
 
     def site_ref(self, b: ll.IRBuilder, site: int) -> ll.Value:
         """The raise-site id ``site`` (ids are numbered per process)."""
+        if self.target.device:  # device code is never cached across processes
+            return I64(site)
         if site not in self.sites:
             self.sites.append(site)
         return b.load(self._cell(f"dj.site.{self.uid}.{self.sites.index(site)}", I64))
@@ -699,3 +703,49 @@ def convert_value(b: ll.IRBuilder, v: ll.Value, src: JType, dst: JType) -> ll.Va
     if to > width:
         return b.sext(v, ty) if src.kind == "int" else b.zext(v, ty)
     return v
+
+
+def emit_kernel(mb: ModuleBuilder, callee: ll.Function, argtypes, fn: ir.Function, name: str) -> list[str]:
+    """The GPU entry ``name`` (a ``ptx_kernel``) calling ``callee``. Its parameters are flat (a
+    number, or an array's data pointer, shape and strides), which any launcher can pass; an
+    exception in the kernel traps. Returns the parameters' descriptions."""
+    from .errors import CompileError
+    flat, described = [], []
+    for i, t in enumerate(argtypes):
+        if isinstance(t, PrimitiveType) and t.kind != "complex":
+            flat.append(llvm_type(t) if t.kind != "bool" else I8)
+            described.append(f"{t!r}")
+        elif isinstance(t, ArrayType):
+            flat += [element_type(t.dtype).as_pointer()] + [I64] * (2 * t.ndim)
+            described += [f"data of {t!r}"] + [f"shape[{k}]" for k in range(t.ndim)] + \
+                [f"strides[{k}]" for k in range(t.ndim)]
+        else:
+            raise CompileError(f"a GPU kernel cannot take an argument of type {t} (numbers and arrays only)",
+                               fn.loc)
+    f = ll.Function(mb.module, ll.FunctionType(ll.VoidType(), flat), name)
+    f.calling_convention = "ptx_kernel"
+    b = ll.IRBuilder(f.append_basic_block("entry"))
+    values, params = [], iter(f.args)
+    for t in argtypes:
+        if isinstance(t, ArrayType):
+            arr = ll.Constant(llvm_type(t), None)
+            arr = b.insert_value(arr, ll.Constant(PTR, None), 0)
+            arr = b.insert_value(arr, next(params), 1)
+            for field in (2, 3):
+                for k in range(t.ndim):
+                    arr = b.insert_value(arr, next(params), [field, k])
+            values.append(b.insert_value(arr, I1(1), 4))
+        else:
+            v = next(params)
+            values.append(b.icmp_unsigned("!=", v, I8(0)) if t.kind == "bool" else v)
+    if fn.vararg is not None:
+        raise CompileError("a GPU kernel cannot have *args", fn.loc)
+    ret = b.alloca(llvm_type(fn.return_type))
+    exc = b.alloca(EXCINFO)
+    b.store(I64(0), b.gep(exc, [I32(0), I32(2)]))  # no stack limit on the device
+    status = b.call(callee, [ret, exc, *values])
+    trap = mb.module.globals.get("llvm.trap") or ll.Function(mb.module, ll.FunctionType(ll.VoidType(), []), "llvm.trap")
+    with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
+        b.call(trap, [])
+    b.ret_void()
+    return described

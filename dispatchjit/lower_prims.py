@@ -9,18 +9,41 @@ from __future__ import annotations
 from llvmlite import ir as ll
 
 from . import ir
-from .errors import InternalCompilerError
+from .errors import CompileError, InternalCompilerError
 from .lower_arrays import ARRAY_RULES
 from .lower_llvm import EMPTY, F64, I1, I64, compare, llvm_type
+from .targets import UnsupportedOnTarget
 
 __all__ = ["lower_prim"]
 
 
 def lower_prim(fl, e: ir.Prim, args: list[ll.Value]) -> ll.Value:
     rule = RULES.get(e.op) or ARRAY_RULES.get(e.op) or (_math if e.op.startswith("math.") else None)
+    if e.op.startswith("cuda."):
+        rule = _cuda
     if rule is None:
         raise InternalCompilerError(f"no lowering rule for primitive '{e.op}'", e.loc)
-    return rule(fl, e, args)
+    try:
+        return rule(fl, e, args)
+    except UnsupportedOnTarget as err:
+        raise CompileError(str(err), e.loc) from None
+
+
+def _cuda(fl, e, args):
+    """Thread and block indices and the block barrier, on a GPU target."""
+    if not fl.mb.target.device:
+        raise CompileError(f"{e.op.replace('cuda.', 'cuda ')} is only available in GPU kernels "
+                           "(compile with cuda.code_ptx)", e.loc)
+    module = fl.mb.module
+    if e.op == "cuda.syncthreads":
+        barrier = module.globals.get("llvm.nvvm.barrier0") or ll.Function(
+            module, ll.FunctionType(ll.VoidType(), []), "llvm.nvvm.barrier0")
+        fl.b.call(barrier, [])
+        return ll.Constant(llvm_type(e.type), None)
+    _, register, axis = e.op.split(".")
+    name = f"llvm.nvvm.read.ptx.sreg.{register}.{axis}"
+    read = module.globals.get(name) or ll.Function(module, ll.FunctionType(ll.IntType(32), []), name)
+    return fl.b.zext(fl.b.call(read, []), I64)
 
 
 def _kind(e: ir.Prim, i: int = 0) -> str:

@@ -12,7 +12,7 @@ import functools
 
 from llvmlite import ir as llir
 
-__all__ = ["Target", "CPUTarget", "host"]
+__all__ = ["Target", "CPUTarget", "NVPTXTarget", "host", "UnsupportedOnTarget"]
 
 # Math functions with an LLVM intrinsic (lowered by the backend, vectorizable); the rest are
 # called in libm by their C names.
@@ -22,10 +22,15 @@ _INTRINSICS = {"sqrt", "sin", "cos", "exp", "exp2", "log", "log2", "log10", "fab
 _LIBM_NAMES = {"gamma": "tgamma"}
 
 
+class UnsupportedOnTarget(Exception):
+    """An operation this target cannot do (lowering reports it as a CompileError at the line)."""
+
+
 class Target:
     """The interface; targets override what differs. ``name`` goes into cache keys."""
 
     name = "abstract"
+    device = False   # code for an accelerator: no Python objects, no allocation, errors trap
 
     @property
     def triple(self) -> str:
@@ -103,3 +108,50 @@ class CPUTarget(Target):
 @functools.cache
 def host() -> CPUTarget:
     return CPUTarget()
+
+
+# NVPTX lowers these directly; the rest of libm (sin, exp, pow...) needs libdevice, and LLVM's
+# NVPTX backend aborts the process on their intrinsics, so they are refused before LLVM sees them.
+_NVPTX_NATIVE = {"sqrt", "fabs", "floor", "ceil", "trunc", "rint", "roundeven", "fma", "copysign"}
+
+
+class NVPTXTarget(Target):
+    """NVIDIA GPUs through LLVM's NVPTX backend (no CUDA toolkit needed): PTX text for ``arch``."""
+
+    device = True
+
+    def __init__(self, arch: str = "sm_80"):
+        self.arch = arch
+        self.name = f"cuda:{arch}"
+
+    @functools.cached_property
+    def machine(self):
+        from llvmlite import binding as llvm
+        llvm.initialize_all_targets()
+        llvm.initialize_all_asmprinters()
+        return llvm.Target.from_triple(self.triple).create_target_machine(cpu=self.arch, opt=2)
+
+    @property
+    def triple(self) -> str:
+        return "nvptx64-nvidia-cuda"
+
+    @functools.cached_property
+    def datalayout(self) -> str:
+        return str(self.machine.target_data)
+
+    def math_function(self, module: llir.Module, name: str, ty: llir.Type) -> llir.Function:
+        if name not in _NVPTX_NATIVE:
+            raise UnsupportedOnTarget(f"math.{name} is not available in GPU code yet (it needs libdevice)")
+        suffix = {"half": "f16", "float": "f32"}.get(str(ty), "f64")
+        symbol = f"llvm.{name}.{suffix}"
+        existing = module.globals.get(symbol)
+        if existing is not None:
+            return existing
+        nargs = 3 if name == "fma" else 2 if name == "copysign" else 1
+        return llir.Function(module, llir.FunctionType(ty, [ty] * nargs), symbol)
+
+    def optimize(self, module_ref, level: int = 2) -> None:
+        CPUTarget.optimize(self, module_ref, level)
+
+    def emit_assembly(self, module_ref) -> str:
+        return self.machine.emit_assembly(module_ref)

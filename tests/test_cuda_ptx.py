@@ -1,0 +1,112 @@
+"""GPU kernels through LLVM's NVPTX backend: PTX generated on any machine (no CUDA needed).
+A kernel is a generic function; what a GPU cannot do is a CompileError at its line."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from dispatchjit import Array, CompileError, Float32, Float64, Int64, cuda, generic
+
+V32 = Array[Float32, 1, "C"]
+V64 = Array[Float64, 1, "C"]
+M64 = Array[Float64, 2, "C"]
+
+
+@generic
+def saxpy(a, x, y, out):
+    i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
+    if i < out.shape[0]:
+        out[i] = a * x[i] + y[i]
+
+
+@generic
+def scale_row(m, k):
+    i = cuda.blockIdx.x
+    j = cuda.threadIdx.x
+    if i < m.shape[0] and j < m.shape[1]:
+        m[i, j] = helper(m[i, j], k)
+
+
+@generic
+def helper(v, k):
+    return v * k + 1.0
+
+
+@generic
+def allocating(x):
+    t = np.zeros(3)  # @alloc
+    x[0] = t[0]
+
+
+@generic
+def uses_sin(x):
+    x[0] = math.sin(x[0])  # @sin
+
+
+@generic
+def returns_value(x):
+    return x[0]
+
+
+@generic
+def cpu_only(x):
+    return cuda.threadIdx.x  # @tid
+
+
+def line_of(marker):
+    with open(__file__) as fh:
+        return next(i for i, line in enumerate(fh, 1) if line.rstrip().endswith(f"# @{marker}"))
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+def test_saxpy_ptx_is_an_entry_with_flat_parameters(arch):
+    ptx = cuda.code_ptx(saxpy, Float32, V32, V32, V32, arch=arch)
+    assert f".target {arch}" in ptx
+    entry = re.search(r"\.visible \.entry (\w+)\(([^)]*)\)", ptx)
+    assert entry and entry.group(1).startswith("saxpy")
+    assert entry.group(2).count(".param") == 1 + 3 * 3      # a, then data/shape/stride per vector
+    assert "%ctaid.x" in ptx and "%ntid.x" in ptx and "%tid.x" in ptx
+    assert "ld.global" in ptx and "st.global" in ptx and "mul.rn.f32" in ptx
+    assert "trap" in ptx                                    # bounds checks trap on the device
+
+
+def test_generic_calls_inside_a_kernel_are_inlined():
+    ptx = cuda.code_ptx(scale_row, M64, Float64)
+    assert ptx.count(".entry") == 1 and "call" not in ptx.split(".entry")[1]
+    assert "fma.rn.f64" not in ptx and "mul.rn.f64" in ptx and "add.rn.f64" in ptx  # no contraction
+
+
+def test_allocation_in_a_kernel_is_a_compile_error_at_its_line():
+    with pytest.raises(CompileError, match="cannot create an array in a GPU kernel") as info:
+        cuda.code_ptx(allocating, V64)
+    assert f"{__file__}:{line_of('alloc')}" in str(info.value)
+
+
+def test_math_needing_libdevice_is_a_compile_error_not_a_crash():
+    with pytest.raises(CompileError, match="math.sin") as info:
+        cuda.code_ptx(uses_sin, V64)
+    assert f"{__file__}:{line_of('sin')}" in str(info.value)
+
+
+def test_a_kernel_returns_nothing():
+    with pytest.raises(CompileError, match="returns nothing"):
+        cuda.code_ptx(returns_value, V64)
+
+
+def test_thread_indices_outside_a_kernel_are_a_compile_error():
+    with pytest.raises(CompileError, match="only available in GPU kernels") as info:
+        cpu_only(np.zeros(3))
+    assert f"{__file__}:{line_of('tid')}" in str(info.value)
+
+
+def test_integer_kernels_and_scalar_parameters():
+    @generic
+    def fill(x, v):
+        i = cuda.threadIdx.x
+        if i < len(x):
+            x[i] = v + i
+
+    ptx = cuda.code_ptx(fill, Array[Int64, 1, "C"], Int64)
+    assert ".entry" in ptx and "st.global.b64" in ptx
