@@ -21,12 +21,12 @@ from .types import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Comp
 __version__ = "0.1.0"
 
 __all__ = [
-    "generic", "GenericFunction", "Specialization", "SpecializationLimitWarning", "config", "precompile", "precompile_all", "typeof", "promote", "promote_type", "which",
-    "code_typed", "code_llvm", "code_native", "MethodError", "AmbiguityError", "CompileError",
-    "TypingError", "InternalCompilerError", "Any", "Number", "Real", "Integer", "Signed", "Unsigned",
-    "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16",
-    "UInt32", "UInt64", "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple",
-    "Type", "Val",
+    "generic", "GenericFunction", "Specialization", "SpecializationLimitWarning", "config", "precompile",
+    "precompile_all", "typeof", "promote", "promote_type", "which", "code_typed", "code_llvm", "code_native",
+    "MethodError", "AmbiguityError", "CompileError", "TypingError", "InternalCompilerError", "Any", "Number",
+    "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16",
+    "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float16", "Float32", "Float64", "Complex64",
+    "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Val",
 ]
 
 
