@@ -318,3 +318,43 @@ def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
         module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
         target.optimize(module_ref, 2)
         return Kernel(key, target.emit_assembly(module_ref), name, params)
+
+
+def compile_emulated(func, argtypes: tuple[JType, ...]):
+    """A GPU kernel compiled for the CPU emulator: a Python callable taking the kernel's
+    arguments and the grid (blocks x, y, z, threads x, y, z) that runs every thread in turn."""
+    from llvmlite import binding as llvm
+    from llvmlite import ir as ll
+
+    from runtime.boxing import emit_entry
+    from runtime.jit import engine, link_cells, make_builtin
+
+    from .errors import CompileError
+    from .lower_llvm import I64, ModuleBuilder, emit_grid_loop
+    from .types import Int64
+    target = host()
+    with COMPILE_LOCK:
+        method, _ = func.resolve_types(argtypes)
+        key = SpecKey(func, method, argtypes)
+        closure, _ = infer_closure(key)
+        root = closure[key]
+        if root.fn.return_type not in (Nothing, Bottom):
+            raise CompileError(f"a kernel returns nothing; {func.__name__} returns {root.fn.return_type}",
+                               root.fn.loc, hint="write results into an array argument")
+        mb = ModuleBuilder(target, recursive=_recursive(closure))
+        mb.grid = ll.GlobalVariable(mb.module, ll.ArrayType(I64, 12), f"grid.{mb.uid}")
+        mb.grid.linkage, mb.grid.initializer = "internal", ll.Constant(ll.ArrayType(I64, 12), None)
+        for inferred in closure.values():
+            mb.declare(inferred)
+        for inferred in closure.values():
+            mb.lower(inferred)
+        loop = emit_grid_loop(mb, mb.functions[key], argtypes, f"grid.run.{mb.uid}")
+        name = f"emulate.{mb.uid}"
+        emit_entry(mb, loop, argtypes + (Int64,) * 6, None, Nothing, name)
+        module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
+        target.optimize(module_ref, 2)
+        keepalive = list(mb.keepalive)
+        link_cells(mb.uid, mb.objects, mb.sites, keepalive)
+        eng = engine(target)
+        eng.add(module_ref)
+        return make_builtin(eng.function_address(name), func.__name__, keepalive)

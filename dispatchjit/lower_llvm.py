@@ -39,7 +39,7 @@ from .errors import InternalCompilerError, SourceLoc
 from .infer import InferredFunction
 from .spec import SpecKey
 from .targets import Target, UnsupportedOnTarget
-from .types import (ArrayType, Bool, Bottom, FunctionType, JType, PrimitiveType, PyObjectType,
+from .types import (ArrayType, Bool, Bottom, FunctionType, JType, Nothing, PrimitiveType, PyObjectType,
                     SingletonType, TupleType, TypeType)
 
 __all__ = ["ModuleBuilder", "llvm_type", "STATUS", "EXCINFO", "convert_value"]
@@ -99,6 +99,9 @@ class ModuleBuilder:
     # Python objects and raise sites the code refers to. Machine code reads them from cells the
     # loader fills in (``runtime.jit.link_cells``), never as addresses baked into instructions,
     # so the same object code is valid in another process (the on-disk cache).
+    # Set for the CPU emulator of GPU kernels: the [12 x i64] record the thread and block
+    # indices are read from (tid, ctaid, ntid, nctaid; x, y, z each).
+    grid: ll.GlobalVariable | None = None
     uid: str = field(default_factory=lambda: f"m{next(_names)}")
     objects: list = field(default_factory=list)
     sites: list[int] = field(default_factory=list)
@@ -749,3 +752,47 @@ def emit_kernel(mb: ModuleBuilder, callee: ll.Function, argtypes, fn: ir.Functio
         b.call(trap, [])
     b.ret_void()
     return described
+
+
+def emit_grid_loop(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) -> ll.Function:
+    """The CPU emulator's launch: a specialization-shaped function ``name`` taking the kernel's
+    arguments and the grid (blocks x, y, z; threads x, y, z) that runs the kernel once per thread,
+    block after block, each time with the thread's indices in the module's grid record."""
+    params = [llvm_type(t) for t in argtypes] + [I64] * 6
+    f = ll.Function(mb.module, ll.FunctionType(STATUS, [llvm_type(Nothing).as_pointer(), EXCINFO.as_pointer(),
+                                                      *params]), name)
+    f.linkage = "internal"
+    ret, exc, *rest = f.args
+    args, dims = rest[:len(argtypes)], rest[len(argtypes):]
+    b = ll.IRBuilder(f.append_basic_block("entry"))
+    grid = mb.grid
+    for axis in range(3):   # ntid and nctaid are the launch's dimensions throughout
+        b.store(dims[3 + axis], b.gep(grid, [I32(0), I32(6 + axis)]))
+        b.store(dims[axis], b.gep(grid, [I32(0), I32(9 + axis)]))
+    kernel_ret = b.alloca(llvm_type(Nothing))
+    done = f.append_basic_block("done")
+
+    def nest(level: int):
+        slot, bound = [(5, 2), (4, 1), (3, 0), (2, 5), (1, 4), (0, 3)][level]   # bz by bx tz ty tx
+        counter = b.gep(grid, [I32(0), I32(slot)])
+        b.store(I64(0), counter)
+        cond, body, end = (f.append_basic_block(f"grid{level}.{n}") for n in ("cond", "body", "end"))
+        b.branch(cond)
+        b.position_at_end(cond)
+        b.cbranch(b.icmp_signed("<", b.load(counter), dims[bound]), body, end)
+        b.position_at_end(body)
+        if level < 5:
+            nest(level + 1)
+        else:
+            status = b.call(kernel, [kernel_ret, exc, *args])
+            with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
+                b.ret(status)
+        b.store(b.add(b.load(counter), I64(1)), counter)
+        b.branch(cond)
+        b.position_at_end(end)
+
+    nest(0)
+    b.branch(done)
+    b.position_at_end(done)
+    b.ret(STATUS(0))
+    return f

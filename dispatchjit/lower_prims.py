@@ -11,7 +11,7 @@ from llvmlite import ir as ll
 from . import ir
 from .errors import CompileError, InternalCompilerError
 from .lower_arrays import ARRAY_RULES
-from .lower_llvm import EMPTY, F64, I1, I64, compare, llvm_type
+from .lower_llvm import EMPTY, F64, I1, I32, I64, compare, llvm_type
 from .targets import UnsupportedOnTarget
 
 __all__ = ["lower_prim"]
@@ -29,12 +29,22 @@ def lower_prim(fl, e: ir.Prim, args: list[ll.Value]) -> ll.Value:
         raise CompileError(str(err), e.loc) from None
 
 
+_GRID_SLOTS = {"tid": 0, "ctaid": 3, "ntid": 6, "nctaid": 9}
+
+
 def _cuda(fl, e, args):
-    """Thread and block indices and the block barrier, on a GPU target."""
-    if not fl.mb.target.device:
+    """Thread and block indices and the block barrier: special registers on a GPU; on the CPU
+    emulator, the slots of the module's grid record (see ``driver.compile_emulated``)."""
+    grid = fl.mb.grid
+    if not fl.mb.target.device and grid is None:
         raise CompileError(f"{e.op.replace('cuda.', 'cuda ')} is only available in GPU kernels "
-                           "(compile with cuda.code_ptx)", e.loc)
+                           "(launch with cuda.launch, or compile with cuda.code_ptx)", e.loc)
     module = fl.mb.module
+    if grid is not None:
+        if e.op == "cuda.syncthreads":
+            raise CompileError("cuda.syncthreads() is not supported by the CPU emulator yet", e.loc)
+        _, register, axis = e.op.split(".")
+        return fl.b.load(fl.b.gep(grid, [I32(0), I32(_GRID_SLOTS[register] + "xyz".index(axis))]))
     if e.op == "cuda.syncthreads":
         barrier = module.globals.get("llvm.nvvm.barrier0") or ll.Function(
             module, ll.FunctionType(ll.VoidType(), []), "llvm.nvvm.barrier0")
