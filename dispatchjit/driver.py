@@ -152,10 +152,7 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
     mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=options_of(key).get("nogil", False),
                        **({"uid": uid} if uid else {}))
     mb.entry_name = entry_name
-    for inferred in closure.values():
-        mb.declare(inferred)
-    for inferred in closure.values():
-        mb.lower(inferred)
+    _lowered(mb, closure)
     root = closure[key]
     if entry_name is None:
         mb.functions[key].linkage = "external"
@@ -294,25 +291,36 @@ class Kernel:
     params: list[str]
 
 
+def _kernel_closure(func, argtypes):
+    """The specialization a kernel launch runs, and everything it calls; kernels return nothing."""
+    from .errors import CompileError
+    method, _ = func.resolve_types(argtypes)
+    key = SpecKey(func, method, argtypes)
+    closure, _ = infer_closure(key)
+    returns = closure[key].fn.return_type
+    if returns not in (Nothing, Bottom):
+        raise CompileError(f"a kernel returns nothing; {func.__name__} returns {returns}",
+                           closure[key].fn.loc, hint="write results into an array argument")
+    return key, closure
+
+
+def _lowered(mb, closure):
+    for inferred in closure.values():
+        mb.declare(inferred)
+    for inferred in closure.values():
+        mb.lower(inferred)
+    return mb
+
+
 def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
     """Compile ``func`` at ``argtypes`` as a GPU kernel for ``target`` (an NVPTXTarget)."""
     from llvmlite import binding as llvm
 
-    from .errors import CompileError
     from .lower_llvm import ModuleBuilder, emit_kernel
     with COMPILE_LOCK:
-        method, _ = func.resolve_types(argtypes)
-        key = SpecKey(func, method, argtypes)
-        closure, _ = infer_closure(key)
+        key, closure = _kernel_closure(func, argtypes)
         root = closure[key]
-        if root.fn.return_type not in (Nothing, Bottom):
-            raise CompileError(f"a kernel returns nothing; {func.__name__} returns {root.fn.return_type}",
-                               root.fn.loc, hint="write results into an array argument")
-        mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=True)
-        for inferred in closure.values():
-            mb.declare(inferred)
-        for inferred in closure.values():
-            mb.lower(inferred)
+        mb = _lowered(ModuleBuilder(target, recursive=_recursive(closure), nogil=True), closure)
         name = f"{func.__name__}_{next(_entry_ids)}"
         params = emit_kernel(mb, mb.functions[key], key.argtypes, root.fn, name)
         module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
@@ -329,25 +337,15 @@ def compile_emulated(func, argtypes: tuple[JType, ...]):
     from runtime.boxing import emit_entry
     from runtime.jit import engine, link_cells, make_builtin
 
-    from .errors import CompileError
     from .lower_llvm import I64, ModuleBuilder, emit_grid_loop
     from .types import Int64
     target = host()
     with COMPILE_LOCK:
-        method, _ = func.resolve_types(argtypes)
-        key = SpecKey(func, method, argtypes)
-        closure, _ = infer_closure(key)
-        root = closure[key]
-        if root.fn.return_type not in (Nothing, Bottom):
-            raise CompileError(f"a kernel returns nothing; {func.__name__} returns {root.fn.return_type}",
-                               root.fn.loc, hint="write results into an array argument")
+        key, closure = _kernel_closure(func, argtypes)
         mb = ModuleBuilder(target, recursive=_recursive(closure))
         mb.grid = ll.GlobalVariable(mb.module, ll.ArrayType(I64, 12), f"grid.{mb.uid}")
         mb.grid.linkage, mb.grid.initializer = "internal", ll.Constant(ll.ArrayType(I64, 12), None)
-        for inferred in closure.values():
-            mb.declare(inferred)
-        for inferred in closure.values():
-            mb.lower(inferred)
+        _lowered(mb, closure)
         loop = emit_grid_loop(mb, mb.functions[key], argtypes, f"grid.run.{mb.uid}")
         name = f"emulate.{mb.uid}"
         emit_entry(mb, loop, argtypes + (Int64,) * 6, None, Nothing, name)

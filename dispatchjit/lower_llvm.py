@@ -734,9 +734,9 @@ def emit_kernel(mb: ModuleBuilder, callee: ll.Function, argtypes, fn: ir.Functio
             arr = ll.Constant(llvm_type(t), None)
             arr = b.insert_value(arr, ll.Constant(PTR, None), 0)
             arr = b.insert_value(arr, next(params), 1)
-            for field in (2, 3):
+            for part in (2, 3):   # shape, then strides
                 for k in range(t.ndim):
-                    arr = b.insert_value(arr, next(params), [field, k])
+                    arr = b.insert_value(arr, next(params), [part, k])
             values.append(b.insert_value(arr, I1(1), 4))
         else:
             v = next(params)
