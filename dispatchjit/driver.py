@@ -231,7 +231,7 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         t3 = time.perf_counter()
         timings.update(lower=t1 - t0, optimize=t2 - t1, codegen=t3 - t2)
         compiled = CompiledEntry(key, entry, frozenset(closure), closure[key].fn.return_type, timings,
-                                 str(module_ref), module_ref, eng.global_address(f"{name}.calls"), address,
+                                 "", module_ref, eng.global_address(f"{name}.calls"), address,
                                  keepalive, cache_key=cache_key)
         if cache_key:
             from .printer import format_function

@@ -39,10 +39,15 @@ class CompiledEntry:
     closure: frozenset[SpecKey]       # every specialization compiled into the module
     return_type: JType
     timings: dict[str, float]
-    llvm_ir: str                      # optimized module text
+    stored_ir: str                    # the optimized module's text, when loaded from the cache
     module_ref: object = field(repr=False, default=None)    # None when loaded from the cache
     counter_address: int = 0
     entry_address: int = 0            # the entry point's machine code (for the dispatcher)
     keepalive: list = field(default_factory=list, repr=False)
     edges: tuple = ()                 # for a cache load: (function, types, method) it inlined
     cache_key: str | None = None      # its entry in the on-disk cache, if any
+
+    @property
+    def llvm_ir(self) -> str:
+        """The optimized LLVM IR (rendered on demand: a compile need not pay for the text)."""
+        return self.stored_ir if self.module_ref is None else str(self.module_ref)
