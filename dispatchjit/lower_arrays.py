@@ -40,10 +40,6 @@ def strides_of(b, arr, t: ArrayType) -> list[ll.Value]:
     return _dims(b, arr, STRIDES, t.ndim)
 
 
-def _itemsize(t: ArrayType) -> int:
-    return t.dtype.dtype.itemsize
-
-
 def normalize(fl, i: ll.Value, n: ll.Value, axis: int, node: ir.Expr) -> ll.Value:
     """Python's index rule (``-1`` is the last element), bounds-checked unless disabled or
     proved in bounds by loop versioning (``bce``)."""

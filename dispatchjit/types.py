@@ -22,7 +22,7 @@ __all__ = [
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
     "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Array",
-    "typeof", "from_annotation", "promote_type", "join_types", "is_numeric", "make_union",
+    "typeof", "from_annotation", "promote_type", "join_types", "make_union",
 ]
 
 
@@ -536,10 +536,6 @@ def _adopt(t: JType, typevars: dict) -> JType:
 
 
 # --- promotion -------------------------------------------------------------------------------
-def is_numeric(t: JType) -> bool:
-    return isinstance(t, PrimitiveType)
-
-
 def _promote_primitive(a: PrimitiveType, b: PrimitiveType) -> PrimitiveType:
     if a == b:
         return a
