@@ -166,6 +166,8 @@ class _FunctionLowering:
         self.b = ll.IRBuilder(f.append_basic_block("entry"))
         self.entry = self.b.block
         self.slots: dict[str, ll.Value] = {}
+        self.fixed: dict[str, ll.Value] = {}
+        self.bound: dict[str, ll.Value] = {}
         self.loops: list[tuple[ll.Block, ll.Block]] = []   # (continue target, break target)
         self.ret_ptr, self.exc = f.args[0], f.args[1]
         self.local_types = dict(self.fn.locals)
@@ -174,13 +176,19 @@ class _FunctionLowering:
         # fastmath lets LLVM reassociate (vectorize reductions) and contract to FMA; results then
         # may differ from CPython's in the last bits, which is why it is opt-in.
         self.float_flags = ("fast",) if self.options.get("fastmath") else ()
-        self.owning = [n for n, t in self.fn.locals if is_refcounted(t)]
+        # A parameter never rebound is the caller's value itself: no slot, and no reference of
+        # its own (the caller's lives until we return), so LLVM has less to clean up.
+        rebound = _rebound_names(self.fn.body)
+        self.fixed_names = {n for n in self.fn.params if n not in rebound and n not in self.fn.maybe_unbound}
+        self.owning = [n for n, t in self.fn.locals if is_refcounted(t) and n not in self.fixed_names]
         self.unwind = f.append_basic_block("unwind")
         self.unwind_status = ll.IRBuilder(self.unwind).phi(STATUS, "status")
 
     # --- setup ---------------------------------------------------------------------------
     def run(self):
         for name, t in self.fn.locals:
+            if name in self.fixed_names:
+                continue
             self.slots[name] = self.alloca(llvm_type(t), name)
             if is_refcounted(t):
                 self.b.store(ll.Constant(llvm_type(t), None), self.slots[name])
@@ -193,6 +201,9 @@ class _FunctionLowering:
         if self.fn.vararg:
             types.append(TupleType(key.argtypes[len(self.fn.params):]))
         for name, t, arg in zip(names, types, self.f.args[2:]):
+            if name in self.fixed_names:
+                self.fixed[name] = convert_value(self.b, arg, t, local_types[name])
+                continue
             # A parameter reassigned with a value of a wider type lives in a slot of that type.
             self.b.store(convert_value(self.b, arg, t, local_types[name]), self.slots[name])
             self.incref(arg, t)  # the slot owns a reference; the caller keeps its own
@@ -202,6 +213,9 @@ class _FunctionLowering:
         if not self.b.block.is_terminated:
             self.b.unreachable()
         self.finish_unwind()
+
+    def variable(self, name: str) -> ll.Value:
+        return self.fixed[name] if name in self.fixed else self.b.load(self.slots[name])
 
     def incref(self, v: ll.Value, t: JType) -> None:
         if not self.mb.nogil:
@@ -359,7 +373,7 @@ class _FunctionLowering:
         hi = b.select(b.icmp_signed("<", start, last), last, start)
         ok = I1(1)
         for u in uses:
-            n = shape_of(b, b.load(self.slots[u.array]), u.type)[u.axis]
+            n = shape_of(b, self.variable(u.array), u.type)[u.axis]
             low, high = b.add(lo, I64(u.offset)), b.add(hi, I64(u.offset))
             ok = b.and_(ok, b.and_(b.icmp_signed(">=", low, I64(0)), b.icmp_signed("<", high, n)))
         return b.or_(b.icmp_signed("==", trips, I64(0)), ok)
@@ -462,7 +476,7 @@ class _FunctionLowering:
         if e.checked:
             self.check(self.b.not_(self.b.load(self.bound[e.id])), UnboundLocalError,
                        f"cannot access local variable '{e.id}' where it is not associated with a value", e.loc)
-        return self.b.load(self.slots[e.id])
+        return self.variable(e.id)
 
     def expr_Convert(self, e: ir.Convert) -> ll.Value:
         return convert_value(self.b, self.expr(e.value), e.value.type, e.type)
@@ -576,6 +590,17 @@ class _FunctionLowering:
 SCALAR_LOOP_MARK = "dispatchjit.scalar_loop"
 _SCALAR_LOOP_ID = ('distinct !{{!{0}, !{{!"llvm.loop.vectorize.enable", i1 0}}, '
                    '!{{!"llvm.loop.interleave.count", i32 1}}, !{{!"llvm.loop.unroll.disable"}}}}')
+
+
+def _rebound_names(stmts) -> set[str]:
+    """The variables some statement in ``stmts`` (typed form) assigns."""
+    names: set[str] = set()
+    for s in stmts:
+        if isinstance(s, (ir.Assign, ir.For, ir.ForRange)):
+            names.add(s.target)
+        for child in ("body", "orelse"):
+            names |= _rebound_names(getattr(s, child, ()))
+    return names
 
 
 def finish_module_text(text: str) -> str:
