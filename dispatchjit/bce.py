@@ -70,7 +70,7 @@ def _walk(node):
         for x in node:
             yield from _walk(x)
         return
-    for name in getattr(node, "__dataclass_fields__", ()):
+    for name in (f.name for f in getattr(node, "__fields__", ())):
         if name == "loc":
             continue
         value = getattr(node, name)

@@ -8,7 +8,6 @@ with marked reads, and LLVM removes the flags it can prove set.
 
 from __future__ import annotations
 
-import dataclasses
 
 from . import ir
 from .types import Bottom
@@ -21,7 +20,7 @@ _ALL = None  # the set of defined names after code that never falls through ("ev
 def mark_unbound_reads(fn: ir.Function) -> ir.Function:
     marker = _Marker()
     body, _ = marker.block(fn.body, frozenset(fn.params) | ({fn.vararg} if fn.vararg else set()))
-    return dataclasses.replace(fn, body=body, maybe_unbound=frozenset(marker.flagged))
+    return ir.replace(fn, body=body, maybe_unbound=frozenset(marker.flagged))
 
 
 def _meet(a, b):
@@ -48,27 +47,27 @@ class _Marker:
 
     def stmt(self, s, defined):
         if isinstance(s, ir.Assign):
-            return dataclasses.replace(s, value=self.expr(s.value, defined)), defined | {s.target}
+            return ir.replace(s, value=self.expr(s.value, defined)), defined | {s.target}
         if isinstance(s, (ir.ExprStmt, ir.Return)):
             value = s.value if s.value is None else self.expr(s.value, defined)
             terminal = isinstance(s, ir.Return) or s.value.type == Bottom
-            return dataclasses.replace(s, value=value), _ALL if terminal else defined
+            return ir.replace(s, value=value), _ALL if terminal else defined
         if isinstance(s, ir.SetItem):
-            return dataclasses.replace(s, target=self.expr(s.target, defined), index=self.expr(s.index, defined),
+            return ir.replace(s, target=self.expr(s.target, defined), index=self.expr(s.index, defined),
                                        value=self.expr(s.value, defined)), defined
         if isinstance(s, ir.If):
             test = self.expr(s.test, defined)
             body, d1 = self.block(s.body, defined)
             orelse, d2 = self.block(s.orelse, defined)
-            return dataclasses.replace(s, test=test, body=body, orelse=orelse), _meet(d1, d2)
+            return ir.replace(s, test=test, body=body, orelse=orelse), _meet(d1, d2)
         if isinstance(s, ir.While):
             test = self.expr(s.test, defined)
             body, _ = self.block(s.body, defined)
-            return dataclasses.replace(s, test=test, body=body), defined
+            return ir.replace(s, test=test, body=body), defined
         if isinstance(s, ir.ForRange):
             parts = {f: self.expr(getattr(s, f), defined) for f in ("start", "stop", "step")}
             body, _ = self.block(s.body, defined | {s.target})
-            return dataclasses.replace(s, body=body, **parts), defined
+            return ir.replace(s, body=body, **parts), defined
         if isinstance(s, (ir.Break, ir.Continue)):
             return s, _ALL
         return s, defined
@@ -77,13 +76,13 @@ class _Marker:
         if isinstance(e, ir.Name):
             if e.id not in defined and e.type != Bottom:
                 self.flagged.add(e.id)
-                return dataclasses.replace(e, checked=True)
+                return ir.replace(e, checked=True)
             return e
         changes = {}
-        for f in dataclasses.fields(e):
+        for f in ir.fields(e):
             v = getattr(e, f.name)
             if isinstance(v, ir.Expr):
                 changes[f.name] = self.expr(v, defined)
             elif isinstance(v, tuple) and v and all(isinstance(x, ir.Expr) for x in v):
                 changes[f.name] = tuple(self.expr(x, defined) for x in v)
-        return dataclasses.replace(e, **changes) if changes else e
+        return ir.replace(e, **changes) if changes else e

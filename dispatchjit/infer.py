@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import math
 import typing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from runtime.exceptions import MAX_PAYLOAD, register_site
 
@@ -103,7 +103,7 @@ class _Inferrer:
             self.ret = self._join_returns()
             if self.vars == before and self.ret == ret_before:
                 locals_ = tuple(sorted((k, v) for k, v in self.vars.items()))
-                self.result.fn = mark_unbound_reads(replace(self.fn, body=body, locals=locals_, return_type=self.ret))
+                self.result.fn = mark_unbound_reads(ir.replace(self.fn, body=body, locals=locals_, return_type=self.ret))
                 return self.result
         raise InternalCompilerError("type inference did not converge", self.fn.loc)
 
@@ -253,13 +253,13 @@ class _Inferrer:
         if isinstance(e.value, str):
             raise TypingError(f"strings are not supported in compiled code ({e.value!r})", e.loc)
         try:
-            return replace(e, type=typeof(e.value))
+            return ir.replace(e, type=typeof(e.value))
         except OverflowError as err:
             raise TypingError(str(err), e.loc) from None
 
     def expr_Name(self, e: ir.Name):
         if e.id in self.assigned:
-            return replace(e, type=self.vars.get(e.id, Bottom))
+            return ir.replace(e, type=self.vars.get(e.id, Bottom))
         return self.global_value(e)
 
     def global_value(self, e: ir.Name) -> ir.Const:
