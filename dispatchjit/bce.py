@@ -34,7 +34,7 @@ def affine_index_uses(loop: ir.ForRange) -> list[IndexUse]:
     if loop.target in assigned or _has_loop(loop.body):
         return []
     uses: list[IndexUse] = []
-    for node in _walk(loop.body):
+    for node in ir.walk(loop.body):
         for array, indices in _indexings(node):
             if not (isinstance(array, ir.Name) and array.id not in assigned):
                 continue
@@ -64,23 +64,9 @@ def _offset(index: ir.Expr, var: str) -> int | None:
     return None
 
 
-def _walk(node):
-    yield node
-    if isinstance(node, tuple):
-        for x in node:
-            yield from _walk(x)
-        return
-    for name in (f.name for f in getattr(node, "__fields__", ())):
-        if name == "loc":
-            continue
-        value = getattr(node, name)
-        if isinstance(value, (ir.Node, tuple)):
-            yield from _walk(value)
-
-
 def _assigned(stmts) -> set[str]:
-    return {n.target for n in _walk(stmts) if isinstance(n, (ir.Assign, ir.ForRange))}
+    return {n.target for n in ir.walk(stmts) if isinstance(n, (ir.Assign, ir.ForRange))}
 
 
 def _has_loop(stmts) -> bool:
-    return any(isinstance(n, (ir.While, ir.ForRange)) for n in _walk(stmts))
+    return any(isinstance(n, (ir.While, ir.ForRange)) for n in ir.walk(stmts))

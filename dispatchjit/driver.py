@@ -13,6 +13,7 @@ method changes what one of its calls resolves to (Julia's backedges).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import time
@@ -143,14 +144,15 @@ def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[s
 
 # --- lowering and code generation ------------------------------------------------------------
 def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target: Target,
-                 entry_name: str | None, uid: str | None = None):
+                 entry_name: str | None, uid: str | None = None, lazy: bool = False):
     """One LLVM module holding ``key`` and its callees, plus the Python entry point
-    ``entry_name``; without one, the root function itself is exported (for inspection)."""
+    ``entry_name``; without one, the root function itself is exported (for inspection).
+    ``lazy``: cold loops are compiled on first use (see ``compile_cold``)."""
     from runtime.boxing import emit_entry
 
     from .lower_llvm import ModuleBuilder, options_of
     mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=options_of(key).get("nogil", False),
-                       **({"uid": uid} if uid else {}))
+                       lazy=lazy, **({"uid": uid} if uid else {}))
     mb.entry_name = entry_name
     _lowered(mb, closure)
     root = closure[key]
@@ -171,9 +173,12 @@ def optimized_module(key: SpecKey, target: Target | None = None):
     """The optimized LLVM module of ``key`` alone (no entry point), for ``code_llvm``/``code_native``."""
     from llvmlite import binding as llvm
     target = target or host()
+    from . import cache
     with COMPILE_LOCK:
         closure, _ = infer_closure(key)
-        module_ref = llvm.parse_assembly(finish_module_text(str(lower_module(key, closure, target, None).module)))
+        lazy = not cache.enabled(key.method)   # as compile_entry builds it
+        module_ref = llvm.parse_assembly(finish_module_text(str(lower_module(key, closure, target, None,
+                                                                             lazy=lazy).module)))
         target.optimize(module_ref, 3)
         return module_ref
 
@@ -211,7 +216,8 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         # A cached module's symbols are named after its key: unique in any process that loads it.
         uid = cache_key[:24] if cache_key else f"m{next(_entry_ids)}"
         name = f"entry.{uid}"
-        mb = lower_module(key, closure, target, name, uid)
+        # Cached code is compiled whole, once: it is not worth a stub's deferred compile.
+        mb = lower_module(key, closure, target, name, uid, lazy=cache_key is None)
         text = finish_module_text(str(mb.module))
         t1 = time.perf_counter()
         module_ref = llvm.parse_assembly(text)
@@ -220,6 +226,7 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         eng = engine(target)
         keepalive = list(mb.keepalive)
         link_cells(mb.uid, mb.objects, mb.sites, keepalive)
+        _link_cold(mb, closure, target, keepalive)
         code = None
         if cache_key:
             code = target.machine.emit_object(module_ref)   # one codegen: loaded and stored
@@ -237,6 +244,49 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
             from .printer import format_function
             cache.save(compiled, mb, code, closure, format_function(closure[key]), target)
         return compiled
+
+
+def _link_cold(mb, closure, target: Target, keepalive: list) -> None:
+    from runtime.jit import link_cold
+    link_cold(mb.uid, [(functools.partial(compile_cold, loop, closure, mb, target, keepalive), loop.stmt.loc)
+                       for loop in mb.cold], keepalive)
+
+
+def compile_cold(loop, closure: dict[SpecKey, InferredFunction], parent, target: Target, keepalive: list) -> int:
+    """Compile a cold loop (``lower_llvm.ColdLoop``) of module ``parent``, from the typed IR that
+    module was built from, into a module of its own; load it and return its address. Its own
+    cold loops are lazy too; ``keepalive`` (the parent's) keeps what its code refers to."""
+    from llvmlite import binding as llvm
+
+    from runtime.jit import engine, link_cells
+
+    from .lower_llvm import ModuleBuilder
+    with COMPILE_LOCK:
+        mb = ModuleBuilder(target, recursive=parent.recursive, nogil=parent.nogil, lazy=True)
+        callees = _reachable(closure, loop.inferred.invokes)
+        for k in callees:
+            mb.declare(closure[k])
+        name = f"cold.{mb.uid}"
+        mb.lower_cold(loop, name)
+        for k in callees:
+            mb.lower(closure[k])
+        module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
+        target.optimize(module_ref, 2)
+        link_cells(mb.uid, mb.objects, mb.sites, keepalive)
+        _link_cold(mb, closure, target, keepalive)
+        eng = engine(target)
+        eng.add(module_ref)
+        return eng.function_address(name)
+
+
+def _reachable(closure: dict[SpecKey, InferredFunction], roots) -> list[SpecKey]:
+    seen, stack = [], list(roots)
+    while stack:
+        k = stack.pop()
+        if k not in seen:
+            seen.append(k)
+            stack.extend(closure[k].invokes)
+    return seen
 
 
 def invalidate(func) -> set[SpecKey]:

@@ -202,3 +202,16 @@ class Function(Immutable):
     locals: tuple[tuple[str, JType], ...] = ()
     return_type: JType | None = None
     maybe_unbound: frozenset[str] = frozenset()   # variables some read of which is checked
+
+
+def walk(node):
+    """``node`` and every node under it (through fields and tuples), in pre-order."""
+    yield node
+    if isinstance(node, tuple):
+        for x in node:
+            yield from walk(x)
+        return
+    for f in getattr(node, "__fields__", ()):
+        value = getattr(node, f.name)
+        if isinstance(value, (Node, tuple)):
+            yield from walk(value)

@@ -42,9 +42,10 @@ from .targets import Target, UnsupportedOnTarget
 from .types import (ArrayType, Bool, Bottom, FunctionType, JType, Nothing, PrimitiveType, PyObjectType,
                     SingletonType, TupleType, TypeType)
 
-__all__ = ["ModuleBuilder", "llvm_type", "STATUS", "EXCINFO", "convert_value"]
+__all__ = ["ModuleBuilder", "ColdLoop", "llvm_type", "STATUS", "EXCINFO", "convert_value"]
 
 STATUS = ll.IntType(32)
+LOOP_DONE = STATUS(3)   # a ColdLoop ran to its end
 I1, I8, I32, I64 = ll.IntType(1), ll.IntType(8), ll.IntType(32), ll.IntType(64)
 F16, F32, F64 = ll.HalfType(), ll.FloatType(), ll.DoubleType()
 PTR = I8.as_pointer()
@@ -94,6 +95,10 @@ class ModuleBuilder:
     # Code run without the GIL (``nogil=True``) may not touch reference counts; every array it
     # sees belongs to an argument, alive for the whole call, so it needs none.
     nogil: bool = False
+    # The checked copies of versioned loops (see ``ColdLoop``) are compiled on first use, in a
+    # module of their own, instead of in this one: most calls never run them.
+    lazy: bool = False
+    cold: list[ColdLoop] = field(default_factory=list)
     functions: dict[SpecKey, ll.Function] = field(default_factory=dict)
     keepalive: list = field(default_factory=list)
     # Python objects and raise sites the code refers to. Machine code reads them from cells the
@@ -128,6 +133,19 @@ class ModuleBuilder:
         if site not in self.sites:
             self.sites.append(site)
         return b.load(self._cell(f"dj.site.{self.uid}.{self.sites.index(site)}", I64))
+
+    def cold_ref(self, b: ll.IRBuilder, loop: ColdLoop) -> ll.Value:
+        """A pointer to the compiled function of ``loop``, read from a cell the loader fills
+        with a stub that compiles the loop on its first call (``runtime.jit.link_cold``)."""
+        self.cold.append(loop)
+        cell = self._cell(f"dj.cold.{self.uid}.{len(self.cold) - 1}", PTR)
+        return b.bitcast(b.load(cell), loop.function_type().as_pointer())
+
+    def lower_cold(self, loop: ColdLoop, name: str) -> ll.Function:
+        """The function of ``loop``, exported as ``name``; its callees must be declared."""
+        f = ll.Function(self.module, loop.function_type(), name=name)
+        _OutOfLine(self, loop, f).lower_loop()
+        return f
 
     def _cell(self, name: str, ty: ll.Type) -> ll.GlobalVariable:
         cell = self.module.globals.get(name)
@@ -336,9 +354,44 @@ class _FunctionLowering:
         self.unchecked = set()
         b.branch(done)
         b.position_at_end(slow)
-        self.counted_loop(s, start, step, trips, scalar=True)
-        b.branch(done)
+        if self.mb.lazy:
+            self.checked_out_of_line(s, start, step, trips, done)
+        else:
+            self.counted_loop(s, start, step, trips, scalar=True)
+            b.branch(done)
         b.position_at_end(done)
+
+    def checked_out_of_line(self, s: ir.ForRange, start, step, trips, done: ll.Block):
+        """Run the checked copy of loop ``s`` through a call (see ``ColdLoop``). The variables it
+        uses travel in a frame, copied out and back, so the slots here stay in registers."""
+        b = self.b
+        used = _used_names(s)
+        slots = [n for n in self.slots if n in used]
+        fixed = [n for n in self.fixed if n in used]
+        flags = [n for n in self.bound if n in used]
+        loop = ColdLoop(self.inferred, s, tuple(slots), tuple(fixed), tuple(flags),
+                        tuple(self.slots[n].type.pointee for n in slots), tuple(self.fixed[n].type for n in fixed),
+                        self.ret_ptr.type)
+        frame = self.alloca(loop.frame_type(), "frame")
+        cells = [b.gep(frame, [I32(0), I32(i)]) for i in range(len(loop.frame_type().elements))]
+        homes = [*(self.slots[n] for n in slots), *(self.bound[n] for n in flags)]
+        copied = cells[:len(slots)] + cells[len(slots) + len(fixed):]
+        for home, cell in zip(homes, copied):
+            b.store(b.load(home), cell)
+        for name, cell in zip(fixed, cells[len(slots):]):
+            b.store(self.fixed[name], cell)
+        status = b.call(self.mb.cold_ref(b, loop), [self.ret_ptr, self.exc, frame, start, step, trips])
+        for home, cell in zip(homes, copied):
+            b.store(b.load(cell), home)
+        returned, raised = self.new_block("for.returned"), self.new_block("for.raised")
+        switch = b.switch(status, raised)
+        switch.add_case(LOOP_DONE, done)
+        switch.add_case(STATUS(0), returned)
+        b.position_at_end(returned)
+        self.release_locals()
+        b.ret(STATUS(0))
+        b.position_at_end(raised)
+        self.fail(status)
 
     def counted_loop(self, s: ir.ForRange, start, step, trips, scalar: bool = False):
         """A canonical counter 0..trips (never overflows, as Python's range cannot) drives the
@@ -360,8 +413,8 @@ class _FunctionLowering:
         b.position_at_end(inc)
         b.store(b.add(b.load(counter), I64(1)), counter)
         latch = b.branch(cond)
-        if scalar:
-            latch.set_metadata("llvm.loop", self.mb.module.add_metadata([SCALAR_LOOP_MARK]))
+        mark = SCALAR_LOOP_MARK if scalar else LOOP_MARK
+        latch.set_metadata("llvm.loop", self.mb.module.add_metadata([mark]))
         b.position_at_end(done)
 
     def all_in_bounds(self, uses, start, step, trips) -> ll.Value:
@@ -587,27 +640,86 @@ class _FunctionLowering:
 
 # llvmlite cannot write the self-referencing node a loop ID needs: lowering marks such loops with
 # this string and ``finish_module_text`` rewrites the mark into the real loop ID.
-SCALAR_LOOP_MARK = "dispatchjit.scalar_loop"
-_SCALAR_LOOP_ID = ('distinct !{{!{0}, !{{!"llvm.loop.vectorize.enable", i1 0}}, '
-                   '!{{!"llvm.loop.interleave.count", i32 1}}, !{{!"llvm.loop.unroll.disable"}}}}')
+# Loop metadata, written as a mark llvmlite can build and made real by finish_module_text (a
+# loop ID must refer to itself, which llvmlite cannot express).
+SCALAR_LOOP_MARK = "dispatchjit.scalar_loop"   # rarely run: neither vectorized nor unrolled
+# Runtime unrolling (unknown trip count) makes LLVM optimize and emit a loop body several times
+# over for little gain: vectorized loops are interleaved instead, and the others are scalar.
+LOOP_MARK = "dispatchjit.loop"
+_LOOP_IDS = {
+    SCALAR_LOOP_MARK: ('distinct !{{!{0}, !{{!"llvm.loop.vectorize.enable", i1 0}}, '
+                       '!{{!"llvm.loop.interleave.count", i32 1}}, !{{!"llvm.loop.unroll.disable"}}}}'),
+    LOOP_MARK: 'distinct !{{!{0}, !{{!"llvm.loop.unroll.runtime.disable"}}}}',
+}
 
 
-def _rebound_names(stmts) -> set[str]:
-    """The variables some statement in ``stmts`` (typed form) assigns."""
-    names: set[str] = set()
-    for s in stmts:
-        if isinstance(s, (ir.Assign, ir.For, ir.ForRange)):
-            names.add(s.target)
-        for child in ("body", "orelse"):
-            names |= _rebound_names(getattr(s, child, ()))
-    return names
+@dataclass(frozen=True, eq=False)
+class ColdLoop:
+    """The checked copy of a versioned loop (``stmt_ForRange``): it runs only when some index
+    of the loop may leave its axis, which most calls never see, so it is compiled when first
+    run, sparing every first call the optimizer's and code generator's time on it.
+
+    It becomes ``i32 f(T_ret* ret, ExcInfo* exc, Frame* frame, i64 start, i64 step, i64 trips)``
+    (one signature for all, so one kind of stub serves them): the frame holds the caller's
+    variables the loop uses (``slots``, copied back after the call), the parameters it reads
+    (``fixed``) and the unbound flags of its variables (``bound``).
+    It returns LOOP_DONE when the loop ends, 0 after a ``return`` (the value stored through
+    ``ret``) and an error status after a raise. The caller keeps owning the references."""
+
+    inferred: InferredFunction
+    stmt: ir.ForRange
+    slots: tuple[str, ...]
+    fixed: tuple[str, ...]
+    bound: tuple[str, ...]
+    slot_types: tuple[ll.Type, ...]
+    fixed_types: tuple[ll.Type, ...]
+    ret_type: ll.Type
+
+    def frame_type(self) -> ll.LiteralStructType:
+        return ll.LiteralStructType([*self.slot_types, *self.fixed_types, *(I1 for _ in self.bound)])
+
+    def function_type(self) -> ll.FunctionType:
+        return ll.FunctionType(STATUS, [self.ret_type, EXCINFO.as_pointer(), self.frame_type().as_pointer(),
+                                        I64, I64, I64])
+
+
+class _OutOfLine(_FunctionLowering):
+    """Lowers a ColdLoop into its function ``f``: the variables are the frame's fields."""
+
+    def __init__(self, mb: ModuleBuilder, loop: ColdLoop, f: ll.Function):
+        super().__init__(mb, loop.inferred, f)
+        self.loop = loop
+        self.owning = []   # the caller releases the variables
+        frame = f.args[2]
+        cells = [self.b.gep(frame, [I32(0), I32(i)]) for i in range(len(loop.frame_type().elements))]
+        nslots, nfixed = len(loop.slots), len(loop.fixed)
+        self.slots = dict(zip(loop.slots, cells))
+        self.fixed = {n: self.b.load(c) for n, c in zip(loop.fixed, cells[nslots:])}
+        self.bound = dict(zip(loop.bound, cells[nslots + nfixed:]))
+
+    def lower_loop(self):
+        start, step, trips = self.f.args[3:]
+        self.counted_loop(self.loop.stmt, start, step, trips, scalar=True)
+        if not self.b.block.is_terminated:
+            self.b.ret(LOOP_DONE)
+        self.finish_unwind()
+
+
+def _rebound_names(node) -> set[str]:
+    """The variables some statement in ``node`` (typed form) assigns."""
+    return {n.target for n in ir.walk(node) if isinstance(n, (ir.Assign, ir.For, ir.ForRange))}
+
+
+def _used_names(node) -> set[str]:
+    """The variables ``node`` (typed form) reads or assigns."""
+    return {n.id for n in ir.walk(node) if isinstance(n, ir.Name)} | _rebound_names(node)
 
 
 def finish_module_text(text: str) -> str:
-    """The module text with marked loop IDs made real (see ``SCALAR_LOOP_MARK``)."""
+    """The module text with marked loop IDs made real (see ``_LOOP_IDS``)."""
     import re
-    return re.sub(r'^!(\d+) = !\{ ?!"' + re.escape(SCALAR_LOOP_MARK) + r'" ?\}$',
-                  lambda m: f"!{m.group(1)} = " + _SCALAR_LOOP_ID.format(m.group(1)), text, flags=re.M)
+    return re.sub(r'^!(\d+) = !\{ ?!"(dispatchjit\.[a-z_]+)" ?\}$',
+                  lambda m: f"!{m.group(1)} = " + _LOOP_IDS[m.group(2)].format(m.group(1)), text, flags=re.M)
 
 
 def options_of(key: SpecKey) -> dict:

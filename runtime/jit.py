@@ -13,7 +13,7 @@ import threading
 
 from . import cpython
 
-__all__ = ["engine", "make_builtin", "link_cells"]
+__all__ = ["engine", "make_builtin", "link_cells", "link_cold"]
 
 _LIBM = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
          "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sqrt",
@@ -106,6 +106,48 @@ def link_cells(uid: str, objects: list, sites: list[int], keepalive: list) -> No
             cell = ctype(id(value) if kind == "obj" else value)
             keepalive.append((value, cell))
             llvm.add_symbol(f"dj.{kind}.{uid}.{i}", ctypes.addressof(cell))
+
+
+# i32 f(ret*, ExcInfo*, frame*, i64 start, i64 step, i64 trips): see dispatchjit.lower_llvm.ColdLoop.
+_COLD_STUB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                              ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
+# Runs the compiled loop from the stub without releasing the GIL, which its code may rely on.
+_COLD_CALL = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                               ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
+
+
+def link_cold(uid: str, cold: list, keepalive: list) -> None:
+    """Fill a module's cold-function cells (``dj.cold.<uid>.<i>``) with stubs. ``cold`` holds,
+    per cell, ``(compile, loc)``: the first call of the stub runs ``compile()``, which returns the
+    address of the compiled function, points the cell at it (later calls go straight there) and
+    runs it. A failure to compile raises at ``loc`` through the caller's ExcInfo."""
+    from llvmlite import binding as llvm
+    lock = threading.Lock()
+    for i, (compile_fn, loc) in enumerate(cold):
+        stub = _ColdStub(compile_fn, loc, lock)
+        keepalive.append(stub)
+        llvm.add_symbol(f"dj.cold.{uid}.{i}", ctypes.addressof(stub.cell))
+
+
+class _ColdStub:
+    """A cold function's cell, first pointing at a stub that compiles the function."""
+
+    def __init__(self, compile_fn, loc, lock: threading.Lock):
+        self.compile_fn, self.loc, self.lock = compile_fn, loc, lock
+        self.cfunc = _COLD_STUB(self.run)
+        self.stub = ctypes.cast(self.cfunc, ctypes.c_void_p).value
+        self.cell = ctypes.c_void_p(self.stub)
+
+    def run(self, ret, exc, frame, start, step, trips) -> int:
+        with self.lock:
+            if self.cell.value == self.stub:
+                try:
+                    self.cell.value = self.compile_fn()
+                except BaseException as err:  # noqa: BLE001 - raised in the caller, not lost here
+                    from .exceptions import ExcInfo, register_site
+                    ExcInfo.from_address(exc).site = register_site(lambda err=err: err, None, self.loc)
+                    return 1
+        return _COLD_CALL(self.cell.value)(ret, exc, frame, start, step, trips)
 
 
 def make_builtin(address: int, name: str, keepalive: list):
