@@ -13,7 +13,6 @@ method changes what one of its calls resolves to (Julia's backedges).
 
 from __future__ import annotations
 
-import functools
 import inspect
 import itertools
 import time
@@ -246,9 +245,12 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         return compiled
 
 
+cold_compiles = 0   # how many cold loops were compiled: observable laziness, for the tests
+
+
 def _link_cold(mb, closure, target: Target, keepalive: list) -> None:
     from runtime.jit import link_cold
-    link_cold(mb.uid, [(functools.partial(compile_cold, loop, closure, mb, target, keepalive), loop.stmt.loc)
+    link_cold(mb.uid, [(lambda loop=loop: compile_cold(loop, closure, mb, target, keepalive), loop.stmt.loc)
                        for loop in mb.cold], keepalive)
 
 
@@ -261,7 +263,9 @@ def compile_cold(loop, closure: dict[SpecKey, InferredFunction], parent, target:
     from runtime.jit import engine, link_cells
 
     from .lower_llvm import ModuleBuilder
+    global cold_compiles
     with COMPILE_LOCK:
+        cold_compiles += 1
         mb = ModuleBuilder(target, recursive=parent.recursive, nogil=parent.nogil, lazy=True)
         callees = _reachable(closure, loop.inferred.invokes)
         for k in callees:
