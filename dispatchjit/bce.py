@@ -6,6 +6,13 @@ constant) into arrays the loop does not reassign, the whole range of each index 
 the loop runs. Lowering then emits the loop twice: a copy without those checks, taken when every
 index stays in bounds, and the checked copy otherwise, so an out-of-bounds access still raises
 at the same iteration, after the same writes, as Python would.
+
+Versioning pays only where the unchecked copy can vectorize. A *serial* loop, one that carries a
+float from one iteration to the next (``s += x[i]``), cannot without ``fastmath`` (reassociating
+the sum would change its rounding); there a well-predicted check costs a few percent while the
+second copy would cost about as much compile time as the rest of the function, so such loops keep
+their checks (and lowering spares them runtime unrolling, which gains nothing on a chain of
+dependent additions).
 """
 
 from __future__ import annotations
@@ -13,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import ir
-from .types import ArrayType
+from .types import ArrayType, PrimitiveType
 
-__all__ = ["IndexUse", "affine_index_uses"]
+__all__ = ["IndexUse", "affine_index_uses", "is_serial"]
 
 
 @dataclass(frozen=True)
@@ -27,11 +34,11 @@ class IndexUse:
     node: ir.Expr       # the index expression, whose check the unchecked copy omits
 
 
-def affine_index_uses(loop: ir.ForRange) -> list[IndexUse]:
+def affine_index_uses(loop: ir.ForRange, fastmath: bool = False) -> list[IndexUse]:
     """The index uses of ``loop`` that versioning can prove in bounds; none when the loop is not
-    innermost or assigns to its own variable."""
+    innermost, assigns to its own variable or (without ``fastmath``) carries a float."""
     assigned = _assigned(loop.body)
-    if loop.target in assigned or _has_loop(loop.body):
+    if loop.target in assigned or _has_loop(loop.body) or is_serial(loop, fastmath):
         return []
     uses: list[IndexUse] = []
     for node in ir.walk(loop.body):
@@ -66,6 +73,17 @@ def _offset(index: ir.Expr, var: str) -> int | None:
 
 def _assigned(stmts) -> set[str]:
     return {n.target for n in ir.walk(stmts) if isinstance(n, (ir.Assign, ir.ForRange))}
+
+
+def is_serial(loop: ir.ForRange, fastmath: bool = False) -> bool:
+    """Whether ``loop`` is innermost and, without ``fastmath``, assigns some float variable a
+    value computed from itself (``s = s + x``): LLVM keeps it scalar."""
+    if fastmath or _has_loop(loop.body):
+        return False
+    return any(isinstance(n, ir.Assign) and isinstance(n.value.type, PrimitiveType)
+               and n.value.type.kind in ("float", "complex")
+               and any(isinstance(m, ir.Name) and m.id == n.target for m in ir.walk(n.value))
+               for n in ir.walk(loop.body))
 
 
 def _has_loop(stmts) -> bool:

@@ -34,7 +34,7 @@ from runtime.cpython import declare
 from runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import ir
-from .bce import affine_index_uses
+from .bce import affine_index_uses, is_serial
 from .errors import InternalCompilerError, SourceLoc
 from .infer import InferredFunction
 from .spec import SpecKey
@@ -342,9 +342,10 @@ class _FunctionLowering:
         if not (isinstance(s.step, ir.Const) and s.step.value != 0):
             self.check(b.icmp_signed("==", step, I64(0)), ValueError, "range() arg 3 must not be zero", s.step.loc)
         trips = self.trip_count(start, stop, step, s.step)
-        uses = affine_index_uses(s) if self.options.get("boundscheck", True) else []
+        fastmath = bool(self.float_flags)
+        uses = affine_index_uses(s, fastmath) if self.options.get("boundscheck", True) else []
         if not uses:
-            self.counted_loop(s, start, step, trips)
+            self.counted_loop(s, start, step, trips, SERIAL_LOOP_MARK if is_serial(s, fastmath) else None)
             return
         fast, slow, done = self.new_block("for.inbounds"), self.new_block("for.checked"), self.new_block("for.done")
         b.cbranch(self.all_in_bounds(uses, start, step, trips), fast, slow)
@@ -357,7 +358,7 @@ class _FunctionLowering:
         if self.mb.lazy:
             self.checked_out_of_line(s, start, step, trips, done)
         else:
-            self.counted_loop(s, start, step, trips, scalar=True)
+            self.counted_loop(s, start, step, trips, SCALAR_LOOP_MARK)
             b.branch(done)
         b.position_at_end(done)
 
@@ -393,11 +394,10 @@ class _FunctionLowering:
         b.position_at_end(raised)
         self.fail(status)
 
-    def counted_loop(self, s: ir.ForRange, start, step, trips, scalar: bool = False):
+    def counted_loop(self, s: ir.ForRange, start, step, trips, mark: str | None = None):
         """A canonical counter 0..trips (never overflows, as Python's range cannot) drives the
         loop; the variable is start + k*step, recomputed so assigning to it changes nothing.
-        A ``scalar`` loop (the checked copy of a versioned loop, rarely run) is kept from being
-        vectorized or unrolled, which would only cost compile time."""
+        ``mark`` (see ``_LOOP_IDS``) limits what LLVM does with the loop."""
         b = self.b
         counter = self.alloca(I64, f"{s.target}.k")
         b.store(I64(0), counter)
@@ -413,8 +413,8 @@ class _FunctionLowering:
         b.position_at_end(inc)
         b.store(b.add(b.load(counter), I64(1)), counter)
         latch = b.branch(cond)
-        mark = SCALAR_LOOP_MARK if scalar else LOOP_MARK
-        latch.set_metadata("llvm.loop", self.mb.module.add_metadata([mark]))
+        if mark:
+            latch.set_metadata("llvm.loop", self.mb.module.add_metadata([mark]))
         b.position_at_end(done)
 
     def all_in_bounds(self, uses, start, step, trips) -> ll.Value:
@@ -643,13 +643,13 @@ class _FunctionLowering:
 # Loop metadata, written as a mark llvmlite can build and made real by finish_module_text (a
 # loop ID must refer to itself, which llvmlite cannot express).
 SCALAR_LOOP_MARK = "dispatchjit.scalar_loop"   # rarely run: neither vectorized nor unrolled
-# Runtime unrolling (unknown trip count) makes LLVM optimize and emit a loop body several times
-# over for little gain: vectorized loops are interleaved instead, and the others are scalar.
-LOOP_MARK = "dispatchjit.loop"
+# A serial loop (see bce.is_serial): runtime unrolling would make LLVM optimize and emit its body
+# several times over, for nothing on a chain of dependent float operations.
+SERIAL_LOOP_MARK = "dispatchjit.serial_loop"
 _LOOP_IDS = {
     SCALAR_LOOP_MARK: ('distinct !{{!{0}, !{{!"llvm.loop.vectorize.enable", i1 0}}, '
                        '!{{!"llvm.loop.interleave.count", i32 1}}, !{{!"llvm.loop.unroll.disable"}}}}'),
-    LOOP_MARK: 'distinct !{{!{0}, !{{!"llvm.loop.unroll.runtime.disable"}}}}',
+    SERIAL_LOOP_MARK: 'distinct !{{!{0}, !{{!"llvm.loop.unroll.runtime.disable"}}}}',
 }
 
 
@@ -699,7 +699,7 @@ class _OutOfLine(_FunctionLowering):
 
     def lower_loop(self):
         start, step, trips = self.f.args[3:]
-        self.counted_loop(self.loop.stmt, start, step, trips, scalar=True)
+        self.counted_loop(self.loop.stmt, start, step, trips, SCALAR_LOOP_MARK)
         if not self.b.block.is_terminated:
             self.b.ret(LOOP_DONE)
         self.finish_unwind()

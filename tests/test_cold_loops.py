@@ -126,14 +126,14 @@ def test_nested_versioned_loops_inside_a_checked_copy():
 
 @generic(nogil=True)
 def wrap_total(x):
-    s = 0.0
+    s = 0
     for i in range(x.shape[0]):
         s += x[i - 1]
     return s
 
 
 def test_many_threads_reaching_the_stub_at_once_compile_it_once():
-    x = np.arange(1000.0)
+    x = np.arange(1000)
     before = driver.cold_compiles
     results, barrier = [], threading.Barrier(8)
 
@@ -146,7 +146,7 @@ def test_many_threads_reaching_the_stub_at_once_compile_it_once():
         t.start()
     for t in threads:
         t.join()
-    assert results == [float(x.sum())] * 8
+    assert results == [int(x.sum())] * 8
     assert driver.cold_compiles == before + 1
 
 
@@ -173,3 +173,22 @@ def test_a_failed_compile_of_the_checked_copy_raises_in_the_caller(monkeypatch):
     assert (FILE, line_of("wrap_first")) in frames   # the traceback passes through the user's loop
     monkeypatch.undo()
     assert wrap_first(x, 0) == x[-1] + x[0] + x[1]   # the next call compiles it after all
+
+
+@generic
+def float_total(x, lo):
+    s = 0.0
+    for i in range(lo, x.shape[0]):
+        s += x[i - 1]
+    return s
+
+
+def test_a_serial_float_loop_keeps_its_checks_and_needs_no_checked_copy():
+    """``s += x[i]`` stays scalar without fastmath, so it is not versioned (see bce)."""
+    x = np.arange(10.0)
+    before = driver.cold_compiles
+    assert float_total(x, 1) == sum(x[i - 1] for i in range(1, 10))
+    assert float_total(x, 0) == sum(x[i - 1] for i in range(0, 10))
+    with pytest.raises(IndexError, match="^index -11 is out of bounds for axis 0 with size 10$"):
+        float_total(x, -10)
+    assert driver.cold_compiles == before
