@@ -178,8 +178,15 @@ def optimized_module(key: SpecKey, target: Target | None = None):
         lazy = not cache.enabled(key.method)   # as compile_entry builds it
         module_ref = llvm.parse_assembly(finish_module_text(str(lower_module(key, closure, target, None,
                                                                              lazy=lazy).module)))
-        target.optimize(module_ref, 3)
+        target.optimize(module_ref, opt_level(closure))
         return module_ref
+
+
+def opt_level(closure: dict[SpecKey, InferredFunction]) -> int:
+    """O2 for code with loops; O1 for straight-line code (calls and recursion included), where
+    O2's extra passes are mostly loop transforms and cost a fifth more compile time for nothing."""
+    loops = (ir.ForRange, ir.While, ir.For)
+    return 2 if any(isinstance(n, loops) for inf in closure.values() for n in ir.walk(inf.fn.body)) else 1
 
 
 def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:
@@ -220,7 +227,7 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         text = finish_module_text(str(mb.module))
         t1 = time.perf_counter()
         module_ref = llvm.parse_assembly(text)
-        target.optimize(module_ref, 2)
+        target.optimize(module_ref, opt_level(closure))
         t2 = time.perf_counter()
         eng = engine(target)
         keepalive = list(mb.keepalive)

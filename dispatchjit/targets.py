@@ -97,7 +97,7 @@ class CPUTarget(Target):
         from llvmlite import binding as llvm
         pto = llvm.create_pipeline_tuning_options(speed_level=level)
         pto.loop_vectorization = level >= 2
-        pto.slp_vectorization = level >= 2
+        pto.slp_vectorization = level >= 1   # straight-line tuple arithmetic vectorizes too
         pb = llvm.create_pass_builder(self.machine, pto)
         pb.getModulePassManager().run(module_ref, pb)
 
