@@ -258,7 +258,7 @@ cold_compiles = 0   # how many cold loops were compiled: observable laziness, fo
 def _link_cold(mb, closure, target: Target, keepalive: list) -> None:
     from runtime.jit import link_cold
     link_cold(mb.uid, [(lambda loop=loop: compile_cold(loop, closure, mb, target, keepalive), loop.stmt.loc)
-                       for loop in mb.cold], keepalive)
+                       for loop in mb.cold], keepalive, COMPILE_LOCK)
 
 
 def compile_cold(loop, closure: dict[SpecKey, InferredFunction], parent, target: Target, keepalive: list) -> int:

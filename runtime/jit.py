@@ -116,13 +116,13 @@ _COLD_CALL = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p,
                                ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
 
 
-def link_cold(uid: str, cold: list, keepalive: list) -> None:
+def link_cold(uid: str, cold: list, keepalive: list, lock) -> None:
     """Fill a module's cold-function cells (``dj.cold.<uid>.<i>``) with stubs. ``cold`` holds,
     per cell, ``(compile, loc)``: the first call of the stub runs ``compile()``, which returns the
     address of the compiled function, points the cell at it (later calls go straight there) and
-    runs it. A failure to compile raises at ``loc`` through the caller's ExcInfo."""
+    runs it. A failure to compile raises at ``loc`` through the caller's ExcInfo. ``lock`` is the
+    compiler's (reentrant) lock, so a stub reached while compiling cannot deadlock."""
     from llvmlite import binding as llvm
-    lock = threading.Lock()
     for i, (compile_fn, loc) in enumerate(cold):
         stub = _ColdStub(compile_fn, loc, lock)
         keepalive.append(stub)
@@ -132,7 +132,7 @@ def link_cold(uid: str, cold: list, keepalive: list) -> None:
 class _ColdStub:
     """A cold function's cell, first pointing at a stub that compiles the function."""
 
-    def __init__(self, compile_fn, loc, lock: threading.Lock):
+    def __init__(self, compile_fn, loc, lock):
         self.compile_fn, self.loc, self.lock = compile_fn, loc, lock
         self.cfunc = _COLD_STUB(self.run)
         self.stub = ctypes.cast(self.cfunc, ctypes.c_void_p).value
