@@ -373,10 +373,10 @@ def _lowered(mb, closure):
     return mb
 
 
-def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
-    """Compile ``func`` at ``argtypes`` as a GPU kernel for ``target`` (an NVPTXTarget)."""
-    from llvmlite import binding as llvm
-
+def kernel_module(func, argtypes: tuple[JType, ...], target: Target) -> tuple[SpecKey, str, str, list[str]]:
+    """The unoptimized LLVM IR text of ``func`` at ``argtypes`` as a GPU kernel for ``target``
+    (an NVPTXTarget): ``(key, text, kernel name, flat parameters)``. The text is llvmlite's own
+    (typed pointers), never round-tripped through LLVM, so libNVVM accepts it too."""
     from .lower_llvm import ModuleBuilder, emit_kernel
     with COMPILE_LOCK:
         key, closure = _kernel_closure(func, argtypes)
@@ -384,9 +384,17 @@ def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
         mb = _lowered(ModuleBuilder(target, recursive=_recursive(closure), nogil=True), closure)
         name = f"{func.__name__}_{next(_entry_ids)}"
         params = emit_kernel(mb, mb.functions[key], key.argtypes, root.fn, name)
-        module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
-        target.optimize(module_ref, 2)
-        return Kernel(key, target.emit_assembly(module_ref), name, params)
+        return key, finish_module_text(str(mb.module)), name, params
+
+
+def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
+    """Compile ``func`` at ``argtypes`` as a GPU kernel for ``target`` (an NVPTXTarget) with
+    LLVM's NVPTX backend."""
+    from llvmlite import binding as llvm
+    key, text, name, params = kernel_module(func, argtypes, target)
+    module_ref = llvm.parse_assembly(text)
+    target.optimize(module_ref, 2)
+    return Kernel(key, target.emit_assembly(module_ref), name, params)
 
 
 def compile_emulated(func, argtypes: tuple[JType, ...]):
