@@ -393,6 +393,7 @@ def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
     from llvmlite import binding as llvm
     key, text, name, params = kernel_module(func, argtypes, target)
     module_ref = llvm.parse_assembly(text)
+    target.link_libdevice(module_ref, name)
     target.optimize(module_ref, 2)
     return Kernel(key, target.emit_assembly(module_ref), name, params)
 

@@ -106,13 +106,21 @@ class CPUTarget(Target):
 
 
 @functools.cache
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+@functools.cache
 def host() -> CPUTarget:
     return CPUTarget()
 
 
-# NVPTX lowers these directly; the rest of libm (sin, exp, pow...) needs libdevice, and LLVM's
-# NVPTX backend aborts the process on their intrinsics, so they are refused before LLVM sees them.
+# NVPTX lowers these directly; the rest of libm (sin, exp, pow...) comes from libdevice, NVIDIA's
+# math library in LLVM bitcode (``__nv_sin``, ``__nv_sinf``...), linked into the kernel's module.
+# LLVM's NVPTX backend aborts the process on their intrinsics, so those are never emitted.
 _NVPTX_NATIVE = {"sqrt", "fabs", "floor", "ceil", "trunc", "rint", "roundeven", "fma", "copysign"}
+LIBDEVICE_PREFIX = "__nv_"
 
 
 class NVPTXTarget(Target):
@@ -141,7 +149,7 @@ class NVPTXTarget(Target):
 
     def math_function(self, module: llir.Module, name: str, ty: llir.Type) -> llir.Function:
         if name not in _NVPTX_NATIVE:
-            raise UnsupportedOnTarget(f"math.{name} is not available in GPU code yet (it needs libdevice)")
+            return self._libdevice_function(module, _LIBM_NAMES.get(name, name), ty)
         suffix = {"half": "f16", "float": "f32"}.get(str(ty), "f64")
         symbol = f"llvm.{name}.{suffix}"
         existing = module.globals.get(symbol)
@@ -149,6 +157,35 @@ class NVPTXTarget(Target):
             return existing
         nargs = 3 if name == "fma" else 2 if name == "copysign" else 1
         return llir.Function(module, llir.FunctionType(ty, [ty] * nargs), symbol)
+
+    def _libdevice_function(self, module: llir.Module, name: str, ty: llir.Type) -> llir.Function:
+        from .cuda_tools import INSTALL_HINT, libdevice
+        if str(ty) == "half":
+            raise UnsupportedOnTarget(f"math.{name} on Float16 is not available in GPU code; convert to Float32")
+        if libdevice() is None:
+            raise UnsupportedOnTarget(f"math.{name} in GPU code needs libdevice, which was not found: "
+                                      f"{INSTALL_HINT}")
+        symbol = f"{LIBDEVICE_PREFIX}{name}{'f' if str(ty) == 'float' else ''}"
+        existing = module.globals.get(symbol)
+        if existing is not None:
+            return existing
+        nargs = 2 if name in ("pow", "atan2", "hypot", "fmod", "copysign") else 1
+        return llir.Function(module, llir.FunctionType(ty, [ty] * nargs), symbol)
+
+    def link_libdevice(self, module_ref, keep: str) -> None:
+        """Link libdevice into ``module_ref`` when its code calls it; everything but the kernel
+        ``keep`` becomes internal, so the optimizer drops what the kernel does not use."""
+        if not any(f.is_declaration and f.name.startswith(LIBDEVICE_PREFIX) for f in module_ref.functions):
+            return
+        from llvmlite import binding as llvm
+
+        from .cuda_tools import libdevice
+        lib = llvm.parse_bitcode(_read(libdevice()))
+        lib.triple, lib.data_layout = module_ref.triple, module_ref.data_layout
+        module_ref.link_in(lib)
+        for f in module_ref.functions:
+            if not f.is_declaration and f.name != keep:
+                f.linkage = "internal"
 
     def optimize(self, module_ref, level: int = 2) -> None:
         CPUTarget.optimize(self, module_ref, level)

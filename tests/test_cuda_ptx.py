@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from dispatchjit import Array, CompileError, Float32, Float64, Int64, cuda, generic
+from dispatchjit import Array, CompileError, Float32, Float64, Int64, cuda, cuda_tools, generic
 
 V32 = Array[Float32, 1, "C"]
 V64 = Array[Float64, 1, "C"]
@@ -84,10 +84,23 @@ def test_allocation_in_a_kernel_is_a_compile_error_at_its_line():
     assert f"{__file__}:{line_of('alloc')}" in str(info.value)
 
 
-def test_math_needing_libdevice_is_a_compile_error_not_a_crash():
-    with pytest.raises(CompileError, match="math.sin") as info:
-        cuda.code_ptx(uses_sin, V64)
-    assert f"{__file__}:{line_of('sin')}" in str(info.value)
+@pytest.mark.skipif(cuda_tools.libdevice() is None, reason=f"no libdevice: {cuda_tools.INSTALL_HINT}")
+@pytest.mark.parametrize("vec", [V64, V32])
+def test_math_is_linked_from_libdevice(vec):
+    ptx = cuda.code_ptx(uses_sin, vec, arch="sm_90")
+    assert ".extern" not in ptx and ptx.count(".entry") == 1   # libdevice linked, nothing left to resolve
+
+
+def test_math_without_libdevice_is_a_compile_error_not_a_crash(monkeypatch):
+    monkeypatch.setenv("DISPATCHJIT_LIBDEVICE", "/nonexistent/libdevice.10.bc")
+    cuda_tools.libdevice.cache_clear()
+    try:
+        with pytest.raises(CompileError, match="math.sin in GPU code needs libdevice") as info:
+            cuda.code_ptx(uses_sin, V32)
+        assert f"{__file__}:{line_of('sin')}" in str(info.value)
+    finally:
+        monkeypatch.undo()
+        cuda_tools.libdevice.cache_clear()
 
 
 def test_a_kernel_returns_nothing():
