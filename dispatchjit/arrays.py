@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ir
+from . import cuda, ir
 from .errors import TypingError
 from .types import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
                     TypeType, UInt64, dtype_to_type, join_types)
@@ -282,9 +282,56 @@ def _arange(inf, args, kwargs, e):
     return ir.Prim("arange", bounds, type=ArrayType(dtype, 1, "C"), loc=e.loc)
 
 
+# --- GPU kernels: shared memory and atomics ---------------------------------------------------
+def _shared_array(inf, args, kwargs, e):
+    """``cuda.shared.array(shape, dtype)``: the block's memory, laid out at compile time, so the
+    shape must be a constant."""
+    kwargs = dict(kwargs)
+    shape_arg = kwargs.pop("shape", None) or (args[0] if args else None)
+    if shape_arg is None:
+        raise TypingError("cuda.shared.array() needs a shape", e.loc)
+    dtype = _dtype(inf, kwargs, list(args), 1, Float64, e.loc)
+    _no_more(kwargs, "cuda.shared.array", e.loc)
+    dims = [_constant_int(n) for n in _shape(inf, shape_arg, e.loc)]
+    if not all(isinstance(n, int) and n > 0 for n in dims):
+        raise TypingError("the shape of a shared array must be a constant of positive integers "
+                          "(shared memory is laid out when the kernel is compiled)", shape_arg.loc)
+    shape = tuple(ir.Const(n, type=Int64, loc=e.loc) for n in dims)
+    return ir.Prim("cuda.shared.array", shape, type=ArrayType(dtype, len(shape), "C"), loc=e.loc)
+
+
+def _constant_int(e: ir.Expr) -> int | None:
+    """The value of an integer expression inference has folded to a constant, if it has."""
+    if isinstance(e, ir.Convert):
+        return _constant_int(e.value)
+    if isinstance(e, ir.GetField) and isinstance(e.value, ir.TupleExpr):
+        return _constant_int(e.value.elts[e.index])
+    return e.value if isinstance(e, ir.Const) and isinstance(e.value, int) else None
+
+
+def _atomic(op: str):
+    def rule(inf, args, kwargs, e):
+        if kwargs or len(args) != 3:
+            raise TypingError(f"cuda.atomic.{op}() takes (array, index, value)", e.loc)
+        array = inf.expr(args[0])
+        t = array.type
+        if not isinstance(t, ArrayType):
+            raise TypingError(f"cuda.atomic.{op}() updates an array, not {t}", args[0].loc)
+        if t.dtype.kind not in ("int", "uint") and not (op == "add" and t.dtype.kind == "float"):
+            raise TypingError(f"cuda.atomic.{op}() works on integer arrays{' and float ones' if op == 'add' else ''},"
+                              f" not {t}", e.loc)
+        indices = _shape(inf, args[1], e.loc)
+        if len(indices) != t.ndim:
+            raise TypingError(f"cuda.atomic.{op}() needs {t.ndim} indices for {t}, got {len(indices)}", args[1].loc)
+        value = _cast(inf, inf.expr(args[2]), t.dtype, e.loc)
+        return ir.Prim(f"cuda.atomic.{op}", (array, *indices, value), type=t.dtype, loc=e.loc)
+    return rule
+
 
 ARRAY_FUNCTIONS = {
     np.empty: _constructor("empty"), np.zeros: _constructor("zeros"), np.ones: _constructor("ones"),
     np.full: _constructor("full"), np.empty_like: _like("empty"), np.zeros_like: _like("zeros"),
     np.ones_like: _like("ones"), np.full_like: _like("full"), np.arange: _arange,
+    cuda.shared.array: _shared_array, cuda.atomic.add: _atomic("add"), cuda.atomic.max: _atomic("max"),
+    cuda.atomic.min: _atomic("min"),
 }

@@ -24,12 +24,15 @@ reduce are the next steps.
 
 from __future__ import annotations
 
+import ctypes
+import itertools
+import math
 import threading
 
 import numpy as np
 
-__all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "code_ptx", "GridIndex", "launch",
-           "DeviceArray", "to_device", "device_array", "device_array_like"]
+__all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "shared", "atomic", "code_ptx",
+           "GridIndex", "Namespace", "launch", "DeviceArray", "to_device", "device_array", "device_array_like"]
 
 
 class GridIndex:
@@ -48,9 +51,33 @@ blockDim = GridIndex("ntid", "blockDim")
 gridDim = GridIndex("nctaid", "gridDim")
 
 
-def syncthreads() -> None:
-    """A barrier for the threads of a block (in kernels only)."""
-    raise RuntimeError("cuda.syncthreads() is only meaningful inside a compiled GPU kernel")
+def _kernel_only(name: str, doc: str):
+    def f(*args, **kwargs):
+        raise RuntimeError(f"cuda.{name}() is only meaningful inside a compiled GPU kernel")
+    f.__name__, f.__qualname__, f.__doc__ = name.split(".")[-1], f"cuda.{name}", doc
+    return f
+
+
+syncthreads = _kernel_only("syncthreads", "A barrier for the threads of a block (in kernels only).")
+
+
+class Namespace:
+    """``cuda.shared`` and ``cuda.atomic``: functions compiled kernels call by attribute."""
+
+    def __init__(self, name: str, **functions):
+        self.__name__ = f"cuda.{name}"
+        self.__dict__.update(functions)
+
+    def __repr__(self) -> str:
+        return self.__name__
+
+
+shared = Namespace("shared", array=_kernel_only(
+    "shared.array", "``shared.array(shape, dtype)``: an array shared by the threads of a block; the shape is a "
+                    "constant (an int or a tuple of ints), the memory uninitialized, as on a GPU."))
+atomic = Namespace("atomic", **{op: _kernel_only(
+    f"atomic.{op}", f"``atomic.{op}(array, index, value)``: array[index] = {op}(array[index], value) as one "
+                    "indivisible step; returns the old value. Ints; floats for add.") for op in ("add", "max", "min")})
 
 
 def code_ptx(f, *types, arch: str = "sm_80") -> str:
@@ -121,9 +148,88 @@ def launch(f, blocks, threads):
         host = tuple(a._host if isinstance(a, DeviceArray) else a for a in args)
         argtypes = tuple(map(typeof, host))
         with _emulated_lock:
-            entry = _emulated.get((f, argtypes))
-            if entry is None:
+            kernel = _emulated.get((f, argtypes))
+            if kernel is None:
                 from . import driver
-                entry = _emulated[(f, argtypes)] = driver.compile_emulated(f, argtypes)
-        entry(*host, *grid)
+                kernel = _emulated[(f, argtypes)] = driver.compile_emulated(f, argtypes)
+        if kernel.threaded:
+            _run_blocks_threaded(kernel.entry, host, grid, kernel.shared_bytes)
+        else:   # the blocks run in turn, so they can share one block's worth of shared memory
+            shared = np.empty(max(kernel.shared_bytes, 16), np.uint8)   # uninitialized, as on a GPU
+            kernel.entry(*host, *grid, shared.ctypes.data)
     return run
+
+
+# --- the emulator's barrier -------------------------------------------------------------------
+class _BlockBarrier:
+    """``cuda.syncthreads()`` for one emulated block, whose threads are OS threads: releases
+    the waiting threads once every thread still running has arrived (a thread that has left
+    the kernel no longer counts, as on current GPUs), and fails every wait once one of the
+    block's threads has raised, so none waits for it forever."""
+
+    def __init__(self, parties: int):
+        self._cond = threading.Condition()
+        self._live, self._waiting, self._generation, self._broken = parties, 0, 0, False
+
+    def wait(self) -> bool:
+        with self._cond:
+            generation = self._generation
+            self._waiting += 1
+            self._release_if_complete()
+            while generation == self._generation and not self._broken:
+                self._cond.wait()
+            return not self._broken
+
+    def leave(self, failed: bool) -> None:
+        with self._cond:
+            self._live -= 1
+            self._broken = self._broken or failed
+            self._release_if_complete()
+            self._cond.notify_all()
+
+    def _release_if_complete(self) -> None:
+        if self._waiting and self._waiting == self._live:
+            self._waiting, self._generation = 0, self._generation + 1
+            self._cond.notify_all()
+
+
+_barriers: dict[int, _BlockBarrier] = {}
+
+
+def _barrier_wait(barrier_id: int) -> int:
+    return 0 if _barriers[barrier_id].wait() else 1
+
+
+_BARRIER_WAIT = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int64)(_barrier_wait)
+
+
+def _run_blocks_threaded(entry, host, grid, shared_bytes):
+    """Run a kernel with barriers: block after block, each block's threads at once."""
+    blocks, threads = grid[:3], grid[3:]
+    wait = ctypes.cast(_BARRIER_WAIT, ctypes.c_void_p).value
+    for bz, by, bx in itertools.product(*(range(n) for n in reversed(blocks))):
+        shared = np.empty(max(shared_bytes, 16), np.uint8)
+        barrier = _BlockBarrier(math.prod(threads))
+        _barriers[id(barrier)] = barrier
+        errors = []
+
+        def work(tx, ty, tz):
+            try:
+                entry(*host, *grid, bx, by, bz, tx, ty, tz, shared.ctypes.data, wait, id(barrier))
+            except BaseException as err:  # noqa: BLE001 - the launch re-raises the first one
+                errors.append(err)
+                barrier.leave(failed=True)
+            else:
+                barrier.leave(failed=False)
+
+        workers = [threading.Thread(target=work, args=(tx, ty, tz))
+                   for tz, ty, tx in itertools.product(*(range(n) for n in reversed(threads)))]
+        try:
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        finally:
+            del _barriers[id(barrier)]
+        if errors:
+            raise errors[0]

@@ -398,31 +398,42 @@ def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
     return Kernel(key, target.emit_assembly(module_ref), name, params)
 
 
-def compile_emulated(func, argtypes: tuple[JType, ...]):
-    """A GPU kernel compiled for the CPU emulator: a Python callable taking the kernel's
-    arguments and the grid (blocks x, y, z, threads x, y, z) that runs every thread in turn."""
+@dataclass
+class Emulated:
+    """A kernel compiled for the CPU emulator (see ``cuda.launch``): ``entry`` is a builtin;
+    ``threaded`` kernels call ``cuda.syncthreads`` and run one GPU thread per call, with its
+    block's threads at once, others a whole grid per call, one thread after another;
+    ``shared_bytes`` is the size of a block's shared memory."""
+
+    entry: object
+    threaded: bool
+    shared_bytes: int
+
+
+def compile_emulated(func, argtypes: tuple[JType, ...]) -> Emulated:
+    """Compile the kernel ``func`` at ``argtypes`` for the CPU emulator."""
     from llvmlite import binding as llvm
-    from llvmlite import ir as ll
 
     from runtime.boxing import emit_entry
     from runtime.jit import engine, link_cells, make_builtin
 
-    from .lower_llvm import I64, ModuleBuilder, emit_grid_loop
+    from .lower_llvm import ModuleBuilder, emit_grid_loop, emit_thread_entry
     from .types import Int64
     target = host()
     with COMPILE_LOCK:
         key, closure = _kernel_closure(func, argtypes)
-        mb = ModuleBuilder(target, recursive=_recursive(closure))
-        mb.grid = ll.GlobalVariable(mb.module, ll.ArrayType(I64, 12), f"grid.{mb.uid}")
-        mb.grid.linkage, mb.grid.initializer = "internal", ll.Constant(ll.ArrayType(I64, 12), None)
-        _lowered(mb, closure)
-        loop = emit_grid_loop(mb, mb.functions[key], argtypes, f"grid.run.{mb.uid}")
+        threaded = any(isinstance(n, ir.Prim) and n.op == "cuda.syncthreads"
+                       for inf in closure.values() for n in ir.walk(inf.fn.body))
+        mb = _lowered(ModuleBuilder(target, recursive=_recursive(closure), emulated=True), closure)
+        emit, extra = (emit_thread_entry, 15) if threaded else (emit_grid_loop, 7)
+        run = emit(mb, mb.functions[key], argtypes, f"grid.run.{mb.uid}")
         name = f"emulate.{mb.uid}"
-        emit_entry(mb, loop, argtypes + (Int64,) * 6, None, Nothing, name)
+        emit_entry(mb, run, argtypes + (Int64,) * extra, None, Nothing, name)
         module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
         target.optimize(module_ref, 2)
         keepalive = list(mb.keepalive)
         link_cells(mb.uid, mb.objects, mb.sites, keepalive)
         eng = engine(target)
         eng.add(module_ref)
-        return make_builtin(eng.function_address(name), func.__name__, keepalive)
+        entry = make_builtin(eng.function_address(name), func.__name__, keepalive)
+        return Emulated(entry, threaded, mb.shared_size)

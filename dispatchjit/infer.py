@@ -297,7 +297,7 @@ class _Inferrer:
 
     def expr_Attr(self, e: ir.Attr):
         base = self.expr(e.value)
-        if isinstance(base, ir.Const) and isinstance(base.value, type(math)):
+        if isinstance(base, ir.Const) and isinstance(base.value, (type(math), cuda.Namespace)):
             if not hasattr(base.value, e.attr):
                 raise TypingError(f"module '{base.value.__name__}' has no attribute '{e.attr}'", e.loc)
             return self.const(getattr(base.value, e.attr), e.loc)
@@ -457,7 +457,7 @@ class _Inferrer:
             return self.pseudo_call(e)
         if isinstance(e.func, ir.Attr):
             owner = self.expr(e.func.value)
-            is_module = isinstance(owner, ir.Const) and isinstance(owner.value, type(math))
+            is_module = isinstance(owner, ir.Const) and isinstance(owner.value, (type(math), cuda.Namespace))
             # x.dtype(0) calls an attribute's value; x.copy() is a method
             if not is_module and not (isinstance(owner.type, ArrayType) and e.func.attr in arrays.ATTRIBUTES):
                 return self.method_call(owner, e)

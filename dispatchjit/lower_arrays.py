@@ -10,6 +10,8 @@ Every rule that returns an array returns a new reference to its owner.
 
 from __future__ import annotations
 
+import math
+
 from llvmlite import ir as ll
 
 from runtime import arrays as rt
@@ -19,7 +21,8 @@ from runtime.exceptions import register_site
 from . import ir
 from .arrays import SLICE
 from .errors import CompileError
-from .lower_llvm import I1, I8, I32, I64, PTR, STATUS, convert_value, element_type, llvm_type
+from .lower_llvm import (EMU_SHARED, I1, I8, I32, I64, PTR, STATUS, convert_value, element_type, emulator_field,
+                         llvm_type)
 from .types import ArrayType, Int64, PrimitiveType
 
 __all__ = ["ARRAY_RULES", "store_element", "struct_from_ndarray", "box_record"]
@@ -373,9 +376,55 @@ def _uint_index(fl, e, args):
     return i
 
 
+# --- GPU kernels: shared memory and atomics ---------------------------------------------------
+def require_kernel(fl, e) -> None:
+    if not (fl.mb.target.device or fl.mb.emulated):
+        what = e.op.replace("cuda.", "cuda ").replace("cuda shared.array", "cuda.shared.array()")
+        raise CompileError(f"{what} is only available in GPU kernels "
+                           "(launch with cuda.launch, or compile with cuda.code_ptx)", e.loc)
+
+
+def _shared_array(fl, e, args):
+    """The block's shared memory for this call site: on a GPU a global in the shared address
+    space; in the CPU emulator a slice of the block's buffer (see ``lower_llvm.EMUCTX``)."""
+    require_kernel(fl, e)
+    b, t = fl.b, e.type
+    dims = [a.value for a in e.args]
+    count, elt = math.prod(dims), element_type(t.dtype)
+    itemsize = max(t.dtype.bits // 8, 1)
+    if fl.mb.target.device:
+        memory = ll.GlobalVariable(fl.mb.module, ll.ArrayType(elt, count), f"shared.{len(fl.mb.module.globals)}",
+                                   addrspace=3)
+        memory.linkage, memory.initializer = "internal", ll.Constant(memory.value_type, ll.Undefined)
+        data = b.addrspacecast(b.gep(memory, [I32(0), I32(0)]), elt.as_pointer())
+    else:
+        offset = fl.mb.shared_size
+        fl.mb.shared_size += -(-count * itemsize // 16) * 16   # 16-byte aligned, as CUDA's
+        base = b.load(emulator_field(b, fl.exc, EMU_SHARED))
+        data = b.bitcast(b.gep(base, [I64(offset)]), elt.as_pointer())
+    strides = [math.prod(dims[k + 1:]) * itemsize for k in range(len(dims))]
+    return _make(fl, t, ll.Constant(PTR, None), data, [I64(n) for n in dims], [I64(s) for s in strides], I1(1))
+
+
+def _atomic(op: str):
+    def rule(fl, e, args):
+        arr, *idx, value = args
+        t = e.args[0].type
+        shape = shape_of(fl.b, arr, t)
+        indices = [normalize(fl, i, shape[k], k, e.args[k + 1]) for k, i in enumerate(idx)]
+        check_writeable(fl, arr, e.loc)
+        kind = t.dtype.kind
+        llvm_op = {"add": "fadd" if kind == "float" else "add",
+                   "max": "max" if kind == "int" else "umax", "min": "min" if kind == "int" else "umin"}[op]
+        return fl.b.atomic_rmw(llvm_op, element_pointer(fl, arr, t, indices), value, "monotonic")
+    return rule
+
+
 ARRAY_RULES = {
     "uint_index": _uint_index,
     "getitem": _getitem, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _transpose, "empty": _alloc_rule(False), "zeros": _alloc_rule(True), "fill": _fill,
     "filled": _filled, "copy": _copy, "arange": _arange,
+    "cuda.shared.array": _shared_array, "cuda.atomic.add": _atomic("add"), "cuda.atomic.max": _atomic("max"),
+    "cuda.atomic.min": _atomic("min"),
 }

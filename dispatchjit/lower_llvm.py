@@ -51,6 +51,12 @@ F16, F32, F64 = ll.HalfType(), ll.FloatType(), ll.DoubleType()
 PTR = I8.as_pointer()
 EXCINFO = ll.LiteralStructType([I64, ll.ArrayType(I64, MAX_PAYLOAD), I64])  # runtime.exceptions.ExcInfo
 EMPTY = ll.LiteralStructType([])
+# The CPU emulator's per-thread context. Every function already receives an ExcInfo*, so the
+# emulator passes a pointer to this record, whose first field is that ExcInfo: thread and block
+# indices (tid, ctaid, ntid, nctaid; x, y, z each), the block's shared memory, and the block's
+# barrier (``i32 wait(i64 arg)``, non-zero when the block failed).
+EMUCTX = ll.LiteralStructType([EXCINFO, ll.ArrayType(I64, 12), PTR, PTR, I64])
+EMU_GRID, EMU_SHARED, EMU_BARRIER, EMU_BARRIER_ARG = 1, 2, 3, 4
 
 
 def llvm_type(t: JType) -> ll.Type:
@@ -104,9 +110,11 @@ class ModuleBuilder:
     # Python objects and raise sites the code refers to. Machine code reads them from cells the
     # loader fills in (``runtime.jit.link_cells``), never as addresses baked into instructions,
     # so the same object code is valid in another process (the on-disk cache).
-    # Set for the CPU emulator of GPU kernels: the [12 x i64] record the thread and block
-    # indices are read from (tid, ctaid, ntid, nctaid; x, y, z each).
-    grid: ll.GlobalVariable | None = None
+    # Code for the CPU emulator of GPU kernels: thread and block indices, shared memory and the
+    # barrier are read from the EmuContext the ExcInfo pointer points into (see EMUCTX);
+    # ``shared_size`` counts the bytes of shared memory its kernels lay out.
+    emulated: bool = False
+    shared_size: int = 0
     uid: str = field(default_factory=lambda: f"m{next(_names)}")
     objects: list = field(default_factory=list)
     sites: list[int] = field(default_factory=list)
@@ -891,27 +899,53 @@ def emit_kernel(mb: ModuleBuilder, callee: ll.Function, argtypes, fn: ir.Functio
     return described
 
 
-def emit_grid_loop(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) -> ll.Function:
-    """The CPU emulator's launch: a specialization-shaped function ``name`` taking the kernel's
-    arguments and the grid (blocks x, y, z; threads x, y, z) that runs the kernel once per thread,
-    block after block, each time with the thread's indices in the module's grid record."""
-    params = [llvm_type(t) for t in argtypes] + [I64] * 6
+def emulator_field(b: ll.IRBuilder, exc: ll.Value, *path: int) -> ll.Value:
+    """A pointer to a field of the EmuContext that ``exc`` points into."""
+    return b.gep(b.bitcast(exc, EMUCTX.as_pointer()), [I32(0), *(I32(k) for k in path)])
+
+
+def _emulator_function(mb: ModuleBuilder, argtypes, extra: int, name: str):
+    """A specialization-shaped function taking the kernel's arguments and ``extra`` int64s, with
+    an EmuContext on its stack whose ExcInfo starts as the caller's; returns the builder, the
+    function, the context, the kernel's arguments and the extra ones."""
+    params = [llvm_type(t) for t in argtypes] + [I64] * extra
     f = ll.Function(mb.module, ll.FunctionType(STATUS, [llvm_type(Nothing).as_pointer(), EXCINFO.as_pointer(),
                                                       *params]), name)
     f.linkage = "internal"
-    ret, exc, *rest = f.args
-    args, dims = rest[:len(argtypes)], rest[len(argtypes):]
+    _, exc, *rest = f.args
     b = ll.IRBuilder(f.append_basic_block("entry"))
-    grid = mb.grid
+    ctx = b.alloca(EMUCTX)
+    b.store(b.load(exc), b.gep(ctx, [I32(0), I32(0)]))
+    return b, f, ctx, rest[:len(argtypes)], rest[len(argtypes):]
+
+
+def _call_kernel(b: ll.IRBuilder, kernel: ll.Function, f: ll.Function, ctx, args) -> None:
+    """Run the kernel in ``ctx``; on an error, hand its ExcInfo back to the caller."""
+    ret = b.alloca(llvm_type(Nothing))
+    status = b.call(kernel, [ret, b.gep(ctx, [I32(0), I32(0)]), *args])
+    with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
+        b.store(b.load(b.gep(ctx, [I32(0), I32(0)])), f.args[1])
+        b.ret(status)
+
+
+def _set_grid(b: ll.IRBuilder, ctx, slot: int, value: ll.Value) -> None:
+    b.store(value, b.gep(ctx, [I32(0), I32(EMU_GRID), I32(slot)]))
+
+
+def emit_grid_loop(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) -> ll.Function:
+    """The CPU emulator's launch of a kernel without barriers: ``name(args..., blocks x y z,
+    threads x y z, shared)`` runs the kernel once per thread, block after block, one thread
+    after another, with each thread's indices in the context (``shared``: the address of the
+    memory the blocks' shared arrays live in, reused by each block in turn)."""
+    b, f, ctx, args, (*dims, shared) = _emulator_function(mb, argtypes, 7, name)
     for axis in range(3):   # ntid and nctaid are the launch's dimensions throughout
-        b.store(dims[3 + axis], b.gep(grid, [I32(0), I32(6 + axis)]))
-        b.store(dims[axis], b.gep(grid, [I32(0), I32(9 + axis)]))
-    kernel_ret = b.alloca(llvm_type(Nothing))
-    done = f.append_basic_block("done")
+        _set_grid(b, ctx, 6 + axis, dims[3 + axis])
+        _set_grid(b, ctx, 9 + axis, dims[axis])
+    b.store(b.inttoptr(shared, PTR), b.gep(ctx, [I32(0), I32(EMU_SHARED)]))
 
     def nest(level: int):
         slot, bound = [(5, 2), (4, 1), (3, 0), (2, 5), (1, 4), (0, 3)][level]   # bz by bx tz ty tx
-        counter = b.gep(grid, [I32(0), I32(slot)])
+        counter = b.gep(ctx, [I32(0), I32(EMU_GRID), I32(slot)])
         b.store(I64(0), counter)
         cond, body, end = (f.append_basic_block(f"grid{level}.{n}") for n in ("cond", "body", "end"))
         b.branch(cond)
@@ -921,15 +955,30 @@ def emit_grid_loop(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) 
         if level < 5:
             nest(level + 1)
         else:
-            status = b.call(kernel, [kernel_ret, exc, *args])
-            with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
-                b.ret(status)
+            _call_kernel(b, kernel, f, ctx, args)
         b.store(b.add(b.load(counter), I64(1)), counter)
         b.branch(cond)
         b.position_at_end(end)
 
     nest(0)
-    b.branch(done)
-    b.position_at_end(done)
+    b.ret(STATUS(0))
+    return f
+
+
+def emit_thread_entry(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) -> ll.Function:
+    """The CPU emulator's run of one GPU thread of a kernel with barriers: ``name(args...,
+    blocks x y z, threads x y z, block x y z, thread x y z, shared, barrier, barrier_arg)``; the
+    launcher runs a block's threads at once, one OS thread each (see ``cuda.launch``)."""
+    b, f, ctx, args, extra = _emulator_function(mb, argtypes, 15, name)
+    dims, block, thread, (shared, barrier, barrier_arg) = extra[:6], extra[6:9], extra[9:12], extra[12:]
+    for axis in range(3):
+        _set_grid(b, ctx, axis, thread[axis])
+        _set_grid(b, ctx, 3 + axis, block[axis])
+        _set_grid(b, ctx, 6 + axis, dims[3 + axis])
+        _set_grid(b, ctx, 9 + axis, dims[axis])
+    b.store(b.inttoptr(shared, PTR), b.gep(ctx, [I32(0), I32(EMU_SHARED)]))
+    b.store(b.inttoptr(barrier, PTR), b.gep(ctx, [I32(0), I32(EMU_BARRIER)]))
+    b.store(barrier_arg, b.gep(ctx, [I32(0), I32(EMU_BARRIER_ARG)]))
+    _call_kernel(b, kernel, f, ctx, args)
     b.ret(STATUS(0))
     return f

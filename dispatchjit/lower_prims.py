@@ -10,8 +10,9 @@ from llvmlite import ir as ll
 
 from . import ir
 from .errors import CompileError, InternalCompilerError
-from .lower_arrays import ARRAY_RULES
-from .lower_llvm import EMPTY, F64, I1, I32, I64, compare, llvm_type
+from .lower_arrays import ARRAY_RULES, require_kernel
+from .lower_llvm import (EMPTY, EMU_BARRIER, EMU_BARRIER_ARG, EMU_GRID, F64, I1, I32, I64, compare,
+                         emulator_field, llvm_type)
 from .targets import UnsupportedOnTarget
 
 __all__ = ["lower_prim"]
@@ -19,7 +20,7 @@ __all__ = ["lower_prim"]
 
 def lower_prim(fl, e: ir.Prim, args: list[ll.Value]) -> ll.Value:
     rule = RULES.get(e.op) or ARRAY_RULES.get(e.op) or (_math if e.op.startswith("math.") else None)
-    if e.op.startswith("cuda."):
+    if rule is None and e.op.startswith("cuda."):
         rule = _cuda
     if rule is None:
         raise InternalCompilerError(f"no lowering rule for primitive '{e.op}'", e.loc)
@@ -34,17 +35,11 @@ _GRID_SLOTS = {"tid": 0, "ctaid": 3, "ntid": 6, "nctaid": 9}
 
 def _cuda(fl, e, args):
     """Thread and block indices and the block barrier: special registers on a GPU; on the CPU
-    emulator, the slots of the module's grid record (see ``driver.compile_emulated``)."""
-    grid = fl.mb.grid
-    if not fl.mb.target.device and grid is None:
-        raise CompileError(f"{e.op.replace('cuda.', 'cuda ')} is only available in GPU kernels "
-                           "(launch with cuda.launch, or compile with cuda.code_ptx)", e.loc)
+    emulator, fields of the thread's context (see ``lower_llvm.EMUCTX``)."""
+    require_kernel(fl, e)
+    if fl.mb.emulated:
+        return _emulated_cuda(fl, e)
     module = fl.mb.module
-    if grid is not None:
-        if e.op == "cuda.syncthreads":
-            raise CompileError("cuda.syncthreads() is not supported by the CPU emulator yet", e.loc)
-        _, register, axis = e.op.split(".")
-        return fl.b.load(fl.b.gep(grid, [I32(0), I32(_GRID_SLOTS[register] + "xyz".index(axis))]))
     if e.op == "cuda.syncthreads":
         barrier = module.globals.get("llvm.nvvm.barrier0") or ll.Function(
             module, ll.FunctionType(ll.VoidType(), []), "llvm.nvvm.barrier0")
@@ -54,6 +49,18 @@ def _cuda(fl, e, args):
     name = f"llvm.nvvm.read.ptx.sreg.{register}.{axis}"
     read = module.globals.get(name) or ll.Function(module, ll.FunctionType(ll.IntType(32), []), name)
     return fl.b.zext(fl.b.call(read, []), I64)
+
+
+def _emulated_cuda(fl, e):
+    b = fl.b
+    if e.op == "cuda.syncthreads":
+        wait = b.bitcast(b.load(emulator_field(b, fl.exc, EMU_BARRIER)),
+                         ll.FunctionType(I32, [I64]).as_pointer())
+        failed = b.icmp_signed("!=", b.call(wait, [b.load(emulator_field(b, fl.exc, EMU_BARRIER_ARG))]), I32(0))
+        fl.check(failed, RuntimeError, "cuda.syncthreads(): another thread of this block failed", e.loc)
+        return ll.Constant(llvm_type(e.type), None)
+    _, register, axis = e.op.split(".")
+    return b.load(emulator_field(b, fl.exc, EMU_GRID, _GRID_SLOTS[register] + "xyz".index(axis)))
 
 
 def _kind(e: ir.Prim, i: int = 0) -> str:

@@ -6,7 +6,7 @@ import traceback
 import numpy as np
 import pytest
 
-from dispatchjit import CompileError, generic
+from dispatchjit import CompileError, TypingError, generic
 from dispatchjit import cuda
 
 
@@ -31,9 +31,58 @@ def overrun(x):
 
 
 @generic
-def barrier(x):
-    cuda.syncthreads()  # @sync
-    x[0] = 1.0
+def block_sum(x, out):
+    """The classic tree reduction in shared memory: one partial sum per block."""
+    buf = cuda.shared.array(128, np.float64)
+    t = cuda.threadIdx.x
+    i = cuda.blockIdx.x * cuda.blockDim.x + t
+    buf[t] = x[i] if i < x.shape[0] else 0.0
+    cuda.syncthreads()
+    s = cuda.blockDim.x // 2
+    while s > 0:
+        if t < s:
+            buf[t] += buf[t + s]
+        cuda.syncthreads()
+        s //= 2
+    if t == 0:
+        out[cuda.blockIdx.x] = buf[0]
+
+
+@generic
+def transpose_tile(a, out):
+    """A 2-D shared tile: each thread writes one element, reads another after the barrier."""
+    tile = cuda.shared.array((4, 4), np.int64)
+    tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
+    i, j = cuda.blockIdx.y * 4 + ty, cuda.blockIdx.x * 4 + tx
+    tile[ty, tx] = a[i, j]
+    cuda.syncthreads()
+    out[cuda.blockIdx.x * 4 + ty, cuda.blockIdx.y * 4 + tx] = tile[tx, ty]
+
+
+@generic
+def histogram(x, bins):
+    i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
+    if i < x.shape[0]:
+        cuda.atomic.add(bins, x[i] % bins.shape[0], 1)
+
+
+@generic
+def fails_in_one_thread(x):
+    t = cuda.threadIdx.x
+    cuda.syncthreads()
+    if t == 3:
+        x[t + 100] = 1.0  # @fails
+    cuda.syncthreads()  # @second
+    x[t] = 2.0
+
+
+@generic
+def early_exit(x):
+    t = cuda.threadIdx.x
+    if t >= 2:
+        return
+    cuda.syncthreads()
+    x[t] = 1.0
 
 
 def line_of(marker):
@@ -69,10 +118,59 @@ def test_out_of_bounds_in_a_kernel_raises_index_error_at_its_line():
     np.testing.assert_array_equal(x.copy_to_host(), [0, 0, 1, 1])  # the threads before it wrote
 
 
-def test_syncthreads_is_a_clear_compile_error_in_the_emulator():
-    with pytest.raises(CompileError, match="syncthreads") as info:
-        cuda.launch(barrier, 1, 2)(cuda.to_device(np.zeros(2)))
-    assert f"{__file__}:{line_of('sync')}" in str(info.value)
+@pytest.mark.parametrize("n", [1000, 128, 5])
+def test_block_reduction_with_shared_memory_and_syncthreads(n):
+    x = np.random.default_rng(n).random(n)
+    blocks = (n + 127) // 128
+    out = cuda.device_array(blocks, np.float64)
+    cuda.launch(block_sum, blocks, 128)(cuda.to_device(x), out)
+    expected = [x[b * 128:(b + 1) * 128].sum() for b in range(blocks)]
+    np.testing.assert_allclose(out.copy_to_host(), expected, rtol=1e-12)
+
+
+def test_two_dimensional_shared_tile():
+    a = np.arange(64).reshape(8, 8)
+    out = cuda.device_array((8, 8), np.int64)
+    cuda.launch(transpose_tile, (2, 2), (4, 4))(cuda.to_device(a), out)
+    np.testing.assert_array_equal(out.copy_to_host(), a.T)
+
+
+def test_atomic_add_counts_every_thread():
+    x = np.random.default_rng(0).integers(0, 1000, 5000)
+    bins = cuda.to_device(np.zeros(10, np.int64))
+    cuda.launch(histogram, 20, 256)(cuda.to_device(x), bins)
+    np.testing.assert_array_equal(bins.copy_to_host(), np.bincount(x % 10, minlength=10))
+
+
+def test_a_failing_thread_raises_its_error_and_the_block_does_not_hang():
+    x = cuda.to_device(np.zeros(8))
+    with pytest.raises(IndexError, match="index 103 is out of bounds") as info:
+        cuda.launch(fails_in_one_thread, 1, 8)(x)
+    frame = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert (frame.filename, frame.lineno) == (__file__, line_of("fails"))
+
+
+def test_threads_that_left_the_kernel_do_not_block_a_barrier():
+    x = cuda.to_device(np.zeros(6))
+    cuda.launch(early_exit, 1, 6)(x)
+    np.testing.assert_array_equal(x.copy_to_host(), [1, 1, 0, 0, 0, 0])
+
+
+def test_shared_memory_outside_a_kernel_and_a_variable_shape_are_errors():
+    @generic
+    def host_side(n):
+        return cuda.shared.array(4, np.float64)[0]
+
+    @generic
+    def variable(x, n):
+        buf = cuda.shared.array(n, np.float64)  # @variable
+        x[0] = buf[0]
+
+    with pytest.raises(CompileError, match=r"cuda.shared.array\(\) is only available in GPU kernels"):
+        host_side(1)
+    with pytest.raises(TypingError, match="must be a constant") as info:
+        cuda.launch(variable, 1, 1)(cuda.to_device(np.zeros(1)), 4)
+    assert f"{__file__}:{line_of('variable')}" in str(info.value)
 
 
 def test_each_signature_is_compiled_once():

@@ -123,3 +123,28 @@ def test_integer_kernels_and_scalar_parameters():
 
     ptx = cuda.code_ptx(fill, Array[Int64, 1, "C"], Int64)
     assert ".entry" in ptx and "st.global.b64" in ptx
+
+
+@generic
+def block_sum(x, out):
+    buf = cuda.shared.array(128, np.float32)
+    t = cuda.threadIdx.x
+    i = cuda.blockIdx.x * cuda.blockDim.x + t
+    buf[t] = x[i] if i < x.shape[0] else np.float32(0)
+    cuda.syncthreads()
+    s = cuda.blockDim.x // 2
+    while s > 0:
+        if t < s:
+            buf[t] += buf[t + s]
+        cuda.syncthreads()
+        s //= 2
+    if t == 0:
+        cuda.atomic.add(out, 0, buf[0])
+
+
+def test_shared_memory_barriers_and_atomics_in_ptx():
+    ptx = cuda.code_ptx(block_sum, V32, V32, arch="sm_90")
+    assert re.search(r"\.shared \.align \d+ \.b8 \S+\[512\]", ptx)     # 128 float32, laid out statically
+    assert "bar.sync" in ptx
+    assert re.search(r"atom\.global\.add\.f32", ptx)
+    assert re.search(r"ld\.shared\.b32", ptx) and re.search(r"st\.shared\.b32", ptx)
