@@ -32,7 +32,8 @@ import threading
 import numpy as np
 
 __all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "shared", "atomic", "code_ptx",
-           "GridIndex", "Namespace", "launch", "DeviceArray", "to_device", "device_array", "device_array_like"]
+           "GridIndex", "Namespace", "launch", "map", "reduce", "DeviceArray", "to_device", "device_array",
+           "device_array_like"]
 
 
 class GridIndex:
@@ -146,7 +147,7 @@ def launch(f, blocks, threads):
     def run(*args):
         from .types import typeof
         host = tuple(a._host if isinstance(a, DeviceArray) else a for a in args)
-        argtypes = tuple(map(typeof, host))
+        argtypes = tuple(typeof(a) for a in host)
         with _emulated_lock:
             kernel = _emulated.get((f, argtypes))
             if kernel is None:
@@ -158,6 +159,59 @@ def launch(f, blocks, threads):
             shared = np.empty(max(kernel.shared_bytes, 16), np.uint8)   # uninitialized, as on a GPU
             kernel.entry(*host, *grid, shared.ctypes.data)
     return run
+
+
+# --- fused map and reduce ---------------------------------------------------------------------
+def map(f, *args):
+    """``f`` applied elementwise over ``args`` (arrays broadcast together as in NumPy; numbers
+    broadcast too) by one generated loop: a kernel over device arrays when any argument is a
+    ``DeviceArray`` (the result is one), else a loop on the CPU over NumPy arrays (the result is
+    a NumPy array). One specialization per (f, element types, dimensions, layouts)."""
+    from . import fused
+    on_device = any(isinstance(a, DeviceArray) for a in args)
+    values = [a._host if isinstance(a, DeviceArray) else a for a in args]
+    arrays = [v for v in values if isinstance(v, np.ndarray)]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    broadcast = iter(np.broadcast_arrays(*arrays)) if arrays else iter(())
+    values = [next(broadcast).reshape(shape or (1,)) if isinstance(v, np.ndarray) else v for v in values]
+    dtype = fused.result_type(f, fused.element_types(values)).dtype
+    out = np.empty(shape or (1,), dtype)
+    if on_device:
+        blocks = min(-(-out.size // fused.BLOCK), 1024) or 1
+        launch(fused.map_kernel, blocks, fused.BLOCK)(f, out, *values)
+        return DeviceArray(out.reshape(shape))
+    fused.map_cpu(f, out, *values)
+    return out.reshape(shape)
+
+
+_NO_INIT = object()
+
+
+def reduce(op, x, init=_NO_INIT):
+    """``op`` folded over the elements of ``x`` (in C order), starting from ``init`` when given,
+    like ``functools.reduce``: on the CPU over a NumPy array, in order; as a kernel over a
+    ``DeviceArray`` (blocks fold in parallel, so ``op`` must be associative and commutative)."""
+    from . import fused
+    on_device = isinstance(x, DeviceArray)
+    flat = np.ascontiguousarray(x._host if on_device else x).reshape(-1)
+    if flat.size == 0:
+        if init is _NO_INIT:
+            raise TypeError("reduce() of an empty array with no initial value")
+        return init
+    if not on_device:
+        return _fold(op, flat, init)
+    t = fused.element_types([flat])[0]
+    dtype = fused.result_type(op, [t, t]).dtype
+    partials = np.empty(min(-(-flat.size // fused.BLOCK), 1024), dtype)
+    launch(fused.reduce_kernel, partials.size, fused.BLOCK)(op, flat, partials)
+    return _fold(op, partials, init)
+
+
+def _fold(op, flat: np.ndarray, init):
+    from . import fused
+    if init is _NO_INIT:
+        return fused.reduce_cpu(op, flat[1:], flat[0])
+    return fused.reduce_cpu(op, flat, init)
 
 
 # --- the emulator's barrier -------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""cuda.map and cuda.reduce: one fused loop per (f, element types, dimensions), on the CPU over
+NumPy arrays and as a kernel over device arrays (here the CPU emulator), agreeing with NumPy."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dispatchjit import TypingError, cuda, generic
+from dispatchjit.fused import map_cpu, map_kernel
+
+
+@generic
+def damp(a, b):
+    return a * math.exp(-b)
+
+
+@generic
+def axpy(a, x, y):
+    return a * x + y
+
+
+@generic
+def add(a, b):
+    return a + b
+
+
+@generic
+def biggest(a, b):
+    return a if a > b else b
+
+
+@generic
+def pair(a):
+    return (a, a)
+
+
+def on(device: bool, *arrays):
+    return [cuda.to_device(a) if device and isinstance(a, np.ndarray) else a for a in arrays]
+
+
+def host(r):
+    return r.copy_to_host() if isinstance(r, cuda.DeviceArray) else r
+
+
+@pytest.mark.parametrize("device", [False, True])
+def test_map_matches_numpy_and_keeps_the_result_on_the_same_side(device):
+    x = np.random.default_rng(1).random(1000).astype(np.float32)
+    y = np.ones(1000, np.float32)
+    r = cuda.map(damp, *on(device, x, y))
+    assert isinstance(r, cuda.DeviceArray) == device
+    assert host(r).dtype == np.float64            # math.exp computes in Float64, as in Python
+    np.testing.assert_allclose(host(r), x * np.exp(-y.astype(np.float64)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("device", [False, True])
+def test_map_broadcasts_arrays_and_numbers_like_numpy(device):
+    m = np.arange(12.0).reshape(3, 4)
+    row = np.arange(4.0)
+    col = np.arange(3.0).reshape(3, 1)
+    np.testing.assert_array_equal(host(cuda.map(axpy, 2.0, *on(device, m, row))), 2.0 * m + row)
+    np.testing.assert_array_equal(host(cuda.map(axpy, *on(device, col, row, 1.5))), col * row + 1.5)
+    f_order = np.asfortranarray(m)
+    np.testing.assert_array_equal(host(cuda.map(add, f_order, m.T.T)), m + m)
+
+
+def test_map_compiles_one_loop_per_function_and_element_types():
+    x, y = np.ones(5), np.ones(5)
+    before = len(map_cpu.specializations)
+    for _ in range(3):
+        cuda.map(add, x, y)
+    cuda.map(add, x.astype(np.int32), y.astype(np.int32))
+    cuda.map(biggest, x, y)
+    assert len(map_cpu.specializations) == before + 3
+    before = len(map_kernel.specializations)
+    cuda.map(add, *on(True, x, y))
+    assert len(map_kernel.specializations) == before  # kernels are compiled for the emulator, not here
+
+
+def test_map_of_a_function_that_returns_no_number_is_a_typing_error():
+    with pytest.raises(TypingError, match=r"pair returns Tuple\[Float64, Float64\] for Float64; a map needs a number"):
+        cuda.map(pair, np.arange(3.0))
+
+
+def test_map_of_shapes_that_do_not_broadcast_is_numpys_error():
+    with pytest.raises(ValueError, match="broadcast"):
+        cuda.map(add, np.ones(3), np.ones(4))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=3000), st.booleans())
+def test_reduce_agrees_with_python(values, device):
+    x = np.array(values, dtype=np.int64)
+    arg = cuda.to_device(x) if device else x
+    assert cuda.reduce(add, arg) == sum(values)
+    assert cuda.reduce(biggest, arg) == max(values)
+    assert cuda.reduce(add, arg, 7) == sum(values) + 7
+
+
+@pytest.mark.parametrize("device", [False, True])
+def test_reduce_of_floats_and_of_empty_arrays(device):
+    x = np.random.default_rng(2).random(5000)
+    np.testing.assert_allclose(cuda.reduce(add, *on(device, x)), x.sum(), rtol=1e-12)
+    empty = np.zeros(0)
+    assert cuda.reduce(add, *on(device, empty), 3.0) == 3.0
+    with pytest.raises(TypeError, match="empty array with no initial value"):
+        cuda.reduce(add, *on(device, empty))
