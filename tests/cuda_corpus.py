@@ -201,6 +201,32 @@ def damped_sine(x, out):
 
 
 # --- inputs and references -------------------------------------------------------------------
+@generic
+def block_sums(x, out):
+    # Shared memory and barriers: a tree reduction per block of 128 threads.
+    buf = cuda.shared.array(128, np.float64)
+    t = cuda.threadIdx.x
+    i = cuda.blockIdx.x * cuda.blockDim.x + t
+    buf[t] = x[i] if i < x.shape[0] else 0.0
+    cuda.syncthreads()
+    s = 64
+    while s > 0:
+        if t < s:
+            buf[t] += buf[t + s]
+        cuda.syncthreads()
+        s //= 2
+    if t == 0:
+        out[cuda.blockIdx.x] = buf[0]
+
+
+@generic
+def histogram(x, bins):
+    # Atomics: every thread increments the bin of its element.
+    i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
+    if i < x.shape[0]:
+        cuda.atomic.add(bins, x[i] % bins.shape[0], 1)
+
+
 def _f32(rng, n):
     return rng.standard_normal(n).astype(np.float32)
 
@@ -318,6 +344,11 @@ CASES = [
              lambda x, v, flag, out: (np.where(flag & (x > 0), v, x + 1).astype(np.int32),), outputs=(3,)),
     CudaCase("round_half_even", round_half_even, (V64, VI64), _halves, _grid_1d(64),
              lambda x, out: (np.round(x).astype(np.int64),), outputs=(1,)),
+    CudaCase("block_sums", block_sums, (V64, V64), lambda rng: (rng.random(1000), np.zeros(8)),
+             lambda x, out: (8, 128), lambda x, out: (np.add.reduceat(x, np.arange(0, 1000, 128)),),
+             outputs=(1,), rtol=1e-12),
+    CudaCase("histogram", histogram, (VI64, VI64), lambda rng: (rng.integers(0, 1000, 3000), np.zeros(16, np.int64)),
+             _grid_1d(256, 0), lambda x, bins: (np.bincount(x % 16, minlength=16),), outputs=(1,)),
 ]
 
 if MATH_IN_KERNELS:

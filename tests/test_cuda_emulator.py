@@ -186,3 +186,23 @@ def test_each_signature_is_compiled_once():
 def test_bad_grid_sizes_are_value_errors():
     with pytest.raises(ValueError, match="grid or block size"):
         cuda.launch(saxpy, (1, 2, 3, 4), 1)
+
+
+# --- the shared kernel corpus (also compiled to PTX and assembled by ptxas) --------------------
+import os  # noqa: E402
+import sys  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cuda_corpus import CASE_IDS, CASES  # noqa: E402
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_corpus_kernel_matches_numpy_in_the_emulator(case):
+    args = case.make_args(np.random.default_rng(0))
+    expected = case.reference(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+    cuda.launch(case.kernel, *case.grid(*args))(*args)
+    for index, want in zip(case.outputs, expected):
+        if case.rtol:
+            np.testing.assert_allclose(args[index], want, rtol=case.rtol)
+        else:
+            np.testing.assert_array_equal(args[index], want)
