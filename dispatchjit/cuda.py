@@ -81,13 +81,25 @@ atomic = Namespace("atomic", **{op: _kernel_only(
                     "indivisible step; returns the old value. Ints; floats for add.") for op in ("add", "max", "min")})
 
 
-def code_ptx(f, *types, arch: str = "sm_80") -> str:
+def code_ptx(f, *types, arch: str = "sm_80", backend: str = "llvm") -> str:
     """The PTX of the kernel ``f`` specialized for these argument types (lattice types, e.g.
-    ``Array[Float32, 1, 'C']``), for GPU architecture ``arch``."""
+    ``Array[Float32, 1, 'C']``), for GPU architecture ``arch``, from LLVM's NVPTX backend
+    (``backend="llvm"``, no CUDA toolkit needed) or NVIDIA's libNVVM (``"nvvm"``)."""
+    from .types import from_annotation
+    argtypes = tuple(from_annotation(t) for t in types)
+    return compile_kernel(f, argtypes, arch, backend).ptx
+
+
+def compile_kernel(f, argtypes, arch: str = "sm_80", backend: str = "llvm"):
+    """``driver.Kernel`` (PTX, entry name, flat parameters) of ``f`` at lattice ``argtypes``."""
+    if backend == "nvvm":
+        from . import nvvm
+        return nvvm.compile_kernel(f, argtypes, arch)
+    if backend != "llvm":
+        raise ValueError(f"backend is 'llvm' (LLVM's NVPTX) or 'nvvm' (libNVVM), not {backend!r}")
     from . import driver
     from .targets import NVPTXTarget
-    from .types import from_annotation
-    return driver.compile_kernel(f, tuple(from_annotation(t) for t in types), NVPTXTarget(arch)).ptx
+    return driver.compile_kernel(f, argtypes, NVPTXTarget(arch))
 
 
 # --- arrays kernels take -------------------------------------------------------------------

@@ -206,3 +206,12 @@ def test_corpus_kernel_matches_numpy_in_the_emulator(case):
             np.testing.assert_allclose(args[index], want, rtol=case.rtol)
         else:
             np.testing.assert_array_equal(args[index], want)
+
+
+def test_subscript_launch_syntax():
+    x = cuda.to_device(np.arange(10, dtype=np.float32))
+    out = cuda.device_array_like(x)
+    saxpy[1, 32](np.float32(2), x, x, out)
+    np.testing.assert_array_equal(out.copy_to_host(), 3 * np.arange(10, dtype=np.float32))
+    with pytest.raises(TypeError, match=r"saxpy\[blocks, threads\]"):
+        saxpy[4]

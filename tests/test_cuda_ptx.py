@@ -148,3 +148,13 @@ def test_shared_memory_barriers_and_atomics_in_ptx():
     assert "bar.sync" in ptx
     assert re.search(r"atom\.global\.add\.f32", ptx)
     assert re.search(r"ld\.shared\.b32", ptx) and re.search(r"st\.shared\.b32", ptx)
+
+
+def test_code_ptx_from_either_backend():
+    from dispatchjit import nvvm
+    if not nvvm.available():
+        pytest.skip(nvvm.why_unavailable())
+    ptx = cuda.code_ptx(saxpy, Float32, V32, V32, V32, arch="sm_90", backend="nvvm")
+    assert "NVIDIA NVVM Compiler" in ptx and ".target sm_90" in ptx and ".entry" in ptx
+    with pytest.raises(ValueError, match="backend is 'llvm'"):
+        cuda.code_ptx(saxpy, Float32, V32, V32, V32, backend="ptx")
