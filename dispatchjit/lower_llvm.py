@@ -855,8 +855,9 @@ def convert_value(b: ll.IRBuilder, v: ll.Value, src: JType, dst: JType) -> ll.Va
 
 def emit_kernel(mb: ModuleBuilder, callee: ll.Function, argtypes, fn: ir.Function, name: str) -> list[str]:
     """The GPU entry ``name`` (a ``ptx_kernel``) calling ``callee``. Its parameters are flat (a
-    number, or an array's data pointer, shape and strides), which any launcher can pass; an
-    exception in the kernel traps. Returns the parameters' descriptions."""
+    number, or an array's data pointer, shape and strides; a generic function, known when
+    compiling, is none), which any launcher can pass; an exception in the kernel traps. Returns
+    the parameters' descriptions."""
     from .errors import CompileError
     flat, described = [], []
     for i, t in enumerate(argtypes):
@@ -867,6 +868,8 @@ def emit_kernel(mb: ModuleBuilder, callee: ll.Function, argtypes, fn: ir.Functio
             flat += [element_type(t.dtype).as_pointer()] + [I64] * (2 * t.ndim)
             described += [f"data of {t!r}"] + [f"shape[{k}]" for k in range(t.ndim)] + \
                 [f"strides[{k}]" for k in range(t.ndim)]
+        elif isinstance(t, FunctionType):
+            pass   # known when compiling (cuda.map's f): no parameter
         else:
             raise CompileError(f"a GPU kernel cannot take an argument of type {t} (numbers and arrays only)",
                                fn.loc)
@@ -883,6 +886,8 @@ def emit_kernel(mb: ModuleBuilder, callee: ll.Function, argtypes, fn: ir.Functio
                 for k in range(t.ndim):
                     arr = b.insert_value(arr, next(params), [part, k])
             values.append(b.insert_value(arr, I1(1), 4))
+        elif isinstance(t, FunctionType):
+            values.append(ll.Constant(llvm_type(t), None))
         else:
             v = next(params)
             values.append(b.icmp_unsigned("!=", v, I8(0)) if t.kind == "bool" else v)

@@ -107,3 +107,23 @@ def test_reduce_of_floats_and_of_empty_arrays(device):
     assert cuda.reduce(add, *on(device, empty), 3.0) == 3.0
     with pytest.raises(TypeError, match="empty array with no initial value"):
         cuda.reduce(add, *on(device, empty))
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+def test_fused_kernels_compile_to_ptx_that_ptxas_assembles(arch, tmp_path):
+    import os
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from cuda_corpus import assemble, check_entry
+
+    from dispatchjit import Array, Float32, Float64, cuda_tools, typeof
+    from dispatchjit.fused import reduce_kernel
+    v32, m64 = Array[Float32, 1, "C"], Array[Float64, 2, "C"]
+    kernels = [(map_kernel, (typeof(damp), Array[Float64, 1, "C"], v32, v32)),
+               (map_kernel, (typeof(axpy), m64, Float64, m64, m64)),
+               (reduce_kernel, (typeof(add), v32, v32))]
+    for kernel, types in kernels:
+        ptx = cuda.code_ptx(kernel, *types, arch=arch)
+        check_entry(ptx, arch)
+        if cuda_tools.ptxas() is not None:
+            assemble(cuda_tools.ptxas(), ptx, arch, tmp_path)
