@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test bench clean
+.PHONY: help demo test test-gpu bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,6 +22,11 @@ demo: $(STAMP)  ## run the scripted REPL-style demo
 test: $(STAMP)  ## run the test suite (CPU only; GPU tests skip without a GPU)
 	$(PY) -m pytest
 
+test-gpu: $(STAMP)  ## on a machine with an NVIDIA GPU: the GPU tests and the GPU bench
+	$(PY) -c "import cuda.bindings" 2>/dev/null || $(PY) -m pip install -q cuda-bindings
+	$(PY) -m pytest -m gpu -rs tests/
+	$(PY) bench/gpu.py
+
 bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum and CPython, printing ratios
 	$(PY) bench/scalar.py
 	$(PY) bench/arrays.py
@@ -30,6 +35,7 @@ bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum and CPython, p
 	$(PY) bench/threads.py
 	$(PY) bench/specialize.py
 	$(PY) bench/cache_load.py
+	$(PY) bench/gpu.py
 
 clean:  ## remove the virtual environment
 	rm -rf $(VENV)
