@@ -1,25 +1,26 @@
-"""GPU kernels: generic functions compiled for NVIDIA GPUs through LLVM's NVPTX backend.
+"""GPU kernels: generic functions compiled for NVIDIA GPUs, launched there or on a CPU emulator.
 
 A kernel is an ordinary generic function whose body reads ``cuda.threadIdx``, ``cuda.blockIdx``,
-``cuda.blockDim`` and ``cuda.gridDim`` (each with ``.x``, ``.y``, ``.z``) and calls
-``cuda.syncthreads()``; it goes through the same frontend, inference and lowering as CPU code,
-for an ``NVPTXTarget``. ``code_ptx(f, *types)`` returns the PTX of one specialization.
+``cuda.blockDim`` and ``cuda.gridDim`` (each with ``.x``, ``.y``, ``.z``), may call
+``cuda.syncthreads()``, ``cuda.shared.array(shape, dtype)`` and ``cuda.atomic.add/max/min``; it
+goes through the same frontend, inference and lowering as CPU code, for an ``NVPTXTarget``.
+``code_ptx(f, *types)`` returns the PTX of one specialization, from LLVM's NVPTX backend or
+libNVVM (``dispatchjit.nvvm``). What a GPU cannot do (allocate arrays, use Python objects) is a
+``CompileError`` naming the line; an exception inside a kernel traps, which fails the launch.
 
-Kernel parameters are flattened for launchers: a number is one parameter; an array is its data
-pointer followed by its shape and its strides (bytes), one ``int64`` each. What a GPU cannot do
-(allocate arrays, use Python objects, math functions that need libdevice) is a ``CompileError``
-naming the line; an exception inside a kernel (an index out of bounds) traps, which fails the
-launch.
+Kernel parameters are flat, for any launcher: a number is one parameter; an array is its data
+pointer followed by its shape and its strides (bytes), one ``int64`` each; a generic function
+passed in is compiled in and takes none (``flat_params``).
 
-``launch(f, blocks, threads)(*args)`` runs a kernel. Until the GPU launcher exists it runs on
-the CPU emulator (also what ``DISPATCHJIT_CUDA_EMULATE=1`` will select): every thread in turn,
-block after block, with the indices as on a GPU, so kernels can be developed and tested on a
-machine without one; an out-of-bounds index there raises ``IndexError`` at the kernel's line.
-``to_device``, ``device_array`` and ``device_array_like`` make the arrays kernels take (host
-memory behind them in the emulator). ``syncthreads`` and shared memory are not emulated yet.
-
-Status: PTX generation and the CPU emulator. The GPU launcher, device memory, fused map and
-reduce are the next steps.
+``launch(f, blocks, threads)(*args)`` (or ``f[blocks, threads](*args)``) runs a kernel on the GPU
+through ``runtime.cuda_driver`` when one is usable, else, or with ``DISPATCHJIT_CUDA_EMULATE=1``,
+on the CPU emulator: the kernel compiled for the CPU with its indices read from a per-thread
+context (``lower_llvm.EMUCTX``); a kernel without barriers runs as one loop over the grid, one
+with ``syncthreads`` as one OS thread per GPU thread, a block at a time (``_BlockBarrier``).
+``to_device``, ``device_array`` and ``device_array_like`` make ``DeviceArray``s (device memory on
+a GPU, host memory in the emulator); objects with ``__cuda_array_interface__`` are taken as they
+are. ``map`` and ``reduce`` (``dispatchjit.fused``) generate fused loops over device arrays or,
+given NumPy arrays, on the CPU.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from __future__ import annotations
 import ctypes
 import itertools
 import math
+import os
 import threading
 
 import numpy as np
 
 __all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "shared", "atomic", "code_ptx",
            "GridIndex", "Namespace", "launch", "map", "reduce", "DeviceArray", "to_device", "device_array",
-           "device_array_like"]
+           "device_array_like", "as_device_array", "compile_kernel"]
 
 
 class GridIndex:
@@ -104,39 +106,112 @@ def compile_kernel(f, argtypes, arch: str = "sm_80", backend: str = "llvm"):
 
 # --- arrays kernels take -------------------------------------------------------------------
 class DeviceArray:
-    """An array for kernels. In the emulator its memory is a host NumPy array."""
+    """An array for kernels: device memory on a GPU (``memory``, a ``runtime.cuda_driver``
+    allocation or any object with ``ptr``), host memory in the emulator (``host``, a NumPy
+    array). Strides are in bytes; a broadcast view has zero strides."""
 
-    def __init__(self, host: np.ndarray):
-        self._host = host
+    def __init__(self, shape, dtype, *, host: np.ndarray | None = None, memory=None, strides=None):
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+        self._host, self._memory = host, memory
+        self.strides = tuple(strides) if strides is not None else _c_strides(self.shape, self.dtype.itemsize)
+
+    @classmethod
+    def emulated(cls, host: np.ndarray) -> DeviceArray:
+        return cls(host.shape, host.dtype, host=host, strides=host.strides)
 
     @property
-    def shape(self):
-        return self._host.shape
+    def ndim(self) -> int:
+        return len(self.shape)
 
     @property
-    def dtype(self):
-        return self._host.dtype
+    def size(self) -> int:
+        return math.prod(self.shape)
 
     def __len__(self) -> int:
-        return len(self._host)
+        return self.shape[0]
+
+    @property
+    def device_ptr(self) -> int:
+        if self._memory is None:
+            raise AttributeError("an emulated device array lives in host memory; it has no device pointer")
+        return self._memory.ptr
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        """The CUDA Array Interface (version 3), so CuPy, PyTorch and Numba take it without a copy."""
+        return {"shape": self.shape, "typestr": self.dtype.str, "data": (self.device_ptr, False),
+                "strides": None if self.strides == _c_strides(self.shape, self.dtype.itemsize) else self.strides,
+                "version": 3}
 
     def copy_to_host(self) -> np.ndarray:
-        return self._host.copy()
+        if self._host is not None:
+            return self._host.copy()
+        if self.strides != _c_strides(self.shape, self.dtype.itemsize):
+            raise ValueError("copy_to_host of a strided device view: copy the array it views instead")
+        out = np.empty(self.shape, self.dtype)
+        self._memory.copy_to_host(out)
+        return out
 
     def __repr__(self) -> str:
-        return f"DeviceArray(shape={self.shape}, dtype={self.dtype}, emulated)"
+        where = "emulated" if self._host is not None else "on the GPU"
+        return f"DeviceArray(shape={self.shape}, dtype={self.dtype}, {where})"
+
+
+def _c_strides(shape, itemsize: int) -> tuple[int, ...]:
+    strides, step = [], itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _gpu():
+    """The GPU to run on, or None to emulate: no usable GPU, or ``DISPATCHJIT_CUDA_EMULATE=1``."""
+    if os.environ.get("DISPATCHJIT_CUDA_EMULATE", "") not in ("", "0"):
+        return None
+    from runtime import cuda_driver
+    return cuda_driver.device() if cuda_driver.available() else None
 
 
 def to_device(a) -> DeviceArray:
-    return DeviceArray(np.array(a, copy=True, order="C"))
+    """A copy of ``a`` (anything NumPy can make an array of) in device memory, C-ordered."""
+    host = np.array(a, copy=True, order="C")
+    gpu = _gpu()
+    if gpu is None:
+        return DeviceArray.emulated(host)
+    d = DeviceArray(host.shape, host.dtype, memory=gpu.alloc(max(host.nbytes, 1)))
+    d._memory.copy_from_host(host)
+    return d
 
 
 def device_array(shape, dtype=np.float64) -> DeviceArray:
-    return DeviceArray(np.empty(shape, dtype=dtype))
+    """An uninitialized array in device memory."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    gpu = _gpu()
+    if gpu is None:
+        return DeviceArray.emulated(np.empty(shape, dtype=dtype))
+    return DeviceArray(shape, dtype, memory=gpu.alloc(max(math.prod(shape) * np.dtype(dtype).itemsize, 1)))
 
 
 def device_array_like(a) -> DeviceArray:
-    return DeviceArray(np.empty(a.shape, dtype=a.dtype))
+    return device_array(a.shape, a.dtype)
+
+
+class _Borrowed:
+    """Device memory of another library's array (``__cuda_array_interface__``), kept alive."""
+
+    def __init__(self, ptr: int, owner):
+        self.ptr, self.owner = ptr, owner
+
+
+def as_device_array(obj) -> DeviceArray:
+    """``obj`` itself if a DeviceArray, else a view (no copy) of an object exposing the CUDA
+    Array Interface (a CuPy or PyTorch array, a Numba device array)."""
+    if isinstance(obj, DeviceArray):
+        return obj
+    cai = obj.__cuda_array_interface__
+    dtype = np.dtype(cai["typestr"])
+    return DeviceArray(cai["shape"], dtype, memory=_Borrowed(cai["data"][0], obj), strides=cai.get("strides"))
 
 
 # --- launching -------------------------------------------------------------------------------
@@ -149,51 +224,139 @@ def _dim3(d) -> tuple[int, int, int]:
 
 _emulated: dict = {}
 _emulated_lock = threading.Lock()
+_loaded: dict = {}   # (f, argtypes, arch) -> the kernel loaded on the GPU
 
 
 def launch(f, blocks, threads):
     """``launch(f, blocks, threads)(*args)``: run the kernel ``f`` on a grid of ``blocks``
-    blocks of ``threads`` threads (ints or tuples of up to 3)."""
+    blocks of ``threads`` threads (ints or tuples of up to 3). Arguments: numbers, device
+    arrays, objects with ``__cuda_array_interface__``, and NumPy arrays (copied to the device
+    and back, as Numba does)."""
     grid = _dim3(blocks) + _dim3(threads)
 
     def run(*args):
-        from .types import typeof
-        host = tuple(a._host if isinstance(a, DeviceArray) else a for a in args)
-        argtypes = tuple(typeof(a) for a in host)
-        with _emulated_lock:
-            kernel = _emulated.get((f, argtypes))
-            if kernel is None:
-                from . import driver
-                kernel = _emulated[(f, argtypes)] = driver.compile_emulated(f, argtypes)
-        if kernel.threaded:
-            _run_blocks_threaded(kernel.entry, host, grid, kernel.shared_bytes)
-        else:   # the blocks run in turn, so they can share one block's worth of shared memory
-            shared = np.empty(max(kernel.shared_bytes, 16), np.uint8)   # uninitialized, as on a GPU
-            kernel.entry(*host, *grid, shared.ctypes.data)
+        gpu = _gpu()
+        if gpu is None:
+            _run_emulated(f, grid, [a._host if isinstance(a, DeviceArray) else a for a in args])
+        else:
+            _run_on_gpu(gpu, f, grid, args)
     return run
 
 
+def _run_emulated(f, grid, host):
+    from .types import typeof
+    argtypes = tuple(typeof(a) for a in host)
+    with _emulated_lock:
+        kernel = _emulated.get((f, argtypes))
+        if kernel is None:
+            from . import driver
+            kernel = _emulated[(f, argtypes)] = driver.compile_emulated(f, argtypes)
+    if kernel.threaded:
+        _run_blocks_threaded(kernel.entry, host, grid, kernel.shared_bytes)
+    else:   # the blocks run in turn, so they can share one block's worth of shared memory
+        shared = np.empty(max(kernel.shared_bytes, 16), np.uint8)   # uninitialized, as on a GPU
+        kernel.entry(*host, *grid, shared.ctypes.data)
+
+
+def _run_on_gpu(gpu, f, grid, args):
+    values = [to_device(a) if isinstance(a, np.ndarray) else as_device_array(a) if _is_device_array(a) else a
+              for a in args]
+    argtypes = tuple(kernel_type(v) for v in values)
+    key = (f, argtypes, gpu.arch)
+    kernel = _loaded.get(key)
+    if kernel is None:
+        compiled = compile_kernel(f, argtypes, gpu.arch)
+        kernel = _loaded[key] = gpu.load(compiled.ptx, compiled.name)
+    kernel.launch(grid[:3], grid[3:], flat_params(argtypes, values))
+    for a, d in zip(args, values):   # NumPy arrays the kernel may have written
+        if isinstance(a, np.ndarray):
+            a[...] = d.copy_to_host()
+
+
+def _is_device_array(a) -> bool:
+    return isinstance(a, DeviceArray) or hasattr(a, "__cuda_array_interface__")
+
+
+def kernel_type(value):
+    """The lattice type a kernel is specialized on for ``value`` (a device array's layout
+    comes from its strides)."""
+    from .types import ArrayType, dtype_to_type, typeof
+    if not isinstance(value, DeviceArray):
+        return typeof(value)
+    itemsize = value.dtype.itemsize
+    if value.strides == _c_strides(value.shape, itemsize):
+        layout = "C"
+    elif value.strides == tuple(reversed(_c_strides(value.shape[::-1], itemsize))):
+        layout = "F"
+    else:
+        layout = "A"
+    return ArrayType(dtype_to_type(value.dtype), value.ndim, layout)
+
+
+def flat_params(argtypes, values) -> list:
+    """The kernel's flat parameters (see ``lower_llvm.emit_kernel``) for ``values``: a number as
+    its type's NumPy scalar; an array as its device pointer, shape and byte strides; a generic
+    function as nothing (it is compiled in)."""
+    from .types import ArrayType, FunctionType
+    params = []
+    for t, v in zip(argtypes, values):
+        if isinstance(t, ArrayType):
+            params += [np.uint64(v.device_ptr), *(np.int64(n) for n in (*v.shape, *v.strides))]
+        elif not isinstance(t, FunctionType):
+            params.append(np.uint8(bool(v)) if t.kind == "bool" else t.dtype.type(v))
+    return params
+
+
 # --- fused map and reduce ---------------------------------------------------------------------
-def map(f, *args):
+def map(f, *args, out=None):
     """``f`` applied elementwise over ``args`` (arrays broadcast together as in NumPy; numbers
-    broadcast too) by one generated loop: a kernel over device arrays when any argument is a
-    ``DeviceArray`` (the result is one), else a loop on the CPU over NumPy arrays (the result is
-    a NumPy array). One specialization per (f, element types, dimensions, layouts)."""
+    broadcast too) by one generated loop: a kernel when any argument is a device array (the
+    result is a ``DeviceArray``), else a loop on the CPU over NumPy arrays (the result is a
+    NumPy array). One specialization per (f, element types, dimensions, layouts). ``out``: an
+    array of the result's shape and type to write into instead of a new one."""
     from . import fused
-    on_device = any(isinstance(a, DeviceArray) for a in args)
-    values = [a._host if isinstance(a, DeviceArray) else a for a in args]
-    arrays = [v for v in values if isinstance(v, np.ndarray)]
-    shape = np.broadcast_shapes(*(a.shape for a in arrays))
-    broadcast = iter(np.broadcast_arrays(*arrays)) if arrays else iter(())
-    values = [next(broadcast).reshape(shape or (1,)) if isinstance(v, np.ndarray) else v for v in values]
-    dtype = fused.result_type(f, fused.element_types(values)).dtype
-    out = np.empty(shape or (1,), dtype)
+    on_device = any(_is_device_array(a) for a in args)
     if on_device:
-        blocks = min(-(-out.size // fused.BLOCK), 1024) or 1
-        launch(fused.map_kernel, blocks, fused.BLOCK)(f, out, *values)
-        return DeviceArray(out.reshape(shape))
-    fused.map_cpu(f, out, *values)
-    return out.reshape(shape)
+        args = [as_device_array(a) if _is_device_array(a) else a for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in args if isinstance(a, (np.ndarray, DeviceArray))))
+    values = [_broadcast(a, shape or (1,)) if isinstance(a, (np.ndarray, DeviceArray)) else a for a in args]
+    dtype = fused.result_type(f, [_element_type(v) for v in values]).dtype
+    if out is None:
+        out = device_array(shape, dtype) if on_device else np.empty(shape, dtype)
+    elif (tuple(out.shape), np.dtype(out.dtype)) != (shape, dtype):
+        raise ValueError(f"out must have shape {shape} and dtype {dtype} (the result's), not {out.shape} {out.dtype}")
+    target = _reshaped(out, shape or (1,)) if on_device else out.reshape(shape or (1,))
+    if not on_device:
+        fused.map_cpu(f, target, *values)
+        return out
+    blocks = min(-(-target.size // fused.BLOCK), 1024) or 1
+    launch(fused.map_kernel, blocks, fused.BLOCK)(f, target, *values)
+    return out
+
+
+def _broadcast(a, shape):
+    """``a`` seen with ``shape`` (NumPy's broadcasting: zero strides where it repeats)."""
+    if isinstance(a, np.ndarray) or a._host is not None:
+        host = a if isinstance(a, np.ndarray) else a._host
+        view = np.broadcast_to(host.reshape(a.shape), shape)
+        return view if isinstance(a, np.ndarray) else DeviceArray.emulated(view)
+    lead = len(shape) - a.ndim
+    strides = [0] * lead + [0 if n == 1 and m != 1 else st for n, m, st in zip(a.shape, shape[lead:], a.strides)]
+    return DeviceArray(shape, a.dtype, memory=a._memory, strides=strides)
+
+
+def _reshaped(d: DeviceArray, shape) -> DeviceArray:
+    if d._host is not None:
+        return DeviceArray.emulated(d._host.reshape(shape))
+    return DeviceArray(shape, d.dtype, memory=d._memory)
+
+
+def _element_type(v):
+    from .types import typeof
+    if isinstance(v, DeviceArray):
+        return kernel_type(v).dtype
+    t = typeof(v)
+    return t.dtype if isinstance(v, np.ndarray) else t
 
 
 _NO_INIT = object()
@@ -202,21 +365,29 @@ _NO_INIT = object()
 def reduce(op, x, init=_NO_INIT):
     """``op`` folded over the elements of ``x`` (in C order), starting from ``init`` when given,
     like ``functools.reduce``: on the CPU over a NumPy array, in order; as a kernel over a
-    ``DeviceArray`` (blocks fold in parallel, so ``op`` must be associative and commutative)."""
+    device array (blocks fold in parallel, so ``op`` must be associative and commutative)."""
     from . import fused
-    on_device = isinstance(x, DeviceArray)
-    flat = np.ascontiguousarray(x._host if on_device else x).reshape(-1)
-    if flat.size == 0:
-        if init is _NO_INIT:
-            raise TypeError("reduce() of an empty array with no initial value")
-        return init
-    if not on_device:
-        return _fold(op, flat, init)
-    t = fused.element_types([flat])[0]
-    dtype = fused.result_type(op, [t, t]).dtype
-    partials = np.empty(min(-(-flat.size // fused.BLOCK), 1024), dtype)
+    if not _is_device_array(x):
+        flat = np.ascontiguousarray(x).reshape(-1)
+        return _fold(op, flat, init) if flat.size else _empty(init)
+    x = as_device_array(x)
+    if x.size == 0:
+        return _empty(init)
+    if x.strides != _c_strides(x.shape, x.dtype.itemsize):
+        raise ValueError("cuda.reduce of a strided device view: reduce a contiguous array")
+    flat = _reshaped(x, (x.size,))
+    t = _element_type(flat)
+    # The emulator runs a block's threads as OS threads: a few blocks, each striding further.
+    most = 1024 if _gpu() is not None else 2
+    partials = device_array(min(-(-x.size // fused.BLOCK), most), fused.result_type(op, [t, t]).dtype)
     launch(fused.reduce_kernel, partials.size, fused.BLOCK)(op, flat, partials)
-    return _fold(op, partials, init)
+    return _fold(op, partials.copy_to_host(), init)
+
+
+def _empty(init):
+    if init is _NO_INIT:
+        raise TypeError("reduce() of an empty array with no initial value")
+    return init
 
 
 def _fold(op, flat: np.ndarray, init):

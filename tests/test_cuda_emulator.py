@@ -215,3 +215,47 @@ def test_subscript_launch_syntax():
     np.testing.assert_array_equal(out.copy_to_host(), 3 * np.arange(10, dtype=np.float32))
     with pytest.raises(TypeError, match=r"saxpy\[blocks, threads\]"):
         saxpy[4]
+
+
+def test_flat_parameters_match_the_kernels_ptx_signature():
+    """What the GPU launcher passes: one value per PTX parameter, of the right kinds."""
+    import re
+
+    from dispatchjit import typeof
+
+    class FakeMemory:   # a device allocation, as runtime.cuda_driver hands out
+        ptr = 0x7F0000001000
+
+    a = cuda.DeviceArray((3, 4), np.float64, memory=FakeMemory())
+    t = cuda.as_device_array(a).strides
+    assert t == (32, 8) and cuda.kernel_type(a).layout == "C"
+    argtypes = (typeof(np.float32(2)), cuda.kernel_type(a), typeof(True))
+    params = cuda.flat_params(argtypes, [np.float32(2), a, True])
+    assert [type(p) for p in params] == [np.float32, np.uint64] + [np.int64] * 4 + [np.uint8]
+    assert [int(p) for p in params[1:]] == [0x7F0000001000, 3, 4, 32, 8, 1]
+
+    @generic
+    def k(s, m, flag):
+        if flag:
+            m[cuda.threadIdx.x, 0] = s
+
+    ptx = cuda.code_ptx(k, *argtypes)
+    signature = re.search(r"\.entry \w+\(([^)]*)\)", ptx).group(1)
+    assert signature.count(".param") == len(params)
+
+
+def test_foreign_arrays_are_viewed_through_the_cuda_array_interface():
+    class Foreign:
+        __cuda_array_interface__ = {"shape": (5, 2), "typestr": "<f4", "data": (0x1000, False),
+                                    "strides": (4, 20), "version": 3}
+
+    d = cuda.as_device_array(Foreign())
+    assert (d.shape, d.dtype, d.strides, d.device_ptr) == ((5, 2), np.float32, (4, 20), 0x1000)
+    assert cuda.kernel_type(d).layout == "F"
+    assert d.__cuda_array_interface__["strides"] == (4, 20)
+
+
+def test_emulation_can_be_forced(monkeypatch):
+    monkeypatch.setenv("DISPATCHJIT_CUDA_EMULATE", "1")
+    assert cuda._gpu() is None
+    assert "emulated" in repr(cuda.to_device(np.zeros(2)))

@@ -127,3 +127,15 @@ def test_fused_kernels_compile_to_ptx_that_ptxas_assembles(arch, tmp_path):
         check_entry(ptx, arch)
         if cuda_tools.ptxas() is not None:
             assemble(cuda_tools.ptxas(), ptx, arch, tmp_path)
+
+
+@pytest.mark.parametrize("device", [False, True])
+def test_map_into_a_given_output(device):
+    x = np.arange(6.0).reshape(2, 3)
+    out = cuda.device_array((2, 3)) if device else np.empty((2, 3))
+    assert cuda.map(axpy, 2.0, *on(device, x), 1.0, out=out) is out
+    np.testing.assert_array_equal(host(out), 2 * x + 1)
+    with pytest.raises(ValueError, match=r"out must have shape \(2, 3\) and dtype float64"):
+        cuda.map(axpy, 2.0, *on(device, x), 1.0, out=np.empty(6))
+    scalar = cuda.map(axpy, 2.0, *on(device, np.float64(3.0) * np.ones(())), 1.0)
+    assert host(scalar).shape == () and host(scalar) == 7.0

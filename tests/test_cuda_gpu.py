@@ -1,0 +1,58 @@
+"""On an NVIDIA GPU (``pytest -m gpu``; skipped without one): every corpus kernel, cuda.map
+and cuda.reduce run on the device and match NumPy. The same kernels run in the emulator on every
+CI run (test_cuda_emulator.py, test_cuda_map.py)."""
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from dispatchjit import cuda, generic
+from runtime import cuda_driver
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cuda_corpus import CASE_IDS, CASES  # noqa: E402
+
+pytestmark = [pytest.mark.gpu,
+              pytest.mark.skipif(not cuda_driver.available() or os.environ.get("DISPATCHJIT_CUDA_EMULATE") == "1",
+                                 reason=f"no GPU: {cuda_driver.why_unavailable()}")]
+
+
+@generic
+def axpy(a, x, y):
+    return a * x + y
+
+
+@generic
+def add(a, b):
+    return a + b
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_corpus_kernel_matches_numpy_on_the_gpu(case):
+    args = case.make_args(np.random.default_rng(0))
+    expected = case.reference(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+    cuda.launch(case.kernel, *case.grid(*args))(*args)   # NumPy arrays go to the device and back
+    for index, want in zip(case.outputs, expected):
+        np.testing.assert_allclose(args[index], want, rtol=case.rtol or 0)
+
+
+def test_device_arrays_stay_on_the_device_and_expose_the_interface():
+    x = cuda.to_device(np.arange(1 << 20, dtype=np.float32))
+    out = cuda.map(axpy, np.float32(2), x, x)
+    assert isinstance(out, cuda.DeviceArray) and "on the GPU" in repr(out)
+    assert out.__cuda_array_interface__["shape"] == (1 << 20,)
+    np.testing.assert_array_equal(out.copy_to_host(), 3 * np.arange(1 << 20, dtype=np.float32))
+
+
+def test_reduce_on_the_gpu():
+    x = np.random.default_rng(1).integers(-1000, 1000, 1 << 20)
+    assert cuda.reduce(add, cuda.to_device(x)) == x.sum()
+
+
+def test_cupy_arrays_are_taken_without_a_copy():
+    cupy = pytest.importorskip("cupy")
+    x = cupy.arange(1000, dtype=cupy.float64)
+    out = cuda.map(axpy, 2.0, x, x)
+    np.testing.assert_array_equal(out.copy_to_host(), 3 * np.arange(1000.0))
