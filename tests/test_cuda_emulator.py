@@ -1,6 +1,8 @@
 """The CPU emulator of GPU kernels: every thread of the grid in turn, with the indices a GPU
 would give it; results must match NumPy, errors point at the kernel's line."""
 
+import os
+import sys
 import traceback
 
 import numpy as np
@@ -8,6 +10,9 @@ import pytest
 
 from dispatchjit import CompileError, TypingError, generic
 from dispatchjit import cuda
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cuda_corpus import CASE_IDS, CASES, block_sums, histogram  # noqa: E402
 
 
 @generic
@@ -31,24 +36,6 @@ def overrun(x):
 
 
 @generic
-def block_sum(x, out):
-    """The classic tree reduction in shared memory: one partial sum per block."""
-    buf = cuda.shared.array(128, np.float64)
-    t = cuda.threadIdx.x
-    i = cuda.blockIdx.x * cuda.blockDim.x + t
-    buf[t] = x[i] if i < x.shape[0] else 0.0
-    cuda.syncthreads()
-    s = cuda.blockDim.x // 2
-    while s > 0:
-        if t < s:
-            buf[t] += buf[t + s]
-        cuda.syncthreads()
-        s //= 2
-    if t == 0:
-        out[cuda.blockIdx.x] = buf[0]
-
-
-@generic
 def transpose_tile(a, out):
     """A 2-D shared tile: each thread writes one element, reads another after the barrier."""
     tile = cuda.shared.array((4, 4), np.int64)
@@ -57,13 +44,6 @@ def transpose_tile(a, out):
     tile[ty, tx] = a[i, j]
     cuda.syncthreads()
     out[cuda.blockIdx.x * 4 + ty, cuda.blockIdx.y * 4 + tx] = tile[tx, ty]
-
-
-@generic
-def histogram(x, bins):
-    i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
-    if i < x.shape[0]:
-        cuda.atomic.add(bins, x[i] % bins.shape[0], 1)
 
 
 @generic
@@ -123,7 +103,7 @@ def test_block_reduction_with_shared_memory_and_syncthreads(n):
     x = np.random.default_rng(n).random(n)
     blocks = (n + 127) // 128
     out = cuda.device_array(blocks, np.float64)
-    cuda.launch(block_sum, blocks, 128)(cuda.to_device(x), out)
+    cuda.launch(block_sums, blocks, 128)(cuda.to_device(x), out)
     expected = [x[b * 128:(b + 1) * 128].sum() for b in range(blocks)]
     np.testing.assert_allclose(out.copy_to_host(), expected, rtol=1e-12)
 
@@ -189,12 +169,6 @@ def test_bad_grid_sizes_are_value_errors():
 
 
 # --- the shared kernel corpus (also compiled to PTX and assembled by ptxas) --------------------
-import os  # noqa: E402
-import sys  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuda_corpus import CASE_IDS, CASES  # noqa: E402
-
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_corpus_kernel_matches_numpy_in_the_emulator(case):
