@@ -171,6 +171,15 @@ def bench_launches(dev, empty_kernel, saxpy_kernel, mems, k, repeats):
     return [(label, t * 1e6) for label, t in rows]
 
 
+def bench_python_launch(dev, k, repeats) -> float:
+    """µs per ``saxpy[1, 1](...)`` on empty device arrays: the whole Python path (argument
+    types, the kernel cache, flat parameters) plus the launch."""
+    dx = cuda.device_array(0, np.float32)
+    a = np.float32(2.0)
+    saxpy[1, 1](a, dx, dx, dx)   # compile and load first
+    return per_op(lambda: saxpy[1, 1](a, dx, dx, dx), dev.synchronize, k, repeats) * 1e6
+
+
 def bench_cupy(dev, x, y, k, repeats):
     """(label, seconds) rows for CuPy's a * x + y, and why there are none."""
     try:
@@ -252,6 +261,7 @@ def run(quick):
     print("\nlaunch overhead (us per launch)")
     for label, us in bench_launches(dev, empty_kernel, saxpy_kernel, mems, k * 50, repeats):
         print(f"  {label:<48} {us:8.2f}")
+    print(f"  {'cuda.launch(saxpy) from Python, n = 0':<48} {bench_python_launch(dev, k * 50, repeats):8.2f}")
 
     print("\nfirst launch of a fresh saxpy (compile + load + launch + synchronize; warm compilers)")
     with tempfile.TemporaryDirectory() as tmp:

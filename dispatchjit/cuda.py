@@ -26,12 +26,15 @@ given NumPy arrays, on the CPU.
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import math
 import os
 import threading
 
 import numpy as np
+
+from .types import ArrayType, FunctionType, dtype_to_type, typeof
 
 __all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "shared", "atomic", "code_ptx",
            "GridIndex", "Namespace", "launch", "map", "reduce", "DeviceArray", "to_device", "device_array",
@@ -114,6 +117,7 @@ class DeviceArray:
         self.shape, self.dtype = tuple(shape), np.dtype(dtype)
         self._host, self._memory = host, memory
         self.strides = tuple(strides) if strides is not None else _c_strides(self.shape, self.dtype.itemsize)
+        self._type = self._flat = None   # its kernel type and flat parameters, when first needed
 
     @classmethod
     def emulated(cls, host: np.ndarray) -> DeviceArray:
@@ -169,6 +173,11 @@ def _gpu():
     """The GPU to run on, or None to emulate: no usable GPU, or ``DISPATCHJIT_CUDA_EMULATE=1``."""
     if os.environ.get("DISPATCHJIT_CUDA_EMULATE", "") not in ("", "0"):
         return None
+    return _device()
+
+
+@functools.cache
+def _device():
     from runtime import cuda_driver
     return cuda_driver.device() if cuda_driver.available() else None
 
@@ -244,7 +253,6 @@ def launch(f, blocks, threads):
 
 
 def _run_emulated(f, grid, host):
-    from .types import typeof
     argtypes = tuple(typeof(a) for a in host)
     with _emulated_lock:
         kernel = _emulated.get((f, argtypes))
@@ -280,9 +288,14 @@ def _is_device_array(a) -> bool:
 def kernel_type(value):
     """The lattice type a kernel is specialized on for ``value`` (a device array's layout
     comes from its strides)."""
-    from .types import ArrayType, dtype_to_type, typeof
     if not isinstance(value, DeviceArray):
         return typeof(value)
+    if value._type is None:
+        value._type = _array_type(value)
+    return value._type
+
+
+def _array_type(value: DeviceArray) -> ArrayType:
     itemsize = value.dtype.itemsize
     if value.strides == _c_strides(value.shape, itemsize):
         layout = "C"
@@ -297,11 +310,12 @@ def flat_params(argtypes, values) -> list:
     """The kernel's flat parameters (see ``lower_llvm.emit_kernel``) for ``values``: a number as
     its type's NumPy scalar; an array as its device pointer, shape and byte strides; a generic
     function as nothing (it is compiled in)."""
-    from .types import ArrayType, FunctionType
     params = []
     for t, v in zip(argtypes, values):
         if isinstance(t, ArrayType):
-            params += [np.uint64(v.device_ptr), *(np.int64(n) for n in (*v.shape, *v.strides))]
+            if v._flat is None:   # an array's parameters never change: made once
+                v._flat = [np.uint64(v.device_ptr), *(np.int64(n) for n in (*v.shape, *v.strides))]
+            params += v._flat
         elif not isinstance(t, FunctionType):
             params.append(np.uint8(bool(v)) if t.kind == "bool" else t.dtype.type(v))
     return params
@@ -352,7 +366,6 @@ def _reshaped(d: DeviceArray, shape) -> DeviceArray:
 
 
 def _element_type(v):
-    from .types import typeof
     if isinstance(v, DeviceArray):
         return kernel_type(v).dtype
     t = typeof(v)
