@@ -189,6 +189,21 @@ def opt_level(closure: dict[SpecKey, InferredFunction]) -> int:
     return 2 if any(isinstance(n, loops) for inf in closure.values() for n in ir.walk(inf.fn.body)) else 1
 
 
+# Straight-line code this small (the boxing entry point and an expression or two) runs as fast
+# with LLVM's quick code generator; its cost is its call, and the quick one compiles 4x faster.
+QUICK_CODEGEN_LIMIT = 64   # LLVM instructions, after optimization
+
+
+def _is_small(module_ref) -> bool:
+    count = 0
+    for f in module_ref.functions:
+        for block in f.blocks:
+            count += sum(1 for _ in block.instructions)
+            if count > QUICK_CODEGEN_LIMIT:
+                return False
+    return True
+
+
 def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:
     """The specializations that can reach themselves through calls."""
     def reaches_self(start: SpecKey) -> bool:
@@ -227,18 +242,16 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         text = finish_module_text(str(mb.module))
         t1 = time.perf_counter()
         module_ref = llvm.parse_assembly(text)
-        target.optimize(module_ref, opt_level(closure))
+        level = opt_level(closure)
+        target.optimize(module_ref, level)
         t2 = time.perf_counter()
         eng = engine(target)
         keepalive = list(mb.keepalive)
         link_cells(mb.uid, mb.objects, mb.sites, keepalive)
         _link_cold(mb, closure, target, keepalive)
-        code = None
-        if cache_key:
-            code = target.machine.emit_object(module_ref)   # one codegen: loaded and stored
-            eng.add_object(code)
-        else:
-            eng.add(module_ref)
+        quick = level == 1 and not mb.recursive and _is_small(module_ref)
+        code = (target.quick_machine if quick else target.machine).emit_object(module_ref)
+        eng.add_object(code)
         address = eng.function_address(name)
         entry = make_builtin(address, func.__name__, keepalive)
         t3 = time.perf_counter()
