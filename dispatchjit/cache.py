@@ -50,10 +50,8 @@ class CacheWarning(UserWarning):
 
 
 def enabled(method) -> bool:
-    from .generic import config
-    if getattr(method.func, "__dispatchjit_options__", {}).get("cache"):
-        return True
-    return bool(config.cache) or os.environ.get("DISPATCHJIT_CACHE", "") not in ("", "0")
+    from .generic import cache_enabled
+    return cache_enabled(method)
 
 
 def cache_dir() -> Path:

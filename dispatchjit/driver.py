@@ -172,10 +172,10 @@ def optimized_module(key: SpecKey, target: Target | None = None):
     """The optimized LLVM module of ``key`` alone (no entry point), for ``code_llvm``/``code_native``."""
     from llvmlite import binding as llvm
     target = target or host()
-    from . import cache
+    from .generic import cache_enabled
     with COMPILE_LOCK:
         closure, _ = infer_closure(key)
-        lazy = not cache.enabled(key.method)   # as compile_entry builds it
+        lazy = not cache_enabled(key.method)   # as compile_entry builds it
         module_ref = llvm.parse_assembly(finish_module_text(str(lower_module(key, closure, target, None,
                                                                              lazy=lazy).module)))
         target.optimize(module_ref, opt_level(closure))
@@ -226,12 +226,15 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
 
     from runtime.jit import engine, link_cells, make_builtin
 
-    from . import cache
+    from .generic import cache_enabled
     target = target or host()
     with COMPILE_LOCK:
         method = method or func.resolve_types(argtypes)[0]
         key = SpecKey(func, method, argtypes)
-        cache_key = cache.entry_key(func, method, argtypes, target) if cache.enabled(method) else None
+        cache_key = None
+        if cache_enabled(method):
+            from . import cache
+            cache_key = cache.entry_key(func, method, argtypes, target)
         closure, timings = infer_closure(key)
         t0 = time.perf_counter()
         # A cached module's symbols are named after its key: unique in any process that loads it.

@@ -15,6 +15,7 @@ import ctypes
 import functools
 import html
 import inspect
+import os
 import sys
 import threading
 import warnings
@@ -53,6 +54,14 @@ class _Config:
 
 
 config = _Config()
+
+
+def cache_enabled(method) -> bool:
+    """Whether specializations of ``method`` go through the on-disk cache (decided here, so a
+    process that does not use the cache never imports it: sqlite3 and hashlib cost 6 ms)."""
+    if getattr(method.func, "__dispatchjit_options__", {}).get("cache"):
+        return True
+    return bool(config.cache) or os.environ.get("DISPATCHJIT_CACHE", "") not in ("", "0")
 _registry: dict[tuple[str, str], GenericFunction] = {}
 # (function, signature, calls it inlined) of every entry point loaded from the on-disk cache
 _cached_entries: list[tuple] = []
@@ -200,10 +209,10 @@ class _GenericFunction:
     def _from_cache(self, argtypes, method):
         """The on-disk cache's entry for this signature, when the cache is on (no compiler
         stage is loaded for it)."""
-        from . import cache
         method = method or self.resolve_types(argtypes)[0]
-        if not cache.enabled(method):
+        if not cache_enabled(method):
             return None
+        from . import cache
         compiled = cache.load(self, method, argtypes)
         if compiled is not None:
             _cached_entries.append((self, argtypes, compiled.edges))
