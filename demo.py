@@ -3,12 +3,13 @@
 Run with ``make demo``.
 """
 
+import math
 import time
 
 import numpy as np
 
-from dispatchjit import (AmbiguityError, Float64, Int64, MethodError, Real, code_llvm, code_typed, generic,
-                         which)
+from dispatchjit import (AmbiguityError, Array, Float32, Float64, Int64, MethodError, Real, code_llvm, code_typed,
+                         cuda, generic, which)
 
 
 def show(label, value):
@@ -72,6 +73,31 @@ def total(xs):
     return s
 
 
+@generic
+def saxpy(a, x, y, out):                # a GPU kernel: an ordinary generic function
+    i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
+    if i < out.shape[0]:
+        out[i] = a * x[i] + y[i]
+
+
+@generic
+def damp(a, b):
+    return a * math.exp(-b)
+
+
+def gpu():
+    x = cuda.to_device(np.arange(8, dtype=np.float32))
+    out = cuda.device_array_like(x)
+    saxpy[1, 32](np.float32(2), x, x, out)      # on a GPU when there is one, else the CPU emulator
+    show("saxpy[1, 32](2, x, x, out); out.copy_to_host()", out.copy_to_host())
+    show("cuda.map(damp, x_numpy, 1.0)   # one fused loop; over device arrays, one kernel",
+         cuda.map(damp, np.arange(4.0), 1.0))
+    V = Array[Float32, 1, "C"]
+    ptx = cuda.code_ptx(saxpy, Float32, V, V, V, arch="sm_90").splitlines()
+    entry = next(i for i, line in enumerate(ptx) if ".entry" in line)
+    show("cuda.code_ptx(saxpy, Float32, V, V, V, arch='sm_90')", "\n".join(ptx[entry:entry + 6]) + "\n...")
+
+
 def arrays_and_redefinition():
     u = np.random.default_rng(0).random((256, 512))
     for view in (u, u.T, u[:, ::2]):
@@ -126,6 +152,7 @@ def main():
         show('area("wide", 2)   # MethodError', err)
 
     arrays_and_redefinition()
+    gpu()
     show("code_typed(fib, int)", code_typed(fib, int))
     llvm = code_llvm(hypot2, float, int).splitlines()
     start = next(i for i, line in enumerate(llvm) if line.startswith("define"))
