@@ -372,26 +372,31 @@ class _FunctionLowering:
 
     def checked_out_of_line(self, s: ir.ForRange, start, step, trips, done: ll.Block):
         """Run the checked copy of loop ``s`` through a call (see ``ColdLoop``). The variables it
-        uses travel in a frame, copied out and back, so the slots here stay in registers."""
+        assigns travel in a frame, copied out and back; those it only reads are passed by
+        value, so here they stay the same SSA values around the call and LLVM can still prove
+        them invariant in enclosing loops."""
         b = self.b
-        used = _used_names(s)
-        slots = [n for n in self.slots if n in used]
-        fixed = [n for n in self.fixed if n in used]
+        used, assigned = _used_names(s), _rebound_names(s)
+        slots = [n for n in self.slots if n in assigned]
+        fixed = [n for n in self.slots if n in used and n not in assigned] + [n for n in self.fixed if n in used]
         flags = [n for n in self.bound if n in used]
+        values = {n: self.variable(n) for n in fixed}
         loop = ColdLoop(self.inferred, s, tuple(slots), tuple(fixed), tuple(flags),
-                        tuple(self.slots[n].type.pointee for n in slots), tuple(self.fixed[n].type for n in fixed),
+                        tuple(self.slots[n].type.pointee for n in slots), tuple(values[n].type for n in fixed),
                         self.ret_ptr.type)
         frame = self.alloca(loop.frame_type(), "frame")
         cells = [b.gep(frame, [I32(0), I32(i)]) for i in range(len(loop.frame_type().elements))]
-        homes = [*(self.slots[n] for n in slots), *(self.bound[n] for n in flags)]
-        copied = cells[:len(slots)] + cells[len(slots) + len(fixed):]
-        for home, cell in zip(homes, copied):
+        # (name, where it lives here, its frame cell) for what is copied in and maybe back
+        copies = [(n, self.slots[n], c) for n, c in zip(slots, cells)] + \
+                 [(n, self.bound[n], c) for n, c in zip(flags, cells[len(slots) + len(fixed):])]
+        for _, home, cell in copies:
             b.store(b.load(home), cell)
         for name, cell in zip(fixed, cells[len(slots):]):
-            b.store(self.fixed[name], cell)
+            b.store(values[name], cell)
         status = b.call(self.mb.cold_ref(b, loop), [self.ret_ptr, self.exc, frame, start, step, trips])
-        for home, cell in zip(homes, copied):
-            b.store(b.load(cell), home)
+        for name, home, cell in copies:
+            if name in assigned:
+                b.store(b.load(cell), home)
         returned, raised = self.new_block("for.returned"), self.new_block("for.raised")
         switch = b.switch(status, raised)
         switch.add_case(LOOP_DONE, done)
@@ -669,8 +674,8 @@ class ColdLoop:
 
     It becomes ``i32 f(T_ret* ret, ExcInfo* exc, Frame* frame, i64 start, i64 step, i64 trips)``
     (one signature for all, so one kind of stub serves them): the frame holds the caller's
-    variables the loop uses (``slots``, copied back after the call), the parameters it reads
-    (``fixed``) and the unbound flags of its variables (``bound``).
+    variables the loop assigns (``slots``, copied back after the call), the values of those it
+    only reads (``fixed``) and the unbound flags of the variables it uses (``bound``).
     It returns LOOP_DONE when the loop ends, 0 after a ``return`` (the value stored through
     ``ret``) and an error status after a raise. The caller keeps owning the references."""
 

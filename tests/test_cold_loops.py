@@ -194,3 +194,21 @@ def test_a_serial_float_loop_keeps_its_checks_and_needs_no_checked_copy():
     with pytest.raises(IndexError, match="^index -11 is out of bounds for axis 0 with size 10$"):
         float_total(x, -10)
     assert driver.cold_compiles == before
+
+
+@generic
+def scaled_wrap(x, n, flag):
+    if flag:
+        k = 3
+    s = 0
+    for i in range(n):
+        s += x[i - 1] * k   # k: read (never assigned) in the loop, and maybe unbound
+    return s
+
+
+def test_a_variable_the_checked_copy_only_reads_and_its_unbound_check():
+    x = np.arange(5)
+    assert scaled_wrap(x, 5, True) == 3 * sum(int(x[i - 1]) for i in range(5))
+    with pytest.raises(UnboundLocalError, match="'k'"):
+        scaled_wrap(x, 5, False)
+    assert scaled_wrap(x, 0, False) == 0
