@@ -76,14 +76,26 @@ def _assigned(stmts) -> set[str]:
 
 
 def is_serial(loop: ir.ForRange, fastmath: bool = False) -> bool:
-    """Whether ``loop`` is innermost and, without ``fastmath``, assigns some float variable a
-    value computed from itself (``s = s + x``): LLVM keeps it scalar."""
+    """Whether ``loop`` is innermost and, without ``fastmath``, carries a float from one
+    iteration to the next: assigns some float variable a value computed from itself before the
+    body has assigned it (``s = s + x``, not ``v = a[i]; v = v * v``). LLVM keeps it scalar."""
     if fastmath or _has_loop(loop.body):
         return False
-    return any(isinstance(n, ir.Assign) and isinstance(n.value.type, PrimitiveType)
-               and n.value.type.kind in ("float", "complex")
-               and any(isinstance(m, ir.Name) and m.id == n.target for m in ir.walk(n.value))
-               for n in ir.walk(loop.body))
+    written: set[str] = set()
+    for n in ir.walk(loop.body):   # statements in order, each before what it contains
+        if isinstance(n, ir.Assign):
+            if n.target not in written and _is_float(n.value.type) and _reads(n.value, n.target):
+                return True
+            written.add(n.target)
+    return False
+
+
+def _is_float(t) -> bool:
+    return isinstance(t, PrimitiveType) and t.kind in ("float", "complex")
+
+
+def _reads(e: ir.Expr, name: str) -> bool:
+    return any(isinstance(m, ir.Name) and m.id == name for m in ir.walk(e))
 
 
 def _has_loop(stmts) -> bool:

@@ -231,9 +231,30 @@ def _dim3(d) -> tuple[int, int, int]:
     return d + (1,) * (3 - len(d))
 
 
+# (f, argtypes) -> the emulated kernel, and (f, argtypes, arch) -> the kernel loaded on the
+# GPU; each with the calls compiled into it and the world age it was last known current in, so
+# a new method that changes any of those calls recompiles it, as it does CPU code.
 _emulated: dict = {}
 _emulated_lock = threading.Lock()
-_loaded: dict = {}   # (f, argtypes, arch) -> the kernel loaded on the GPU
+_loaded: dict = {}
+
+
+def _cached(cache: dict, key, compile_fn):
+    """``cache[key]``'s kernel, compiled again if a method defined since makes it stale."""
+    from . import driver
+    from .methods import current_world
+    with _emulated_lock:
+        entry = cache.get(key)
+        world = current_world()
+        if entry is not None and entry[2] != world:
+            if driver.still_current(entry[1]):
+                entry = cache[key] = (entry[0], entry[1], world)
+            else:
+                entry = None
+        if entry is None:
+            kernel = compile_fn()
+            entry = cache[key] = (kernel, driver.calls_made(kernel.key), world)
+        return entry[0]
 
 
 def launch(f, blocks, threads):
@@ -253,12 +274,9 @@ def launch(f, blocks, threads):
 
 
 def _run_emulated(f, grid, host):
+    from . import driver
     argtypes = tuple(typeof(a) for a in host)
-    with _emulated_lock:
-        kernel = _emulated.get((f, argtypes))
-        if kernel is None:
-            from . import driver
-            kernel = _emulated[(f, argtypes)] = driver.compile_emulated(f, argtypes)
+    kernel = _cached(_emulated, (f, argtypes), lambda: driver.compile_emulated(f, argtypes))
     if kernel.threaded:
         _run_blocks_threaded(kernel.entry, host, grid, kernel.shared_bytes)
     else:   # the blocks run in turn, so they can share one block's worth of shared memory
@@ -270,12 +288,8 @@ def _run_on_gpu(gpu, f, grid, args):
     values = [to_device(a) if isinstance(a, np.ndarray) else as_device_array(a) if _is_device_array(a) else a
               for a in args]
     argtypes = tuple(kernel_type(v) for v in values)
-    key = (f, argtypes, gpu.arch)
-    kernel = _loaded.get(key)
-    if kernel is None:
-        compiled = compile_kernel(f, argtypes, gpu.arch)
-        kernel = _loaded[key] = gpu.load(compiled.ptx, compiled.name)
-    kernel.launch(grid[:3], grid[3:], flat_params(argtypes, values))
+    compiled = _cached(_loaded, (f, argtypes, gpu.arch), lambda: compile_kernel(f, argtypes, gpu.arch))
+    gpu.load(compiled.ptx, compiled.name).launch(grid[:3], grid[3:], flat_params(argtypes, values))
     for a, d in zip(args, values):   # NumPy arrays the kernel may have written
         if isinstance(a, np.ndarray):
             a[...] = d.copy_to_host()
@@ -337,15 +351,25 @@ def map(f, *args, out=None):
     dtype = fused.result_type(f, [_element_type(v) for v in values]).dtype
     if out is None:
         out = device_array(shape, dtype) if on_device else np.empty(shape, dtype)
-    elif (tuple(out.shape), np.dtype(out.dtype)) != (shape, dtype):
-        raise ValueError(f"out must have shape {shape} and dtype {dtype} (the result's), not {out.shape} {out.dtype}")
-    target = _reshaped(out, shape or (1,)) if on_device else out.reshape(shape or (1,))
+    _check_out(out, shape, dtype, on_device)
+    if shape:
+        target = as_device_array(out) if on_device else out
+    else:   # a 0-d result: the loop writes a 1-element view of it
+        target = _reshaped(out, (1,)) if on_device else out.reshape((1,))
     if not on_device:
         fused.map_cpu(f, target, *values)
         return out
     blocks = min(-(-target.size // fused.BLOCK), 1024) or 1
     launch(fused.map_kernel, blocks, fused.BLOCK)(f, target, *values)
     return out
+
+
+def _check_out(out, shape, dtype, on_device: bool) -> None:
+    if _is_device_array(out) != on_device:
+        raise TypeError("out must be a device array when an argument is one, else a NumPy array, "
+                        f"not {type(out).__name__}")
+    if (tuple(out.shape), np.dtype(out.dtype)) != (shape, dtype):
+        raise ValueError(f"out must have shape {shape} and dtype {dtype} (the result's), not {out.shape} {out.dtype}")
 
 
 def _broadcast(a, shape):

@@ -227,6 +227,7 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
     from runtime.jit import engine, link_cells, make_builtin
 
     from .generic import cache_enabled
+    from .lower_llvm import fresh_uid
     target = target or host()
     with COMPILE_LOCK:
         method = method or func.resolve_types(argtypes)[0]
@@ -238,7 +239,7 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
         closure, timings = infer_closure(key)
         t0 = time.perf_counter()
         # A cached module's symbols are named after its key: unique in any process that loads it.
-        uid = cache_key[:24] if cache_key else f"m{next(_entry_ids)}"
+        uid = cache_key[:24] if cache_key else fresh_uid()
         name = f"entry.{uid}"
         # Cached code is compiled whole, once: it is not worth a stub's deferred compile.
         mb = lower_module(key, closure, target, name, uid, lazy=cache_key is None)
@@ -273,14 +274,17 @@ cold_compiles = 0   # how many cold loops were compiled: observable laziness, fo
 
 def _link_cold(mb, closure, target: Target, keepalive: list) -> None:
     from runtime.jit import link_cold
-    link_cold(mb.uid, [(lambda loop=loop: compile_cold(loop, closure, mb, target, keepalive), loop.stmt.loc)
-                       for loop in mb.cold], keepalive, COMPILE_LOCK)
+    recursive, nogil, cells = mb.recursive, mb.nogil, mb.cold_cells   # not mb: its module can go
+    link_cold(mb.uid, [(lambda loop=loop: compile_cold(loop, closure, recursive, nogil, cells, target, keepalive),
+                        loop.stmt.loc) for loop in mb.cold], keepalive, COMPILE_LOCK)
 
 
-def compile_cold(loop, closure: dict[SpecKey, InferredFunction], parent, target: Target, keepalive: list) -> int:
-    """Compile a cold loop (``lower_llvm.ColdLoop``) of module ``parent``, from the typed IR that
-    module was built from, into a module of its own; load it and return its address. Its own
-    cold loops are lazy too; ``keepalive`` (the parent's) keeps what its code refers to."""
+def compile_cold(loop, closure: dict[SpecKey, InferredFunction], recursive, nogil: bool, cells: dict,
+                 target: Target, keepalive: list) -> int:
+    """Compile a cold loop (``lower_llvm.ColdLoop``), from the typed IR its function was built
+    from, into a module of its own; load it and return its address. The cold loops of the
+    callees it lowers again reuse their cells (``cells``); ``keepalive`` (the root entry's)
+    keeps what its code refers to."""
     from llvmlite import binding as llvm
 
     from runtime.jit import engine, link_cells
@@ -289,7 +293,7 @@ def compile_cold(loop, closure: dict[SpecKey, InferredFunction], parent, target:
     global cold_compiles
     with COMPILE_LOCK:
         cold_compiles += 1
-        mb = ModuleBuilder(target, recursive=parent.recursive, nogil=parent.nogil, lazy=True)
+        mb = ModuleBuilder(target, recursive=recursive, nogil=nogil, lazy=True, cold_cells=cells)
         callees = _reachable(closure, loop.inferred.invokes)
         for k in callees:
             mb.declare(closure[k])
@@ -347,6 +351,19 @@ def _still_resolves(key: SpecKey) -> bool:
 def return_type(key: SpecKey) -> JType:
     """The inferred return type of a specialization inferred by an earlier compile."""
     return _typed[key].fn.return_type
+
+
+def calls_made(key: SpecKey) -> tuple:
+    """Every generic call (func, argtypes, method it resolved to) in ``key``'s compiled code,
+    its own resolution included: what a new method can make stale (see ``still_current``)."""
+    with COMPILE_LOCK:
+        closure, _ = infer_closure(key)
+        return ((key.func, key.argtypes, key.method),) + tuple(e for inf in closure.values() for e in inf.edges)
+
+
+def still_current(calls: tuple) -> bool:
+    """Whether every call in ``calls`` (from ``calls_made``) still resolves as it did."""
+    return not any(_edge_changed(edge) for edge in calls)
 
 
 def typed(key: SpecKey) -> InferredFunction:
@@ -421,6 +438,7 @@ class Emulated:
     block's threads at once, others a whole grid per call, one thread after another;
     ``shared_bytes`` is the size of a block's shared memory."""
 
+    key: SpecKey
     entry: object
     threaded: bool
     shared_bytes: int
@@ -452,4 +470,4 @@ def compile_emulated(func, argtypes: tuple[JType, ...]) -> Emulated:
         eng = engine(target)
         eng.add(module_ref)
         entry = make_builtin(eng.function_address(name), func.__name__, keepalive)
-        return Emulated(entry, threaded, mb.shared_size)
+        return Emulated(key, entry, threaded, mb.shared_size)

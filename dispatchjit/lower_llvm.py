@@ -44,8 +44,13 @@ from .types import (ArrayType, Bool, Bottom, FunctionType, JType, Nothing, Primi
 
 __all__ = ["ModuleBuilder", "ColdLoop", "llvm_type", "STATUS", "EXCINFO", "convert_value"]
 
+# Statuses compiled functions return: 0 success (the result stored through %ret); 1 an
+# exception recorded in the ExcInfo; 2 a Python exception already set (a C API call failed).
+# Between a function and its cold loops only: LOOP_DONE, the loop ran to its end; COLD_COMPILED,
+# the stub compiled the loop and the call must be made again.
 STATUS = ll.IntType(32)
-LOOP_DONE = STATUS(3)   # a ColdLoop ran to its end
+LOOP_DONE = STATUS(3)
+COLD_COMPILED = STATUS(4)
 I1, I8, I32, I64 = ll.IntType(1), ll.IntType(8), ll.IntType(32), ll.IntType(64)
 F16, F32, F64 = ll.HalfType(), ll.FloatType(), ll.DoubleType()
 PTR = I8.as_pointer()
@@ -91,6 +96,11 @@ def element_type(t: PrimitiveType) -> ll.Type:
 _names = itertools.count()
 
 
+def fresh_uid() -> str:
+    """A name for a module's symbols, unique in this process."""
+    return f"m{next(_names)}"
+
+
 @dataclass
 class ModuleBuilder:
     """Lowers a set of inferred specializations into one LLVM module."""
@@ -104,18 +114,22 @@ class ModuleBuilder:
     # The checked copies of versioned loops (see ``ColdLoop``) are compiled on first use, in a
     # module of their own, instead of in this one: most calls never run them.
     lazy: bool = False
-    cold: list[ColdLoop] = field(default_factory=list)
+    cold: list[ColdLoop] = field(default_factory=list)   # the cells this module's loader fills
+    # (specialization, loop statement) -> its cell's symbol, shared by a root compile and the
+    # modules its cold loops are compiled into, so a loop reached again (a callee lowered into a
+    # cold module, recursion) uses the cell it already has and is compiled once.
+    cold_cells: dict = field(default_factory=dict)
     functions: dict[SpecKey, ll.Function] = field(default_factory=dict)
     keepalive: list = field(default_factory=list)
-    # Python objects and raise sites the code refers to. Machine code reads them from cells the
-    # loader fills in (``runtime.jit.link_cells``), never as addresses baked into instructions,
-    # so the same object code is valid in another process (the on-disk cache).
     # Code for the CPU emulator of GPU kernels: thread and block indices, shared memory and the
     # barrier are read from the EmuContext the ExcInfo pointer points into (see EMUCTX);
     # ``shared_size`` counts the bytes of shared memory its kernels lay out.
     emulated: bool = False
     shared_size: int = 0
-    uid: str = field(default_factory=lambda: f"m{next(_names)}")
+    uid: str = field(default_factory=fresh_uid)
+    # Python objects and raise sites the code refers to. Machine code reads them from cells the
+    # loader fills in (``runtime.jit.link_cells``), never as addresses baked into instructions,
+    # so the same object code is valid in another process (the on-disk cache).
     objects: list = field(default_factory=list)
     sites: list[int] = field(default_factory=list)
 
@@ -142,12 +156,15 @@ class ModuleBuilder:
             self.sites.append(site)
         return b.load(self._cell(f"dj.site.{self.uid}.{self.sites.index(site)}", I64))
 
-    def cold_ref(self, b: ll.IRBuilder, loop: ColdLoop) -> ll.Value:
-        """A pointer to the compiled function of ``loop``, read from a cell the loader fills
-        with a stub that compiles the loop on its first call (``runtime.jit.link_cold``)."""
-        self.cold.append(loop)
-        cell = self._cell(f"dj.cold.{self.uid}.{len(self.cold) - 1}", PTR)
-        return b.bitcast(b.load(cell), loop.function_type().as_pointer())
+    def cold_ref(self, b: ll.IRBuilder, loop: ColdLoop) -> ll.GlobalVariable:
+        """The cell holding the address of ``loop``'s compiled function; the loader first fills
+        it with a stub that compiles the loop (``runtime.jit.link_cold``)."""
+        ident = (loop.inferred.key, id(loop.stmt))
+        name = self.cold_cells.get(ident)
+        if name is None:
+            name = self.cold_cells[ident] = f"dj.cold.{self.uid}.{len(self.cold)}"
+            self.cold.append(loop)
+        return self._cell(name, PTR)
 
     def lower_cold(self, loop: ColdLoop, name: str) -> ll.Function:
         """The function of ``loop``, exported as ``name``; its callees must be declared."""
@@ -393,7 +410,17 @@ class _FunctionLowering:
             b.store(b.load(home), cell)
         for name, cell in zip(fixed, cells[len(slots):]):
             b.store(values[name], cell)
-        status = b.call(self.mb.cold_ref(b, loop), [self.ret_ptr, self.exc, frame, start, step, trips])
+        cell_of_fn = self.mb.cold_ref(b, loop)
+        args = [self.ret_ptr, self.exc, frame, start, step, trips]
+        fnptr = loop.function_type().as_pointer()
+        first = b.call(b.bitcast(b.load(cell_of_fn), fnptr), args)
+        called = b.block
+        with b.if_then(b.icmp_signed("==", first, COLD_COMPILED), likely=False):
+            retried = b.call(b.bitcast(b.load(cell_of_fn), fnptr), args)   # the stub compiled it
+            retried_in = b.block
+        status = b.phi(STATUS)
+        status.add_incoming(first, called)
+        status.add_incoming(retried, retried_in)
         for name, home, cell in copies:
             if name in assigned:
                 b.store(b.load(cell), home)
@@ -651,8 +678,6 @@ class _FunctionLowering:
         return result
 
 
-# llvmlite cannot write the self-referencing node a loop ID needs: lowering marks such loops with
-# this string and ``finish_module_text`` rewrites the mark into the real loop ID.
 # Loop metadata, written as a mark llvmlite can build and made real by finish_module_text (a
 # loop ID must refer to itself, which llvmlite cannot express).
 SCALAR_LOOP_MARK = "dispatchjit.scalar_loop"   # rarely run: neither vectorized nor unrolled

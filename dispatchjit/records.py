@@ -59,6 +59,9 @@ class Record(type):
 def _make_init(all_fields: tuple[Field, ...], qualname: str):
     positional = [f for f in all_fields if not f.kw_only]
     keyword = [f for f in all_fields if f.kw_only]
+    defaults = [f.default is not _MISSING for f in positional]
+    if any(earlier and not later for earlier, later in zip(defaults, defaults[1:])):
+        raise TypeError(f"{qualname}: a field without a default follows one with a default")
     env = {"_set": object.__setattr__}
 
     def param(f: Field) -> str:

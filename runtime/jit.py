@@ -111,17 +111,16 @@ def link_cells(uid: str, objects: list, sites: list[int], keepalive: list) -> No
 # i32 f(ret*, ExcInfo*, frame*, i64 start, i64 step, i64 trips): see dispatchjit.lower_llvm.ColdLoop.
 _COLD_STUB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                               ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
-# Runs the compiled loop from the stub without releasing the GIL, which its code may rely on.
-_COLD_CALL = ctypes.PYFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-                               ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
+COLD_COMPILED = 4   # the stub's answer: compiled, call again (lower_llvm.COLD_COMPILED)
 
 
 def link_cold(uid: str, cold: list, keepalive: list, lock) -> None:
     """Fill a module's cold-function cells (``dj.cold.<uid>.<i>``) with stubs. ``cold`` holds,
-    per cell, ``(compile, loc)``: the first call of the stub runs ``compile()``, which returns the
-    address of the compiled function, points the cell at it (later calls go straight there) and
-    runs it. A failure to compile raises at ``loc`` through the caller's ExcInfo. ``lock`` is the
-    compiler's (reentrant) lock, so a stub reached while compiling cannot deadlock."""
+    per cell, ``(compile, loc)``: a call of the stub runs ``compile()``, which returns the address
+    of the compiled function, points the cell at it and returns COLD_COMPILED, on which the
+    caller calls again, now the compiled function (the stub never runs compiled code itself,
+    so no Python frame sits between the two). A failure to compile raises at ``loc`` through the
+    caller's ExcInfo. ``lock`` is the compiler's (reentrant) lock."""
     from llvmlite import binding as llvm
     for i, (compile_fn, loc) in enumerate(cold):
         stub = _ColdStub(compile_fn, loc, lock)
@@ -137,6 +136,7 @@ class _ColdStub:
         self.cfunc = _COLD_STUB(self.run)
         self.stub = ctypes.cast(self.cfunc, ctypes.c_void_p).value
         self.cell = ctypes.c_void_p(self.stub)
+        self.error, self.site = None, None
 
     def run(self, ret, exc, frame, start, step, trips) -> int:
         with self.lock:
@@ -144,10 +144,17 @@ class _ColdStub:
                 try:
                     self.cell.value = self.compile_fn()
                 except BaseException as err:  # noqa: BLE001 - raised in the caller, not lost here
-                    from .exceptions import ExcInfo, register_site
-                    ExcInfo.from_address(exc).site = register_site(lambda err=err: err, None, self.loc)
-                    return 1
-        return _COLD_CALL(self.cell.value)(ret, exc, frame, start, step, trips)
+                    return self.fail(exc, err)
+                self.compile_fn = None   # what it held (typed IR) is not needed any more
+        return COLD_COMPILED
+
+    def fail(self, exc: int, err: BaseException) -> int:
+        from .exceptions import ExcInfo, register_site
+        self.error = err
+        if self.site is None:   # one site per stub, raising its latest error
+            self.site = register_site(lambda: self.error, None, self.loc)
+        ExcInfo.from_address(exc).site = self.site
+        return 1
 
 
 def make_builtin(address: int, name: str, keepalive: list):

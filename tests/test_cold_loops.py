@@ -93,7 +93,7 @@ def test_return_break_and_continue_inside_the_checked_copy():
 def running_tail(x, n):
     # ``last`` (an array) is rebound inside the loop: the caller owns it across the call.
     last = x[0:1]
-    total = 0.0
+    total = 0
     for i in range(n):
         last = x[i - 1:i] if i > 0 else x[-1:]
         total += x[i - 1]
@@ -101,29 +101,77 @@ def running_tail(x, n):
 
 
 def test_references_held_by_the_loop_are_released_on_every_exit():
-    x = np.arange(6.0)
-    before = sys.getrefcount(x)
+    x = np.arange(6)
+    before, compiles = sys.getrefcount(x), driver.cold_compiles
     for _ in range(50):
         running_tail(x, 6)
         with pytest.raises(IndexError):
             running_tail(x, 9)
-    assert running_tail(x, 6) == sum(x[i - 1] for i in range(6)) + x[4]
+    assert driver.cold_compiles == compiles + 1      # x[-1] at i = 0: the checked copy ran
+    assert running_tail(x, 6) == sum(int(x[i - 1]) for i in range(6)) + x[4]
     gc.collect()   # the tracebacks of the IndexErrors hold frames that hold x
     assert sys.getrefcount(x) == before
 
 
 @generic
-def nested_wrap(a):
+def row_wrap(a, i):
     s = 0
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            s += a[i - 1, j - 1] * (i + 1)
+    for j in range(a.shape[1]):
+        s += a[i, j - 1]
     return s
 
 
-def test_nested_versioned_loops_inside_a_checked_copy():
+@generic
+def outer_wrap(a, lo):
+    s = 0
+    for i in range(lo, a.shape[0]):
+        s += a[i - 1, 0] + row_wrap(a, i)   # a callee with a versioned loop of its own
+    return s
+
+
+def py_outer_wrap(a, lo):
+    return sum(int(a[i - 1, 0]) + sum(int(a[i, j - 1]) for j in range(a.shape[1])) for i in range(lo, a.shape[0]))
+
+
+def test_a_callees_checked_copy_is_compiled_once_however_it_is_reached():
     a = np.arange(12).reshape(3, 4)
-    assert nested_wrap(a) == sum(int(a[i - 1, j - 1]) * (i + 1) for i in range(3) for j in range(4))
+    compiles = driver.cold_compiles
+    assert outer_wrap(a, 1) == py_outer_wrap(a, 1)   # row_wrap's j - 1 wraps: its checked copy
+    assert driver.cold_compiles == compiles + 1
+    assert outer_wrap(a, 0) == py_outer_wrap(a, 0)   # outer's checked copy, calling row_wrap again
+    assert driver.cold_compiles == compiles + 2
+
+
+@generic
+def deep(a, n):
+    s = 0
+    for i in range(-1, 2):
+        s += a[i] + (deep(a, n - 1) if n > 0 and i == 0 else 0)
+    return s
+
+
+def test_recursion_through_a_checked_copy_compiles_it_once():
+    a = np.arange(5)
+    compiles = driver.cold_compiles
+    assert deep(a, 300) == 301 * (int(a[-1]) + int(a[0]) + int(a[1]))
+    assert driver.cold_compiles == compiles + 1
+
+
+@generic
+def squash(a, out, lo):
+    for i in range(lo, a.shape[0]):
+        v = a[i - 1]
+        v = v * v + 1.0   # a float temporary, not carried between iterations: not serial
+        out[i] = v
+
+
+def test_a_float_temporary_does_not_make_a_loop_serial():
+    a, out = np.arange(6.0), np.zeros(6)
+    compiles = driver.cold_compiles
+    squash(a, out, 1)
+    squash(a, out, 0)   # a[-1]: the checked copy, so the loop was versioned
+    assert driver.cold_compiles == compiles + 1
+    np.testing.assert_array_equal(out, np.roll(a, 1) ** 2 + 1)
 
 
 @generic(nogil=True)
@@ -212,3 +260,20 @@ def test_a_variable_the_checked_copy_only_reads_and_its_unbound_check():
     with pytest.raises(UnboundLocalError, match="'k'"):
         scaled_wrap(x, 5, False)
     assert scaled_wrap(x, 0, False) == 0
+
+
+@generic
+def allocates_in_loop(a, lo, n):
+    for i in range(lo, a.shape[0]):
+        a[i - 1] = 1
+        b = np.zeros(n)   # n < 0: NumPy raises (a Python error set by a C API call)
+        a[i - 1] = b.shape[0]
+    return 0
+
+
+def test_a_python_error_in_the_checked_copy_on_its_first_run():
+    compiles = driver.cold_compiles
+    for _ in range(2):   # the first run compiles the checked copy, the second runs it directly
+        with pytest.raises(ValueError, match="negative dimensions"):
+            allocates_in_loop(np.zeros(4), 0, -1)
+    assert driver.cold_compiles == compiles + 1

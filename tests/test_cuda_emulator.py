@@ -233,3 +233,28 @@ def test_emulation_can_be_forced(monkeypatch):
     monkeypatch.setenv("DISPATCHJIT_CUDA_EMULATE", "1")
     assert cuda._gpu() is None
     assert "emulated" in repr(cuda.to_device(np.zeros(2)))
+
+
+@generic
+def weight(v):
+    return v
+
+
+@generic
+def weigh(x):
+    i = cuda.threadIdx.x
+    if i < x.shape[0]:
+        x[i] = weight(x[i])
+
+
+def test_a_new_method_recompiles_the_kernels_that_called_the_old_one():
+    x = cuda.to_device(np.ones(2))
+    weigh[1, 2](x)
+    np.testing.assert_array_equal(x.copy_to_host(), [1.0, 1.0])
+
+    @weight.method
+    def weight_float(v: float):
+        return 100 * v
+
+    weigh[1, 2](x)
+    np.testing.assert_array_equal(x.copy_to_host(), [100.0, 100.0])

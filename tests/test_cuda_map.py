@@ -136,6 +136,23 @@ def test_map_into_a_given_output(device):
     assert cuda.map(axpy, 2.0, *on(device, x), 1.0, out=out) is out
     np.testing.assert_array_equal(host(out), 2 * x + 1)
     with pytest.raises(ValueError, match=r"out must have shape \(2, 3\) and dtype float64"):
-        cuda.map(axpy, 2.0, *on(device, x), 1.0, out=np.empty(6))
+        cuda.map(axpy, 2.0, *on(device, x), 1.0, out=cuda.device_array(6) if device else np.empty(6))
     scalar = cuda.map(axpy, 2.0, *on(device, np.float64(3.0) * np.ones(())), 1.0)
     assert host(scalar).shape == () and host(scalar) == 7.0
+
+
+def test_map_into_strided_outputs_and_outputs_on_the_wrong_side():
+    x = np.arange(12.0).reshape(3, 4)
+    f_out = np.empty((4, 3)).T                     # F-ordered (3, 4)
+    cuda.map(axpy, 2.0, x, 1.0, out=f_out)
+    np.testing.assert_array_equal(f_out, 2 * x + 1)
+    d_out = cuda.DeviceArray.emulated(np.empty((4, 3)).T)
+    cuda.map(axpy, 2.0, cuda.to_device(x), 1.0, out=d_out)
+    np.testing.assert_array_equal(d_out.copy_to_host(), 2 * x + 1)
+    with pytest.raises(TypeError, match="out must be a device array when an argument is one"):
+        cuda.map(axpy, 2.0, cuda.to_device(x), 1.0, out=np.empty((3, 4)))
+    with pytest.raises(TypeError, match="out must be a device array when an argument is one"):
+        cuda.map(axpy, 2.0, x, 1.0, out=cuda.device_array((3, 4)))
+    zero_d = cuda.device_array((), np.float64)
+    cuda.map(axpy, 2.0, cuda.to_device(np.float64(3.0)), 1.0, out=zero_d)
+    assert zero_d.copy_to_host() == 7.0
