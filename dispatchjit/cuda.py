@@ -478,32 +478,55 @@ _BARRIER_WAIT = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int64)(_barrier_wait)
 
 
 def _run_blocks_threaded(entry, host, grid, shared_bytes):
-    """Run a kernel with barriers: block after block, each block's threads at once."""
+    """Run a kernel with barriers: one OS thread per thread of a block, which runs that thread
+    of every block in turn; all of them finish a block before any starts the next, so the
+    block's shared memory and barrier can be fresh. The first error stops the launch."""
     blocks, threads = grid[:3], grid[3:]
-    wait = ctypes.cast(_BARRIER_WAIT, ctypes.c_void_p).value
-    for bz, by, bx in itertools.product(*(range(n) for n in reversed(blocks))):
-        shared = np.empty(max(shared_bytes, 16), np.uint8)
-        barrier = _BlockBarrier(math.prod(threads))
-        _barriers[id(barrier)] = barrier
-        errors = []
+    order = [tuple(reversed(b)) for b in itertools.product(*(range(n) for n in reversed(blocks)))]
+    state = _Launch(order, math.prod(threads), shared_bytes)
+    workers = [threading.Thread(target=state.work, args=(entry, host, grid, (tx, ty, tz)))
+               for tz, ty, tx in itertools.product(*(range(n) for n in reversed(threads)))]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if state.errors:
+        raise state.errors[0]
 
-        def work(tx, ty, tz):
-            try:
-                entry(*host, *grid, bx, by, bz, tx, ty, tz, shared.ctypes.data, wait, id(barrier))
-            except BaseException as err:  # noqa: BLE001 - the launch re-raises the first one
-                errors.append(err)
-                barrier.leave(failed=True)
-            else:
-                barrier.leave(failed=False)
 
-        workers = [threading.Thread(target=work, args=(tx, ty, tz))
-                   for tz, ty, tx in itertools.product(*(range(n) for n in reversed(threads)))]
-        try:
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join()
-        finally:
-            del _barriers[id(barrier)]
-        if errors:
-            raise errors[0]
+class _Launch:
+    """What the OS threads of a threaded emulated launch share: the blocks to run, the current
+    block's shared memory and barrier, and the errors raised."""
+
+    def __init__(self, blocks, nthreads: int, shared_bytes: int):
+        self.blocks, self.nthreads, self.shared_bytes = blocks, nthreads, shared_bytes
+        self.errors: list[BaseException] = []
+        self.finished = 0
+        self.block_done = threading.Barrier(nthreads, action=self._block_finished)
+        self._fresh_block()
+
+    def _fresh_block(self) -> None:
+        self.shared = np.empty(max(self.shared_bytes, 16), np.uint8)   # uninitialized, as on a GPU
+        self.barrier = _BlockBarrier(self.nthreads)
+        _barriers[id(self.barrier)] = self.barrier
+
+    def _block_finished(self) -> None:
+        """Run by one thread once all have finished a block."""
+        del _barriers[id(self.barrier)]
+        self.finished += 1
+        if self.finished < len(self.blocks):
+            self._fresh_block()
+
+    def work(self, entry, host, grid, thread):
+        wait = ctypes.cast(_BARRIER_WAIT, ctypes.c_void_p).value
+        for block in self.blocks:
+            barrier = self.barrier
+            if not self.errors:   # after an error, the threads only step through the blocks
+                try:
+                    entry(*host, *grid, *block, *thread, self.shared.ctypes.data, wait, id(barrier))
+                except BaseException as err:  # noqa: BLE001 - the launch re-raises the first one
+                    self.errors.append(err)
+                    barrier.leave(failed=True)
+                else:
+                    barrier.leave(failed=False)
+            self.block_done.wait()
