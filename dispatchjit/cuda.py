@@ -16,7 +16,7 @@ passed in is compiled in and takes none (``flat_params``).
 through ``runtime.cuda_driver`` when one is usable, else, or with ``DISPATCHJIT_CUDA_EMULATE=1``,
 on the CPU emulator: the kernel compiled for the CPU with its indices read from a per-thread
 context (``lower_llvm.EMUCTX``); a kernel without barriers runs as one loop over the grid, one
-with ``syncthreads`` as one OS thread per GPU thread, a block at a time (``_BlockBarrier``).
+with ``syncthreads`` as one OS thread per thread of a block, taking turns (``_Baton``).
 ``to_device``, ``device_array`` and ``device_array_like`` make ``DeviceArray``s (device memory on
 a GPU, host memory in the emulator); objects with ``__cuda_array_interface__`` are taken as they
 are. ``map`` and ``reduce`` (``dispatchjit.fused``) generate fused loops over device arrays or,
@@ -435,98 +435,93 @@ def _fold(op, flat: np.ndarray, init):
 
 
 # --- the emulator's barrier -------------------------------------------------------------------
-class _BlockBarrier:
-    """``cuda.syncthreads()`` for one emulated block, whose threads are OS threads: releases
-    the waiting threads once every thread still running has arrived (a thread that has left
-    the kernel no longer counts, as on current GPUs), and fails every wait once one of the
-    block's threads has raised, so none waits for it forever."""
+class _Baton:
+    """Runs the OS threads that emulate one block's threads one at a time, in order, handing
+    over at each ``cuda.syncthreads()`` and when a thread leaves the kernel: a phase ends when
+    every thread still in the kernel has reached the barrier, and the next starts with the
+    first of them. (Compiled code holds the GIL, so they could only take turns anyway; handing
+    over to exactly one thread spares waking them all.) A thread that has left no longer
+    counts, as on current GPUs; once one has raised, every barrier fails, so none waits for it.
+    When the last thread leaves a block, the first thread starts the next block."""
 
-    def __init__(self, parties: int):
-        self._cond = threading.Condition()
-        self._live, self._waiting, self._generation, self._broken = parties, 0, 0, False
+    def __init__(self, nthreads: int):
+        self.n = nthreads
+        self.turn = [threading.Lock() for _ in range(nthreads)]
+        for lock in self.turn:
+            lock.acquire()
+        self.running, self.arrived, self.failed = set(range(nthreads)), set(), False
+        self.turn[0].release()
 
-    def wait(self) -> bool:
-        with self._cond:
-            generation = self._generation
-            self._waiting += 1
-            self._release_if_complete()
-            while generation == self._generation and not self._broken:
-                self._cond.wait()
-            return not self._broken
+    def start(self, k: int) -> None:
+        self.turn[k].acquire()
 
-    def leave(self, failed: bool) -> None:
-        with self._cond:
-            self._live -= 1
-            self._broken = self._broken or failed
-            self._release_if_complete()
-            self._cond.notify_all()
+    def wait(self, k: int) -> bool:
+        self.arrived.add(k)
+        self._hand_over(k)
+        self.turn[k].acquire()
+        return not self.failed
 
-    def _release_if_complete(self) -> None:
-        if self._waiting and self._waiting == self._live:
-            self._waiting, self._generation = 0, self._generation + 1
-            self._cond.notify_all()
+    def leave(self, k: int, failed: bool) -> None:
+        self.running.discard(k)
+        self.failed = self.failed or failed
+        self._hand_over(k)
+
+    def _hand_over(self, k: int) -> None:
+        order = [(k + i) % self.n for i in range(1, self.n + 1)]
+        nxt = next((j for j in order if j in self.running and j not in self.arrived), None)
+        if nxt is None and self.running:   # all at the barrier: the next phase
+            self.arrived.clear()
+            nxt = min(self.running)
+        elif nxt is None:                  # the block is done: the next one
+            self.running = set(range(self.n))
+            nxt = 0
+        self.turn[nxt].release()
 
 
-_barriers: dict[int, _BlockBarrier] = {}
+_barriers: dict[int, tuple[_Baton, int]] = {}   # id -> (the block's baton, this thread's index)
 
 
 def _barrier_wait(barrier_id: int) -> int:
-    return 0 if _barriers[barrier_id].wait() else 1
+    baton, k = _barriers[barrier_id]
+    return 0 if baton.wait(k) else 1
 
 
 _BARRIER_WAIT = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_int64)(_barrier_wait)
 
 
 def _run_blocks_threaded(entry, host, grid, shared_bytes):
-    """Run a kernel with barriers: one OS thread per thread of a block, which runs that thread
-    of every block in turn; all of them finish a block before any starts the next, so the
-    block's shared memory and barrier can be fresh. The first error stops the launch."""
+    """Run a kernel with barriers: one OS thread per thread of a block, each running its
+    thread of every block in turn (see ``_Baton``). The first error stops the launch."""
     blocks, threads = grid[:3], grid[3:]
     order = [tuple(reversed(b)) for b in itertools.product(*(range(n) for n in reversed(blocks)))]
-    state = _Launch(order, math.prod(threads), shared_bytes)
-    workers = [threading.Thread(target=state.work, args=(entry, host, grid, (tx, ty, tz)))
-               for tz, ty, tx in itertools.product(*(range(n) for n in reversed(threads)))]
+    thread_ids = [tuple(reversed(t)) for t in itertools.product(*(range(n) for n in reversed(threads)))]
+    baton, errors = _Baton(len(thread_ids)), []
+    shared = [np.empty(max(shared_bytes, 16), np.uint8)]   # uninitialized, as on a GPU
+
+    def work(k: int):
+        handle = object()
+        _barriers[id(handle)] = (baton, k)
+        wait = ctypes.cast(_BARRIER_WAIT, ctypes.c_void_p).value
+        try:
+            for block in order:
+                baton.start(k)
+                if k == 0:   # the block's first thread to run: fresh shared memory
+                    shared[0] = np.empty(max(shared_bytes, 16), np.uint8)
+                failed = False
+                if not errors:
+                    try:
+                        entry(*host, *grid, *block, *thread_ids[k], shared[0].ctypes.data, wait, id(handle))
+                    except BaseException as err:  # noqa: BLE001 - the launch re-raises the first one
+                        errors.append(err)
+                        failed = True
+                baton.leave(k, failed)
+        finally:
+            del _barriers[id(handle)]
+
+    workers = [threading.Thread(target=work, args=(k,)) for k in range(len(thread_ids))]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    if state.errors:
-        raise state.errors[0]
-
-
-class _Launch:
-    """What the OS threads of a threaded emulated launch share: the blocks to run, the current
-    block's shared memory and barrier, and the errors raised."""
-
-    def __init__(self, blocks, nthreads: int, shared_bytes: int):
-        self.blocks, self.nthreads, self.shared_bytes = blocks, nthreads, shared_bytes
-        self.errors: list[BaseException] = []
-        self.finished = 0
-        self.block_done = threading.Barrier(nthreads, action=self._block_finished)
-        self._fresh_block()
-
-    def _fresh_block(self) -> None:
-        self.shared = np.empty(max(self.shared_bytes, 16), np.uint8)   # uninitialized, as on a GPU
-        self.barrier = _BlockBarrier(self.nthreads)
-        _barriers[id(self.barrier)] = self.barrier
-
-    def _block_finished(self) -> None:
-        """Run by one thread once all have finished a block."""
-        del _barriers[id(self.barrier)]
-        self.finished += 1
-        if self.finished < len(self.blocks):
-            self._fresh_block()
-
-    def work(self, entry, host, grid, thread):
-        wait = ctypes.cast(_BARRIER_WAIT, ctypes.c_void_p).value
-        for block in self.blocks:
-            barrier = self.barrier
-            if not self.errors:   # after an error, the threads only step through the blocks
-                try:
-                    entry(*host, *grid, *block, *thread, self.shared.ctypes.data, wait, id(barrier))
-                except BaseException as err:  # noqa: BLE001 - the launch re-raises the first one
-                    self.errors.append(err)
-                    barrier.leave(failed=True)
-                else:
-                    barrier.leave(failed=False)
-            self.block_done.wait()
+    if errors:
+        raise errors[0]
