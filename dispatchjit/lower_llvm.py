@@ -410,17 +410,7 @@ class _FunctionLowering:
             b.store(b.load(home), cell)
         for name, cell in zip(fixed, cells[len(slots):]):
             b.store(values[name], cell)
-        cell_of_fn = self.mb.cold_ref(b, loop)
-        args = [self.ret_ptr, self.exc, frame, start, step, trips]
-        fnptr = loop.function_type().as_pointer()
-        first = b.call(b.bitcast(b.load(cell_of_fn), fnptr), args)
-        called = b.block
-        with b.if_then(b.icmp_signed("==", first, COLD_COMPILED), likely=False):
-            retried = b.call(b.bitcast(b.load(cell_of_fn), fnptr), args)   # the stub compiled it
-            retried_in = b.block
-        status = b.phi(STATUS)
-        status.add_incoming(first, called)
-        status.add_incoming(retried, retried_in)
+        status = self.call_cold(loop, [self.ret_ptr, self.exc, frame, start, step, trips])
         for name, home, cell in copies:
             if name in assigned:
                 b.store(b.load(cell), home)
@@ -433,6 +423,21 @@ class _FunctionLowering:
         b.ret(STATUS(0))
         b.position_at_end(raised)
         self.fail(status)
+
+    def call_cold(self, loop: ColdLoop, args) -> ll.Value:
+        """Call ``loop``'s function through its cell, and again if the stub answered that it
+        has just compiled it."""
+        b, cell = self.b, self.mb.cold_ref(self.b, loop)
+        fnptr = loop.function_type().as_pointer()
+        first = b.call(b.bitcast(b.load(cell), fnptr), args)
+        called = b.block
+        with b.if_then(b.icmp_signed("==", first, COLD_COMPILED), likely=False):
+            retried = b.call(b.bitcast(b.load(cell), fnptr), args)
+            retried_in = b.block
+        status = b.phi(STATUS)
+        status.add_incoming(first, called)
+        status.add_incoming(retried, retried_in)
+        return status
 
     def counted_loop(self, s: ir.ForRange, start, step, trips, mark: str | None = None):
         """A canonical counter 0..trips (never overflows, as Python's range cannot) drives the
