@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import re
 import struct
 import threading
@@ -262,7 +263,17 @@ def _dist_version(dist: str) -> str:
 
 
 def _backend():
-    """cuda-bindings' driver module wrapped, else PyCUDA's; CudaUnavailable when neither imports."""
+    """cuda-bindings' driver module wrapped, else PyCUDA's; CudaUnavailable when neither imports.
+    ``DISPATCHJIT_CUDA_LAUNCHER=cuda-bindings`` or ``=pycuda`` insists on one."""
+    chosen = os.environ.get("DISPATCHJIT_CUDA_LAUNCHER", "")
+    if chosen == "pycuda":
+        try:
+            import pycuda.driver as drv
+        except Exception as exc:  # noqa: BLE001 - asked for, so say why not
+            raise CudaUnavailable(f"DISPATCHJIT_CUDA_LAUNCHER=pycuda, but pycuda does not import ({exc})") from None
+        return _PyCuda(drv, _dist_version("pycuda"))
+    if chosen not in ("", "cuda-bindings"):
+        raise CudaUnavailable(f"DISPATCHJIT_CUDA_LAUNCHER is 'cuda-bindings' or 'pycuda', not {chosen!r}")
     try:
         from cuda.bindings import driver as cu
     except Exception as exc:  # noqa: BLE001 - any failure to import means: not usable here

@@ -56,3 +56,19 @@ def test_cupy_arrays_are_taken_without_a_copy():
     x = cupy.arange(1000, dtype=cupy.float64)
     out = cuda.map(axpy, 2.0, x, x)
     np.testing.assert_array_equal(out.copy_to_host(), 3 * np.arange(1000.0))
+
+
+@pytest.mark.skipif(os.environ.get("DISPATCHJIT_GPU_LAUNCHER_RUN") == "1", reason="already one launcher's run")
+@pytest.mark.parametrize("launcher, module", [("cuda-bindings", "cuda.bindings"), ("pycuda", "pycuda.driver")])
+def test_every_installed_launcher_runs_the_corpus(launcher, module):
+    """Each launcher that is installed, in a process of its own (one driver binding a process)."""
+    import importlib.util
+    import subprocess
+    if importlib.util.find_spec(module.split(".")[0]) is None:
+        pytest.skip(f"{launcher} is not installed")
+    here = os.path.dirname(os.path.abspath(__file__))
+    node = f"{os.path.join(here, 'test_cuda_gpu.py')}::test_corpus_kernel_matches_numpy_on_the_gpu"
+    env = dict(os.environ, DISPATCHJIT_CUDA_LAUNCHER=launcher, DISPATCHJIT_GPU_LAUNCHER_RUN="1")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:warnings", "-m", "gpu", node],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
