@@ -360,6 +360,16 @@ if MATH_IN_KERNELS:
 CASE_IDS = [c.name for c in CASES]
 
 
+def launch_and_check(case: CudaCase) -> None:
+    """Launch ``case`` with ``cuda.launch`` on NumPy arrays (on a GPU: copied there and back)
+    and compare its outputs with NumPy's reference."""
+    args = case.make_args(np.random.default_rng(0))
+    expected = case.reference(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
+    cuda.launch(case.kernel, *case.grid(*args))(*args)
+    for index, want in zip(case.outputs, expected):
+        np.testing.assert_allclose(args[index], want, rtol=case.rtol or 0)
+
+
 # --- checking PTX ----------------------------------------------------------------------------
 class PtxasError(AssertionError):
     """ptxas rejected a PTX file; the message is its stderr."""

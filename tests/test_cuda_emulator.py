@@ -12,7 +12,7 @@ from dispatchjit import CompileError, TypingError, generic
 from dispatchjit import cuda
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuda_corpus import CASE_IDS, CASES, block_sums, histogram, saxpy  # noqa: E402
+from cuda_corpus import CASE_IDS, CASES, block_sums, histogram, launch_and_check, saxpy  # noqa: E402
 
 
 @generic
@@ -165,14 +165,7 @@ def test_bad_grid_sizes_are_value_errors():
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_corpus_kernel_matches_numpy_in_the_emulator(case):
-    args = case.make_args(np.random.default_rng(0))
-    expected = case.reference(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-    cuda.launch(case.kernel, *case.grid(*args))(*args)
-    for index, want in zip(case.outputs, expected):
-        if case.rtol:
-            np.testing.assert_allclose(args[index], want, rtol=case.rtol)
-        else:
-            np.testing.assert_array_equal(args[index], want)
+    launch_and_check(case)
 
 
 def test_subscript_launch_syntax():

@@ -12,7 +12,7 @@ from dispatchjit import cuda, generic
 from runtime import cuda_driver
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuda_corpus import CASE_IDS, CASES  # noqa: E402
+from cuda_corpus import CASE_IDS, CASES, launch_and_check  # noqa: E402
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not cuda_driver.available() or os.environ.get("DISPATCHJIT_CUDA_EMULATE") == "1",
@@ -31,11 +31,7 @@ def add(a, b):
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_corpus_kernel_matches_numpy_on_the_gpu(case):
-    args = case.make_args(np.random.default_rng(0))
-    expected = case.reference(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-    cuda.launch(case.kernel, *case.grid(*args))(*args)   # NumPy arrays go to the device and back
-    for index, want in zip(case.outputs, expected):
-        np.testing.assert_allclose(args[index], want, rtol=case.rtol or 0)
+    launch_and_check(case)
 
 
 def test_device_arrays_stay_on_the_device_and_expose_the_interface():

@@ -16,7 +16,7 @@ from dispatchjit import cuda, generic
 from dispatchjit.types import ArrayType, FunctionType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuda_corpus import CASE_IDS, CASES  # noqa: E402
+from cuda_corpus import CASE_IDS, CASES, launch_and_check  # noqa: E402
 
 
 class FakeMemory:
@@ -110,11 +110,7 @@ def add(a, b):
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
 def test_corpus_through_the_gpu_launcher(device, case):
-    args = case.make_args(np.random.default_rng(0))
-    expected = case.reference(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-    cuda.launch(case.kernel, *case.grid(*args))(*args)   # NumPy arrays: to the device and back
-    for index, want in zip(case.outputs, expected):
-        np.testing.assert_allclose(args[index], want, rtol=case.rtol or 0)
+    launch_and_check(case)
 
 
 def test_device_arrays_live_in_device_memory(device):
