@@ -37,7 +37,7 @@ class IndexUse:
 def affine_index_uses(loop: ir.ForRange, fastmath: bool = False) -> list[IndexUse]:
     """The index uses of ``loop`` that versioning can prove in bounds; none when the loop is not
     innermost, assigns to its own variable or (without ``fastmath``) carries a float."""
-    assigned = _assigned(loop.body)
+    assigned = ir.assigned_names(loop.body)
     if loop.target in assigned or _has_loop(loop.body) or is_serial(loop, fastmath):
         return []
     uses: list[IndexUse] = []
@@ -69,10 +69,6 @@ def _offset(index: ir.Expr, var: str) -> int | None:
         if index.op == "add" and isinstance(a, ir.Const) and _offset(b, var) == 0:
             return a.value
     return None
-
-
-def _assigned(stmts) -> set[str]:
-    return {n.target for n in ir.walk(stmts) if isinstance(n, (ir.Assign, ir.ForRange))}
 
 
 def is_serial(loop: ir.ForRange, fastmath: bool = False) -> bool:

@@ -34,6 +34,7 @@ import threading
 
 import numpy as np
 
+from .methods import current_world
 from .types import ArrayType, FunctionType, dtype_to_type, typeof
 
 __all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "shared", "atomic", "code_ptx",
@@ -117,7 +118,7 @@ class DeviceArray:
         self.shape, self.dtype = tuple(shape), np.dtype(dtype)
         self._host, self._memory = host, memory
         self.strides = tuple(strides) if strides is not None else _c_strides(self.shape, self.dtype.itemsize)
-        self._type = self._flat = None   # its kernel type and flat parameters, when first needed
+        self._flat = None   # its flat kernel parameters, when first needed
 
     @classmethod
     def emulated(cls, host: np.ndarray) -> DeviceArray:
@@ -134,6 +135,19 @@ class DeviceArray:
     def __len__(self) -> int:
         return self.shape[0]
 
+    @functools.cached_property
+    def layout(self) -> str:
+        """'C' or 'F' when contiguous in that order (a contiguous 1-D array is 'C'), else 'A'."""
+        itemsize = self.dtype.itemsize
+        if self.strides == _c_strides(self.shape, itemsize):
+            return "C"
+        return "F" if self.strides == _c_strides(self.shape[::-1], itemsize)[::-1] else "A"
+
+    @functools.cached_property
+    def kernel_type(self) -> ArrayType:
+        """The lattice type kernels are specialized on for this array."""
+        return ArrayType(dtype_to_type(self.dtype), self.ndim, self.layout)
+
     @property
     def device_ptr(self) -> int:
         if self._memory is None:
@@ -144,13 +158,13 @@ class DeviceArray:
     def __cuda_array_interface__(self) -> dict:
         """The CUDA Array Interface (version 3), so CuPy, PyTorch and Numba take it without a copy."""
         return {"shape": self.shape, "typestr": self.dtype.str, "data": (self.device_ptr, False),
-                "strides": None if self.strides == _c_strides(self.shape, self.dtype.itemsize) else self.strides,
+                "strides": None if self.layout == "C" else self.strides,
                 "version": 3}
 
     def copy_to_host(self) -> np.ndarray:
         if self._host is not None:
             return self._host.copy()
-        if self.strides != _c_strides(self.shape, self.dtype.itemsize):
+        if self.layout != "C":
             raise ValueError("copy_to_host of a strided device view: copy the array it views instead")
         out = np.empty(self.shape, self.dtype)
         self._memory.copy_to_host(out)
@@ -241,18 +255,15 @@ _loaded: dict = {}
 
 def _cached(cache: dict, key, compile_fn):
     """``cache[key]``'s kernel, compiled again if a method defined since makes it stale."""
-    from . import driver
-    from .methods import current_world
     with _emulated_lock:
         entry = cache.get(key)
         world = current_world()
-        if entry is not None and entry[2] != world:
-            if driver.still_current(entry[1]):
-                entry = cache[key] = (entry[0], entry[1], world)
-            else:
-                entry = None
+        if entry is not None and entry[2] != world:   # the compiler is loaded: it made the entry
+            from . import driver
+            entry = cache[key] = (entry[0], entry[1], world) if driver.still_current(entry[1]) else None
         if entry is None:
             kernel = compile_fn()
+            from . import driver
             entry = cache[key] = (kernel, driver.calls_made(kernel.key), world)
         return entry[0]
 
@@ -274,9 +285,8 @@ def launch(f, blocks, threads):
 
 
 def _run_emulated(f, grid, host):
-    from . import driver
     argtypes = tuple(typeof(a) for a in host)
-    kernel = _cached(_emulated, (f, argtypes), lambda: driver.compile_emulated(f, argtypes))
+    kernel = _cached(_emulated, (f, argtypes), lambda: _compile_emulated(f, argtypes))
     if kernel.threaded:
         _run_blocks_threaded(kernel.entry, host, grid, kernel.shared_bytes)
     else:   # the blocks run in turn, so they can share one block's worth of shared memory
@@ -284,15 +294,26 @@ def _run_emulated(f, grid, host):
         kernel.entry(*host, *grid, shared.ctypes.data)
 
 
+def _compile_emulated(f, argtypes):
+    from . import driver
+    return driver.compile_emulated(f, argtypes)
+
+
 def _run_on_gpu(gpu, f, grid, args):
-    values = [to_device(a) if isinstance(a, np.ndarray) else as_device_array(a) if _is_device_array(a) else a
-              for a in args]
+    values = [_on_device(a) for a in args]
     argtypes = tuple(kernel_type(v) for v in values)
     compiled = _cached(_loaded, (f, argtypes, gpu.arch), lambda: compile_kernel(f, argtypes, gpu.arch))
     gpu.load(compiled.ptx, compiled.name).launch(grid[:3], grid[3:], flat_params(argtypes, values))
     for a, d in zip(args, values):   # NumPy arrays the kernel may have written
         if isinstance(a, np.ndarray):
             a[...] = d.copy_to_host()
+
+
+def _on_device(a):
+    """A launch argument as the GPU takes it: NumPy arrays copied there, numbers as they are."""
+    if isinstance(a, np.ndarray):
+        return to_device(a)
+    return as_device_array(a) if _is_device_array(a) else a
 
 
 def _is_device_array(a) -> bool:
@@ -302,22 +323,7 @@ def _is_device_array(a) -> bool:
 def kernel_type(value):
     """The lattice type a kernel is specialized on for ``value`` (a device array's layout
     comes from its strides)."""
-    if not isinstance(value, DeviceArray):
-        return typeof(value)
-    if value._type is None:
-        value._type = _array_type(value)
-    return value._type
-
-
-def _array_type(value: DeviceArray) -> ArrayType:
-    itemsize = value.dtype.itemsize
-    if value.strides == _c_strides(value.shape, itemsize):
-        layout = "C"
-    elif value.strides == tuple(reversed(_c_strides(value.shape[::-1], itemsize))):
-        layout = "F"
-    else:
-        layout = "A"
-    return ArrayType(dtype_to_type(value.dtype), value.ndim, layout)
+    return value.kernel_type if isinstance(value, DeviceArray) else typeof(value)
 
 
 def flat_params(argtypes, values) -> list:
@@ -410,7 +416,7 @@ def reduce(op, x, init=_NO_INIT):
     x = as_device_array(x)
     if x.size == 0:
         return _empty(init)
-    if x.strides != _c_strides(x.shape, x.dtype.itemsize):
+    if x.layout != "C":
         raise ValueError("cuda.reduce of a strided device view: reduce a contiguous array")
     flat = _reshaped(x, (x.size,))
     t = _element_type(flat)

@@ -171,8 +171,9 @@ def finish_module_text(text: str) -> str:
 def optimized_module(key: SpecKey, target: Target | None = None):
     """The optimized LLVM module of ``key`` alone (no entry point), for ``code_llvm``/``code_native``."""
     from llvmlite import binding as llvm
-    target = target or host()
+
     from .generic import cache_enabled
+    target = target or host()
     with COMPILE_LOCK:
         closure, _ = infer_closure(key)
         lazy = not cache_enabled(key.method)   # as compile_entry builds it
@@ -311,13 +312,13 @@ def compile_cold(loop, closure: dict[SpecKey, InferredFunction], recursive, nogi
 
 
 def _reachable(closure: dict[SpecKey, InferredFunction], roots) -> list[SpecKey]:
-    seen, stack = [], list(roots)
+    seen, stack = {}, list(roots)   # a dict: ordered, so the module's text is deterministic
     while stack:
         k = stack.pop()
         if k not in seen:
-            seen.append(k)
+            seen[k] = None
             stack.extend(closure[k].invokes)
-    return seen
+    return list(seen)
 
 
 def invalidate(func) -> set[SpecKey]:
@@ -434,9 +435,9 @@ def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
 @dataclass
 class Emulated:
     """A kernel compiled for the CPU emulator (see ``cuda.launch``): ``entry`` is a builtin;
-    ``threaded`` kernels call ``cuda.syncthreads`` and run one GPU thread per call, with its
-    block's threads at once, others a whole grid per call, one thread after another;
-    ``shared_bytes`` is the size of a block's shared memory."""
+    ``threaded`` kernels call ``cuda.syncthreads`` and run one GPU thread per call (a block's
+    threads taking turns on OS threads of their own), others a whole grid per call, one thread
+    after another; ``shared_bytes`` is the size of a block's shared memory."""
 
     key: SpecKey
     entry: object

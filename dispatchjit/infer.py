@@ -84,7 +84,7 @@ class _Inferrer:
         self.vars: dict[str, JType] = dict(zip(fn.params, key.argtypes))
         if fn.vararg is not None:
             self.vars[fn.vararg] = TupleType(key.argtypes[len(fn.params):])
-        self.assigned = _assigned_names(fn.body) | set(self.vars)
+        self.assigned = ir.assigned_names(fn.body) | set(self.vars)
         self.sites: dict[str, list[tuple[JType, SourceLoc]]] = {}
         self.ret: JType = Bottom
         self.result = InferredFunction(key, fn)
@@ -599,19 +599,6 @@ def _const_int(e: ir.Expr) -> int | None:
     if isinstance(e, ir.UnaryOp) and e.op == "-" and isinstance(e.operand, ir.Const) and type(e.operand.value) is int:
         return -e.operand.value
     return None
-
-
-def _assigned_names(stmts) -> set[str]:
-    names: set[str] = set()
-    for s in stmts:
-        if isinstance(s, ir.Assign):
-            names.add(s.target)
-        elif isinstance(s, ir.For):
-            names.add(s.target)
-        for child in ("body", "orelse"):
-            if hasattr(s, child):
-                names |= _assigned_names(getattr(s, child))
-    return names
 
 
 def _terminates(stmts) -> bool:

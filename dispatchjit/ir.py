@@ -204,6 +204,11 @@ class Function(Immutable):
     maybe_unbound: frozenset[str] = frozenset()   # variables some read of which is checked
 
 
+def assigned_names(node) -> set[str]:
+    """The variables some statement under ``node`` assigns (either form of the IR)."""
+    return {n.target for n in walk(node) if isinstance(n, (Assign, For, ForRange))}
+
+
 def walk(node):
     """``node`` and every node under it (through fields and tuples), in pre-order."""
     yield node

@@ -221,7 +221,7 @@ class _FunctionLowering:
         self.float_flags = ("fast",) if self.options.get("fastmath") else ()
         # A parameter never rebound is the caller's value itself: no slot, and no reference of
         # its own (the caller's lives until we return), so LLVM has less to clean up.
-        rebound = _rebound_names(self.fn.body)
+        rebound = ir.assigned_names(self.fn.body)
         self.fixed_names = {n for n in self.fn.params if n not in rebound and n not in self.fn.maybe_unbound}
         self.owning = [n for n, t in self.fn.locals if is_refcounted(t) and n not in self.fixed_names]
         self.unwind = f.append_basic_block("unwind")
@@ -393,7 +393,7 @@ class _FunctionLowering:
         value, so here they stay the same SSA values around the call and LLVM can still prove
         them invariant in enclosing loops."""
         b = self.b
-        used, assigned = _used_names(s), _rebound_names(s)
+        used, assigned = _used_names(s), ir.assigned_names(s)
         slots = [n for n in self.slots if n in assigned]
         fixed = [n for n in self.slots if n in used and n not in assigned] + [n for n in self.fixed if n in used]
         flags = [n for n in self.bound if n in used]
@@ -748,14 +748,9 @@ class _OutOfLine(_FunctionLowering):
         self.finish_unwind()
 
 
-def _rebound_names(node) -> set[str]:
-    """The variables some statement in ``node`` (typed form) assigns."""
-    return {n.target for n in ir.walk(node) if isinstance(n, (ir.Assign, ir.For, ir.ForRange))}
-
-
 def _used_names(node) -> set[str]:
     """The variables ``node`` (typed form) reads or assigns."""
-    return {n.id for n in ir.walk(node) if isinstance(n, ir.Name)} | _rebound_names(node)
+    return {n.id for n in ir.walk(node) if isinstance(n, ir.Name)} | ir.assigned_names(node)
 
 
 def finish_module_text(text: str) -> str:
@@ -972,16 +967,21 @@ def _set_grid(b: ll.IRBuilder, ctx, slot: int, value: ll.Value) -> None:
     b.store(value, b.gep(ctx, [I32(0), I32(EMU_GRID), I32(slot)]))
 
 
+def _set_launch(b: ll.IRBuilder, ctx, dims, shared: ll.Value) -> None:
+    """The launch's dimensions (ntid, nctaid, for the whole launch) and the shared memory."""
+    for axis in range(3):
+        _set_grid(b, ctx, 6 + axis, dims[3 + axis])
+        _set_grid(b, ctx, 9 + axis, dims[axis])
+    b.store(b.inttoptr(shared, PTR), b.gep(ctx, [I32(0), I32(EMU_SHARED)]))
+
+
 def emit_grid_loop(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) -> ll.Function:
     """The CPU emulator's launch of a kernel without barriers: ``name(args..., blocks x y z,
     threads x y z, shared)`` runs the kernel once per thread, block after block, one thread
     after another, with each thread's indices in the context (``shared``: the address of the
     memory the blocks' shared arrays live in, reused by each block in turn)."""
     b, f, ctx, args, (*dims, shared) = _emulator_function(mb, argtypes, 7, name)
-    for axis in range(3):   # ntid and nctaid are the launch's dimensions throughout
-        _set_grid(b, ctx, 6 + axis, dims[3 + axis])
-        _set_grid(b, ctx, 9 + axis, dims[axis])
-    b.store(b.inttoptr(shared, PTR), b.gep(ctx, [I32(0), I32(EMU_SHARED)]))
+    _set_launch(b, ctx, dims, shared)
 
     def nest(level: int):
         slot, bound = [(5, 2), (4, 1), (3, 0), (2, 5), (1, 4), (0, 3)][level]   # bz by bx tz ty tx
@@ -1008,15 +1008,13 @@ def emit_grid_loop(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) 
 def emit_thread_entry(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) -> ll.Function:
     """The CPU emulator's run of one GPU thread of a kernel with barriers: ``name(args...,
     blocks x y z, threads x y z, block x y z, thread x y z, shared, barrier, barrier_arg)``; the
-    launcher runs a block's threads at once, one OS thread each (see ``cuda.launch``)."""
+    launcher runs a block's threads on OS threads of their own, taking turns (``cuda._Baton``)."""
     b, f, ctx, args, extra = _emulator_function(mb, argtypes, 15, name)
     dims, block, thread, (shared, barrier, barrier_arg) = extra[:6], extra[6:9], extra[9:12], extra[12:]
+    _set_launch(b, ctx, dims, shared)
     for axis in range(3):
         _set_grid(b, ctx, axis, thread[axis])
         _set_grid(b, ctx, 3 + axis, block[axis])
-        _set_grid(b, ctx, 6 + axis, dims[3 + axis])
-        _set_grid(b, ctx, 9 + axis, dims[axis])
-    b.store(b.inttoptr(shared, PTR), b.gep(ctx, [I32(0), I32(EMU_SHARED)]))
     b.store(b.inttoptr(barrier, PTR), b.gep(ctx, [I32(0), I32(EMU_BARRIER)]))
     b.store(barrier_arg, b.gep(ctx, [I32(0), I32(EMU_BARRIER_ARG)]))
     _call_kernel(b, kernel, f, ctx, args)

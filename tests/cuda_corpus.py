@@ -227,6 +227,17 @@ def histogram(x, bins):
         cuda.atomic.add(bins, x[i] % bins.shape[0], 1)
 
 
+# --- element functions for cuda.map and cuda.reduce --------------------------------------------
+@generic
+def axpy(a, x, y):
+    return a * x + y
+
+
+@generic
+def add(a, b):
+    return a + b
+
+
 def _f32(rng, n):
     return rng.standard_normal(n).astype(np.float32)
 

@@ -244,3 +244,14 @@ def test_a_new_method_recompiles_the_kernels_that_called_the_old_one():
 
     weigh[1, 2](x)
     np.testing.assert_array_equal(x.copy_to_host(), [100.0, 100.0])
+
+
+@generic
+def float_max(x):
+    cuda.atomic.max(x, 0, 1.0)  # @fmax
+
+
+def test_an_atomic_the_hardware_lacks_is_a_typing_error_at_its_line():
+    with pytest.raises(TypingError, match=r"cuda.atomic.max\(\) works on integer arrays") as info:
+        cuda.launch(float_max, 1, 1)(cuda.to_device(np.zeros(2)))
+    assert f"{__file__}:{line_of('fmax')}" in str(info.value)

@@ -8,25 +8,15 @@ import sys
 import numpy as np
 import pytest
 
-from dispatchjit import cuda, generic
+from dispatchjit import cuda
 from runtime import cuda_driver
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuda_corpus import CASE_IDS, CASES, launch_and_check  # noqa: E402
+from cuda_corpus import CASE_IDS, CASES, add, axpy, launch_and_check  # noqa: E402
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not cuda_driver.available() or os.environ.get("DISPATCHJIT_CUDA_EMULATE") == "1",
                                  reason=f"no GPU: {cuda_driver.why_unavailable()}")]
-
-
-@generic
-def axpy(a, x, y):
-    return a * x + y
-
-
-@generic
-def add(a, b):
-    return a + b
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)

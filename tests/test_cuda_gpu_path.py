@@ -12,11 +12,11 @@ import sys
 import numpy as np
 import pytest
 
-from dispatchjit import cuda, generic
+from dispatchjit import cuda
 from dispatchjit.types import ArrayType, FunctionType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuda_corpus import CASE_IDS, CASES, launch_and_check  # noqa: E402
+from cuda_corpus import CASE_IDS, CASES, add, axpy, launch_and_check  # noqa: E402
 
 
 class FakeMemory:
@@ -96,16 +96,6 @@ def device(monkeypatch):
     monkeypatch.setattr(cuda, "_gpu", lambda: fake)
     monkeypatch.setattr(cuda, "_loaded", {})
     return fake
-
-
-@generic
-def axpy(a, x, y):
-    return a * x + y
-
-
-@generic
-def add(a, b):
-    return a + b
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
