@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import numpy as np  # noqa: E402
 
 from dispatchjit import Array, Float32, cuda, generic  # noqa: E402
-from runtime import cuda_driver  # noqa: E402
+from dispatchjit.runtime import cuda_driver  # noqa: E402
 
 N = 1 << 26
 THREADS = 256

@@ -14,7 +14,7 @@ from .errors import AmbiguityError, CompileError, InternalCompilerError, MethodE
 from .generic import (GenericFunction, Specialization, SpecializationLimitWarning, config, generic, precompile,
                       precompile_all)
 from .reflection import code_llvm, code_native, code_typed, promote, which
-from .types import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
+from .lattice import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
                     Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
                     Type, UInt8, UInt16, UInt32, UInt64, Unsigned, Val, promote_type, typeof)
 

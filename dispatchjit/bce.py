@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import ir
-from .types import ArrayType, PrimitiveType
+from .lattice import ArrayType, PrimitiveType
 
 __all__ = ["IndexUse", "affine_index_uses", "is_serial"]
 

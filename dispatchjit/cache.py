@@ -14,7 +14,7 @@ only if every one still lands on the same code, so an edited callee never serves
 
 Loading does no parsing, inference or optimization: the object code goes straight to the JIT
 linker, with the Python objects and raise sites it refers to recreated from the entry
-(``runtime.jit.link_cells``). A damaged entry, a database of another format or a read-only
+(``dispatchjit.runtime.jit.link_cells``). A damaged entry, a database of another format or a read-only
 directory is reported with a warning and the code is compiled as if there were no cache.
 """
 
@@ -245,8 +245,8 @@ def unpack(payload: bytes) -> CachedCode:
 # --- load and save ---------------------------------------------------------------------------
 def load(func, method, argtypes):
     """The cached entry point for ``method`` at ``argtypes``, or None. Imports no compiler stage."""
-    from runtime import exceptions
-    from runtime.jit import engine, link_cells, make_builtin
+    from .runtime import exceptions
+    from .runtime.jit import engine, link_cells, make_builtin
 
     from .spec import CompiledEntry, SpecKey
     from .targets import host
@@ -312,7 +312,7 @@ def _still_resolves(edge) -> bool:
 
 def save(compiled, mb, code: bytes, closure: dict, typed_text: str, target) -> None:
     """Store a fresh compile (when every object it refers to can be recreated elsewhere)."""
-    from runtime.exceptions import site
+    from .runtime.exceptions import site
 
     key = compiled.cache_key
     root = compiled.key

@@ -13,7 +13,7 @@ pointer followed by its shape and its strides (bytes), one ``int64`` each; a gen
 passed in is compiled in and takes none (``flat_params``).
 
 ``launch(f, blocks, threads)(*args)`` (or ``f[blocks, threads](*args)``) runs a kernel on the GPU
-through ``runtime.cuda_driver`` when one is usable, else, or with ``DISPATCHJIT_CUDA_EMULATE=1``,
+through ``dispatchjit.runtime.cuda_driver`` when one is usable, else, or with ``DISPATCHJIT_CUDA_EMULATE=1``,
 on the CPU emulator: the kernel compiled for the CPU with its indices read from a per-thread
 context (``lower_llvm.EMUCTX``); a kernel without barriers runs as one loop over the grid, one
 with ``syncthreads`` as one OS thread per thread of a block, taking turns (``_Baton``).
@@ -35,7 +35,7 @@ import threading
 import numpy as np
 
 from .methods import current_world
-from .types import ArrayType, FunctionType, dtype_to_type, typeof
+from .lattice import ArrayType, FunctionType, dtype_to_type, typeof
 
 __all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "shared", "atomic", "code_ptx",
            "GridIndex", "Namespace", "launch", "map", "reduce", "DeviceArray", "to_device", "device_array",
@@ -91,7 +91,7 @@ def code_ptx(f, *types, arch: str = "sm_80", backend: str = "llvm") -> str:
     """The PTX of the kernel ``f`` specialized for these argument types (lattice types, e.g.
     ``Array[Float32, 1, 'C']``), for GPU architecture ``arch``, from LLVM's NVPTX backend
     (``backend="llvm"``, no CUDA toolkit needed) or NVIDIA's libNVVM (``"nvvm"``)."""
-    from .types import from_annotation
+    from .lattice import from_annotation
     argtypes = tuple(from_annotation(t) for t in types)
     return compile_kernel(f, argtypes, arch, backend).ptx
 
@@ -110,7 +110,7 @@ def compile_kernel(f, argtypes, arch: str = "sm_80", backend: str = "llvm"):
 
 # --- arrays kernels take -------------------------------------------------------------------
 class DeviceArray:
-    """An array for kernels: device memory on a GPU (``memory``, a ``runtime.cuda_driver``
+    """An array for kernels: device memory on a GPU (``memory``, a ``dispatchjit.runtime.cuda_driver``
     allocation or any object with ``ptr``), host memory in the emulator (``host``, a NumPy
     array). Strides are in bytes; a broadcast view has zero strides."""
 
@@ -192,7 +192,7 @@ def _gpu():
 
 @functools.cache
 def _device():
-    from runtime import cuda_driver
+    from .runtime import cuda_driver
     return cuda_driver.device() if cuda_driver.available() else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 from . import ir
-from .types import Bottom
+from .lattice import Bottom
 
 __all__ = ["mark_unbound_reads"]
 

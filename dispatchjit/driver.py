@@ -23,7 +23,7 @@ from .errors import InternalCompilerError
 from .infer import InferredFunction, infer_function
 from .spec import COMPILE_LOCK, CompiledEntry, SpecKey
 from .targets import Target, host
-from .types import Bottom, JType, Nothing
+from .lattice import Bottom, JType, Nothing
 
 __all__ = ["CompiledEntry", "compile_entry", "infer_closure", "lower_module", "optimized_module", "invalidate",
            "COMPILE_LOCK"]
@@ -147,7 +147,7 @@ def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target:
     """One LLVM module holding ``key`` and its callees, plus the Python entry point
     ``entry_name``; without one, the root function itself is exported (for inspection).
     ``lazy``: cold loops are compiled on first use (see ``compile_cold``)."""
-    from runtime.boxing import emit_entry
+    from .runtime.boxing import emit_entry
 
     from .lower_llvm import ModuleBuilder, options_of
     mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=options_of(key).get("nogil", False),
@@ -225,7 +225,7 @@ def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target
     these types resolve to) and load it; with the on-disk cache on, also store it there."""
     from llvmlite import binding as llvm
 
-    from runtime.jit import engine, link_cells, make_builtin
+    from .runtime.jit import engine, link_cells, make_builtin
 
     from .generic import cache_enabled
     from .lower_llvm import fresh_uid
@@ -274,7 +274,7 @@ cold_compiles = 0   # how many cold loops were compiled: observable laziness, fo
 
 
 def _link_cold(mb, closure, target: Target, keepalive: list) -> None:
-    from runtime.jit import link_cold
+    from .runtime.jit import link_cold
     recursive, nogil, cells = mb.recursive, mb.nogil, mb.cold_cells   # not mb: its module can go
     link_cold(mb.uid, [(lambda loop=loop: compile_cold(loop, closure, recursive, nogil, cells, target, keepalive),
                         loop.stmt.loc) for loop in mb.cold], keepalive, COMPILE_LOCK)
@@ -288,7 +288,7 @@ def compile_cold(loop, closure: dict[SpecKey, InferredFunction], recursive, nogi
     keeps what its code refers to."""
     from llvmlite import binding as llvm
 
-    from runtime.jit import engine, link_cells
+    from .runtime.jit import engine, link_cells
 
     from .lower_llvm import ModuleBuilder
     global cold_compiles
@@ -449,11 +449,11 @@ def compile_emulated(func, argtypes: tuple[JType, ...]) -> Emulated:
     """Compile the kernel ``func`` at ``argtypes`` for the CPU emulator."""
     from llvmlite import binding as llvm
 
-    from runtime.boxing import emit_entry
-    from runtime.jit import engine, link_cells, make_builtin
+    from .runtime.boxing import emit_entry
+    from .runtime.jit import engine, link_cells, make_builtin
 
     from .lower_llvm import ModuleBuilder, emit_grid_loop, emit_thread_entry
-    from .types import Int64
+    from .lattice import Int64
     target = host()
     with COMPILE_LOCK:
         key, closure = _kernel_closure(func, argtypes)

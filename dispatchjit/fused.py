@@ -20,7 +20,7 @@ import numpy as np
 
 from . import cuda  # noqa: F401 - the generated kernels' source names it
 from .generic import generic
-from .types import ArrayType, PrimitiveType, typeof
+from .lattice import ArrayType, PrimitiveType, typeof
 
 __all__ = ["map_cpu", "reduce_cpu", "map_kernel", "reduce_kernel", "result_type", "BLOCK"]
 

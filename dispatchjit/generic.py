@@ -3,7 +3,7 @@
 Several ``@generic`` definitions of one name (in one module, or one enclosing function) are
 methods of one generic function. A call maps its arguments to their concrete types; the first
 call with a new type tuple resolves the method and compiles a specialization. Later calls go
-through the function's dispatcher (``runtime.dispatcher``): machine code that recognizes the
+through the function's dispatcher (``dispatchjit.runtime.dispatcher``): machine code that recognizes the
 compiled signatures from the argument objects and jumps into their entry points. It is rebuilt
 when a call it missed finds a specialization compiled since (so a first call never waits for
 it), and dropped when specializations are invalidated.
@@ -22,12 +22,12 @@ import warnings
 import typing
 from dataclasses import dataclass, field
 
-from runtime.dispatcher import callable_type, fast_checkable
+from .runtime.dispatcher import callable_type, fast_checkable
 
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
 from .spec import COMPILE_LOCK, SpecKey
-from .types import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
+from .lattice import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
 
 BOXED = PyObjectType(Boxed)  # how a nospecialize argument is compiled: any object, passed through
 
@@ -107,7 +107,7 @@ class _GenericFunction:
     """A function with methods, dispatched on the types of all positional arguments.
 
     (The attributes of this class become those of ``GenericFunction``, a type whose instances
-    CPython calls through their dispatcher; see ``runtime.dispatcher``.)"""
+    CPython calls through their dispatcher; see ``dispatchjit.runtime.dispatcher``.)"""
 
     def __init__(self, name: str, qualname: str, module: str, doc: str | None):
         self.__name__, self.__qualname__, self.__module__, self.__doc__ = name, qualname, module, doc
@@ -196,7 +196,7 @@ class _GenericFunction:
                           "different methods; pass them positionally")
 
     def _rebuild_dispatcher(self):
-        from runtime.dispatcher import compile_dispatcher, set_vectorcall
+        from .runtime.dispatcher import compile_dispatcher, set_vectorcall
         with COMPILE_LOCK:
             cases = {argtypes: spec.compiled.entry_address for argtypes, spec in self._specializations.items()
                      if spec.compiled is not None and all(map(fast_checkable, argtypes))}
@@ -310,7 +310,7 @@ class _GenericFunction:
         """Forget entry points whose compiled code includes a stale specialization; calls go to
         the slow path until the dispatcher is rebuilt without them. Running calls finish with
         the code they started with: machine code is never freed."""
-        from runtime.dispatcher import set_vectorcall
+        from .runtime.dispatcher import set_vectorcall
 
         from .methods import current_world
         for argtypes, spec in list(self._specializations.items()):

@@ -17,14 +17,14 @@ import math
 import typing
 from dataclasses import dataclass, field
 
-from runtime.exceptions import MAX_PAYLOAD, register_site
+from .runtime.exceptions import MAX_PAYLOAD, register_site
 
-from . import arrays, cuda, ir
-from .builtins import BUILTINS, convert_call
+from . import array_calls, cuda, ir
+from .builtin_calls import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .spec import SpecKey
-from .types import (Any, ArrayType, Bool, Bottom, Boxed, Complex128, Float32, Float64, FunctionType, Int64, JType,
+from .lattice import (Any, ArrayType, Bool, Bottom, Boxed, Complex128, Float32, Float64, FunctionType, Int64, JType,
                     Literal, Nothing, PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, join_types,
                     typeof)
 
@@ -153,7 +153,7 @@ class _Inferrer:
         return joined
 
     def stmt_SetItem(self, s: ir.SetItem):
-        return arrays.setitem(self, s)
+        return array_calls.setitem(self, s)
 
     def stmt_ExprStmt(self, s):
         return ir.ExprStmt(self.expr(s.value), loc=s.loc)
@@ -182,12 +182,12 @@ class _Inferrer:
         self.bind(held, iterable.type, loc)
         self.bind(k, Int64, loc)
         array = ir.Name(held, type=iterable.type, loc=loc)
-        element = arrays.index(self, array, ir.Name(k, loc=loc), loc)
+        element = array_calls.index(self, array, ir.Name(k, loc=loc), loc)
         body = (ir.Assign(s.target, self.convert(element, self.bind(s.target, element.type, loc)), loc=loc),
                 *self.block(s.body))
         zero, one = ir.Const(0, type=Int64, loc=loc), ir.Const(1, type=Int64, loc=loc)
         return [ir.Assign(held, iterable, loc=loc),
-                ir.ForRange(k, zero, arrays.length(array, loc), one, body, loc=loc)]
+                ir.ForRange(k, zero, array_calls.length(array, loc), one, body, loc=loc)]
 
     def for_range(self, s: ir.For, call: ir.Call):
         args = [self.expr(a) for a in call.args]
@@ -307,7 +307,7 @@ class _Inferrer:
             return ir.Prim(f"cuda.{base.value.register}.{e.attr}", (), type=Int64, loc=e.loc)
         t = base.type
         if isinstance(t, ArrayType):
-            return arrays.attribute(self, base, e.attr, e.loc)
+            return array_calls.attribute(self, base, e.attr, e.loc)
         if _is_num(t) and e.attr in ("real", "imag"):
             if t.kind == "complex":
                 part = Float64 if t == Complex128 else Float32
@@ -435,7 +435,7 @@ class _Inferrer:
         value = self.expr(e.value)
         t = value.type
         if isinstance(t, ArrayType):
-            return arrays.index(self, value, e.index, e.loc)
+            return array_calls.index(self, value, e.index, e.loc)
         if not isinstance(t, TupleType):
             raise TypingError(f"cannot index {_src(e.value)} of type {t}", e.loc)
         index = _const_int(e.index)
@@ -459,11 +459,11 @@ class _Inferrer:
             owner = self.expr(e.func.value)
             is_module = isinstance(owner, ir.Const) and isinstance(owner.value, (type(math), cuda.Namespace))
             # x.dtype(0) calls an attribute's value; x.copy() is a method
-            if not is_module and not (isinstance(owner.type, ArrayType) and e.func.attr in arrays.ATTRIBUTES):
+            if not is_module and not (isinstance(owner.type, ArrayType) and e.func.attr in array_calls.ATTRIBUTES):
                 return self.method_call(owner, e)
         callee = self.expr(e.func)
-        if isinstance(callee, ir.Const) and _builtin_key(callee.value) in arrays.ARRAY_FUNCTIONS:
-            return arrays.ARRAY_FUNCTIONS[callee.value](self, e.args, e.kwargs, e)
+        if isinstance(callee, ir.Const) and _builtin_key(callee.value) in array_calls.ARRAY_FUNCTIONS:
+            return array_calls.ARRAY_FUNCTIONS[callee.value](self, e.args, e.kwargs, e)
         if e.kwargs:
             raise TypingError(f"keyword arguments are not supported in this call of {_src(e.func)}", e.loc)
         args = tuple(self.expr(a) for a in e.args)
@@ -484,7 +484,7 @@ class _Inferrer:
         if isinstance(owner.type, ArrayType):
             if e.kwargs:
                 raise TypingError("keyword arguments are not supported in array method calls", e.loc)
-            return arrays.method_call(self, owner, e.func.attr, [self.expr(a) for a in e.args], e.loc)
+            return array_calls.method_call(self, owner, e.func.attr, [self.expr(a) for a in e.args], e.loc)
         if _is_num(owner.type) and e.func.attr == "conjugate" and not e.args:
             if owner.type.kind == "complex":
                 return ir.Prim("conj", (owner,), type=owner.type, loc=e.loc)

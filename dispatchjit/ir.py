@@ -11,7 +11,7 @@ from typing import Any as _Any
 
 from .errors import SourceLoc
 from .records import Immutable, field, fields, replace  # noqa: F401 - fields, replace: the IR's API
-from .types import JType
+from .lattice import JType
 
 NOLOC = SourceLoc("<unknown>", 0)
 

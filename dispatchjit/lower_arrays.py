@@ -14,16 +14,16 @@ import math
 
 from llvmlite import ir as ll
 
-from runtime import arrays as rt
-from runtime.cpython import declare
-from runtime.exceptions import register_site
+from .runtime import arrays as rt
+from .runtime.cpython import declare
+from .runtime.exceptions import register_site
 
 from . import ir
-from .arrays import SLICE
+from .array_calls import SLICE
 from .errors import CompileError
 from .lower_llvm import (EMU_SHARED, I1, I8, I32, I64, PTR, STATUS, convert_value, element_type, emulator_field,
                          llvm_type)
-from .types import ArrayType, Int64, PrimitiveType
+from .lattice import ArrayType, Int64, PrimitiveType
 
 __all__ = ["ARRAY_RULES", "store_element", "struct_from_ndarray", "box_record"]
 
@@ -208,7 +208,7 @@ def _transpose(fl, e, args):
 
 # --- allocation ------------------------------------------------------------------------------
 def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Value:
-    """A new NumPy array (through ``runtime.arrays.allocate``), as an owned struct."""
+    """A new NumPy array (through ``dispatchjit.runtime.arrays.allocate``), as an owned struct."""
     b = fl.b
     if fl.mb.target.device:
         raise CompileError("cannot create an array in a GPU kernel", loc,
@@ -259,7 +259,7 @@ def struct_from_ndarray(b, obj: ll.Value, t: ArrayType, writeable: ll.Value | No
 
 
 def box_record(b, arr: ll.Value, t: ArrayType, alloca) -> ll.Value:
-    """The record ``runtime.arrays.box`` reads, for the array ``arr``."""
+    """The record ``dispatchjit.runtime.arrays.box`` reads, for the array ``arr``."""
     record = alloca(ll.ArrayType(I64, 4 + 2 * t.ndim))
     words = [b.ptrtoint(b.extract_value(arr, OWNER), I64), b.ptrtoint(b.extract_value(arr, DATA), I64),
              I64(t.ndim), b.zext(b.extract_value(arr, WRITEABLE), I64)]

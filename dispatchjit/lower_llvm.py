@@ -5,7 +5,7 @@ Every specialization becomes one LLVM function with the calling convention
     i32 @name(T_ret* %ret, ExcInfo* %exc, T_1 %a1, ..., T_n %an)
 
 returning 0 on success (the result stored through ``%ret``) or non-zero after recording an
-exception in ``%exc`` (see ``runtime.exceptions``). Recursive functions compare their stack
+exception in ``%exc`` (see ``dispatchjit.runtime.exceptions``). Recursive functions compare their stack
 depth with the limit the entry point stored in ``%exc``. Status checks after calls are cheap and
 disappear when LLVM inlines a callee that cannot raise. A root compile lowers its whole call
 graph into one module with internal linkage, so LLVM can inline generic calls across functions.
@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 from llvmlite import ir as ll
 
-from runtime.cpython import declare
-from runtime.exceptions import MAX_PAYLOAD, register_site
+from .runtime.cpython import declare
+from .runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import ir
 from .bce import affine_index_uses, is_serial
@@ -39,7 +39,7 @@ from .errors import InternalCompilerError, SourceLoc
 from .infer import InferredFunction
 from .spec import SpecKey
 from .targets import Target, UnsupportedOnTarget
-from .types import (ArrayType, Bool, Bottom, FunctionType, JType, Nothing, PrimitiveType, PyObjectType,
+from .lattice import (ArrayType, Bool, Bottom, FunctionType, JType, Nothing, PrimitiveType, PyObjectType,
                     SingletonType, TupleType, TypeType)
 
 __all__ = ["ModuleBuilder", "ColdLoop", "llvm_type", "STATUS", "EXCINFO", "convert_value"]
@@ -128,7 +128,7 @@ class ModuleBuilder:
     shared_size: int = 0
     uid: str = field(default_factory=fresh_uid)
     # Python objects and raise sites the code refers to. Machine code reads them from cells the
-    # loader fills in (``runtime.jit.link_cells``), never as addresses baked into instructions,
+    # loader fills in (``dispatchjit.runtime.jit.link_cells``), never as addresses baked into instructions,
     # so the same object code is valid in another process (the on-disk cache).
     objects: list = field(default_factory=list)
     sites: list[int] = field(default_factory=list)
@@ -158,7 +158,7 @@ class ModuleBuilder:
 
     def cold_ref(self, b: ll.IRBuilder, loop: ColdLoop) -> ll.GlobalVariable:
         """The cell holding the address of ``loop``'s compiled function; the loader first fills
-        it with a stub that compiles the loop (``runtime.jit.link_cold``)."""
+        it with a stub that compiles the loop (``dispatchjit.runtime.jit.link_cold``)."""
         ident = (loop.inferred.key, id(loop.stmt))
         name = self.cold_cells.get(ident)
         if name is None:
@@ -842,7 +842,7 @@ def compare(b: ll.IRBuilder, op: str, x: ll.Value, y: ll.Value, t: PrimitiveType
 
 
 def _part(t: PrimitiveType) -> PrimitiveType:
-    from .types import Float32, Float64
+    from .lattice import Float32, Float64
     return Float32 if t.bits == 64 else Float64
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 
 from .reflection import code_llvm, code_native, code_typed
-from .types import typeof
+from .lattice import typeof
 
 __all__ = ["register"]
 

@@ -18,7 +18,7 @@ from .subtype import (
     erase_typevars, free_typevars, issubtype, match, morespecific, same_signature, signature_type,
     typeintersect,
 )
-from .types import Any, JType, Nothing, PrimitiveType, TupleType, TypeVar, from_annotation, typeof
+from .lattice import Any, JType, Nothing, PrimitiveType, TupleType, TypeVar, from_annotation, typeof
 
 __all__ = ["Method", "MethodTable", "methods_from_function", "current_world", "format_call"]
 

@@ -85,7 +85,7 @@ def format_expr(e: ir.Expr) -> str:
     if isinstance(e, ir.IfExp):
         return f"ifelse({format_expr(e.test)}, {format_expr(e.body)}, {format_expr(e.orelse)}){t}"
     if isinstance(e, ir.Throw):
-        from runtime.exceptions import site
+        from .runtime.exceptions import site
         s = site(e.site)
         return f"throw {s.exc.__name__}({s.template!r}){t}"
     return f"{type(e).__name__}{t}"

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from .spec import SpecKey
-from .types import from_annotation, promote_type, typeof
+from .lattice import from_annotation, promote_type, typeof
 
 __all__ = ["which", "code_typed", "code_llvm", "code_native", "promote"]
 

@@ -9,7 +9,7 @@ import threading
 import typing
 from dataclasses import dataclass, field
 
-from .types import JType
+from .lattice import JType
 
 __all__ = ["SpecKey", "COMPILE_LOCK", "CompiledEntry"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .types import (
+from .lattice import (
     AbstractArray, AbstractType, Any, ArrayType, Bottom, JType, PrimitiveType, PyObjectType,
     TupleType, TypeType, TypeVar, UnionType, make_union,
 )

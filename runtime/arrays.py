@@ -14,7 +14,7 @@ import ctypes
 
 import numpy as np
 
-from dispatchjit.types import PRIMITIVES
+from ..lattice import PRIMITIVES
 
 from .exceptions import reraise_at
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from llvmlite import ir as ll
 
-from dispatchjit.lower_arrays import box_record, struct_from_ndarray
-from dispatchjit.lower_llvm import EXCINFO, F32, F64, I32, I64, PTR, STATUS, decref, llvm_type
-from dispatchjit.types import (ArrayType, FunctionType, JType, PrimitiveType, PyObjectType,
+from ..lower_arrays import box_record, struct_from_ndarray
+from ..lower_llvm import EXCINFO, F32, F64, I32, I64, PTR, STATUS, decref, llvm_type
+from ..lattice import (ArrayType, FunctionType, JType, PrimitiveType, PyObjectType,
                                SingletonType, TupleType, TypeType, Val, ValType)
 
 from . import arrays, exceptions

@@ -19,7 +19,7 @@ from ctypes import POINTER, Structure, c_char_p, c_int, c_ssize_t, c_uint, c_voi
 import numpy as np
 from llvmlite import ir as ll
 
-from dispatchjit.types import (TYPE_VALUES, ArrayType, FunctionType, Int64, JType, PrimitiveType, PyObjectType,
+from ..lattice import (TYPE_VALUES, ArrayType, FunctionType, Int64, JType, PrimitiveType, PyObjectType,
                                SingletonType, TupleType)
 
 from . import arrays as rt_arrays
@@ -225,8 +225,8 @@ def compile_dispatcher(func, cases, slow) -> tuple[int, list]:
     entry address), else to ``slow``; returns its address and what it keeps alive."""
     from llvmlite import binding as llvm
 
-    from dispatchjit.spec import COMPILE_LOCK
-    from dispatchjit.targets import host
+    from ..spec import COMPILE_LOCK
+    from ..targets import host
 
     from .jit import engine
     target = host()

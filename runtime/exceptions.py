@@ -16,7 +16,7 @@ import struct
 import threading
 from dataclasses import dataclass
 
-from dispatchjit.errors import SourceLoc
+from ..errors import SourceLoc
 
 __all__ = ["RaiseSite", "ExcInfo", "MAX_PAYLOAD", "STACK_BUDGET", "register_site", "site", "raise_from_excinfo",
            "reraise_at"]

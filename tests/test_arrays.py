@@ -15,7 +15,7 @@ from dispatchjit import (AbstractArray, Bool, Complex64, Complex128, Float32, Fl
                          Int32, Int64, MethodError, Real, TypingError, UInt8, UInt16, UInt32, UInt64,
                          generic, typeof)
 from dispatchjit.subtype import issubtype
-from dispatchjit.types import Array
+from dispatchjit.lattice import Array
 
 FILE = os.path.abspath(__file__)
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from dispatchjit import Float64, MethodError, TypingError, generic
-from dispatchjit.types import Array
+from dispatchjit.lattice import Array
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -23,9 +23,9 @@ import pytest
 
 from dispatchjit import Array, Float32, cuda, driver, generic
 from dispatchjit.targets import NVPTXTarget
-from dispatchjit.types import from_annotation
-from runtime import cuda_driver
-from runtime.cuda_driver import CudaError, CudaUnavailable
+from dispatchjit.lattice import from_annotation
+from dispatchjit.runtime import cuda_driver
+from dispatchjit.runtime.cuda_driver import CudaError, CudaUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 V = Array[Float32, 1, "C"]
@@ -63,7 +63,7 @@ def flat_saxpy_params(a, *arrays):
 
 # --- without a GPU --------------------------------------------------------------------------
 def test_import_has_no_side_effects():
-    probe = ("import sys, runtime.cuda_driver as m; "
+    probe = ("import sys, dispatchjit.runtime.cuda_driver as m; "
              "loaded = [k for k in sys.modules if k.startswith(('cuda.bindings', 'pycuda'))]; "
              "print(m._opened is None, loaded)")
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dispatchjit import cuda
-from runtime import cuda_driver
+from dispatchjit.runtime import cuda_driver
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import CASE_IDS, CASES, add, axpy, launch_and_check  # noqa: E402

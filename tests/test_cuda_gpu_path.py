@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from dispatchjit import cuda
-from dispatchjit.types import ArrayType, FunctionType
+from dispatchjit.lattice import ArrayType, FunctionType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import CASE_IDS, CASES, add, axpy, launch_and_check  # noqa: E402

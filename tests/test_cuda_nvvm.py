@@ -10,7 +10,7 @@ import pytest
 
 from dispatchjit import Float32, cuda_tools, driver, nvvm
 from dispatchjit.targets import NVPTXTarget
-from dispatchjit.types import from_annotation
+from dispatchjit.lattice import from_annotation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import CASE_IDS, CASES, V32, assemble, check_entry, entry_param_count, saxpy  # noqa: E402

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dispatchjit import Float32, cuda, cuda_tools, typeof
-from dispatchjit.types import from_annotation
+from dispatchjit.lattice import from_annotation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import CASE_IDS, CASES, V32, PtxasError, assemble, check_entry, entry_param_count, saxpy  # noqa: E402

@@ -6,7 +6,7 @@ import pytest
 
 from dispatchjit.errors import AmbiguityError, MethodError
 from dispatchjit.methods import MethodTable, current_world, format_call, methods_from_function
-from dispatchjit.types import (
+from dispatchjit.lattice import (
     Any, Array, ArrayType, Float32, Float64, Int64, Integer, Nothing, PyObjectType, Real, Tuple,
     TupleType, Type, TypeType, typeof,
 )

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from dispatchjit.errors import AmbiguityError, MethodError
 from dispatchjit.methods import MethodTable, methods_from_function
 from dispatchjit.subtype import issubtype, morespecific
-from dispatchjit.types import TupleType, typeof
+from dispatchjit.lattice import TupleType, typeof
 
 
 class A: ...

@@ -7,7 +7,7 @@ import pytest
 from dispatchjit import ir
 from dispatchjit.errors import SourceLoc
 from dispatchjit.records import FrozenInstanceError
-from dispatchjit.types import Float64, Int64
+from dispatchjit.lattice import Float64, Int64
 
 LOC = SourceLoc("f.py", 3)
 

@@ -10,7 +10,7 @@ import pytest
 import dispatchjit
 from dispatchjit import (CompileError, Float32, Float64, Int64, Real, SpecializationLimitWarning, Tuple,
                          TypingError, Val, config, generic, precompile, typeof)
-from dispatchjit.types import Literal, ValType
+from dispatchjit.lattice import Literal, ValType
 
 N = typing.TypeVar("N")
 HERE = __file__

@@ -6,7 +6,7 @@ import pytest
 
 from dispatchjit.methods import Method
 from dispatchjit.subtype import free_typevars, issubtype, match, morespecific, typeintersect
-from dispatchjit.types import (
+from dispatchjit.lattice import (
     AbstractArray, AbstractFloat, Any, Array, ArrayType, Bool, Bottom, Float32, Float64, FunctionType,
     Int8, Int64, Integer, Nothing, Number, PyObjectType, Real, Signed, Tuple, TupleType, Type, TypeType,
     TypeVar, UInt8, Unsigned, from_annotation, make_union,

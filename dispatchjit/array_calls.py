@@ -14,7 +14,7 @@ import numpy as np
 
 from . import cuda, ir
 from .errors import TypingError
-from .types import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
+from .lattice import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
                     TypeType, UInt64, dtype_to_type, join_types)
 
 __all__ = ["SLICE", "ATTRIBUTES", "index", "setitem", "attribute", "method_call", "ARRAY_FUNCTIONS"]

@@ -11,8 +11,8 @@ import math
 
 from . import ir
 from .errors import TypingError
-from .arrays import length
-from .types import ArrayType, Bool, Complex128, Float32, Float64, Int64, JType, PrimitiveType, TupleType, join_types
+from .array_calls import length
+from .lattice import ArrayType, Bool, Complex128, Float32, Float64, Int64, JType, PrimitiveType, TupleType, join_types
 
 __all__ = ["BUILTINS", "MATH_UNARY", "MATH_BINARY", "convert_call"]
 
