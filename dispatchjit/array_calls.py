@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import cuda, ir
+from . import ir
+from . import kernel_lang as cuda
 from .errors import TypingError
 from .lattice import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
                     TypeType, UInt64, dtype_to_type, join_types)

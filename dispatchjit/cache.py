@@ -31,7 +31,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CacheWarning", "enabled", "cache_dir", "Store", "store", "fingerprint", "entry_key",
+__all__ = ["CacheWarning", "cache_dir", "Store", "store", "fingerprint", "entry_key",
            "CachedCode", "FORMAT"]
 
 FORMAT = 1   # bump when the table or the meaning of a stored column changes
@@ -49,9 +49,6 @@ class CacheWarning(UserWarning):
     """The cache could not be used for an entry (it is compiled instead)."""
 
 
-def enabled(method) -> bool:
-    from .generic import cache_enabled
-    return cache_enabled(method)
 
 
 def cache_dir() -> Path:
@@ -246,10 +243,10 @@ def unpack(payload: bytes) -> CachedCode:
 def load(func, method, argtypes):
     """The cached entry point for ``method`` at ``argtypes``, or None. Imports no compiler stage."""
     from .runtime import exceptions
-    from .runtime.jit import engine, link_cells, make_builtin
+    from .runtime.jit import make_builtin
 
     from .spec import CompiledEntry, SpecKey
-    from .targets import host
+    from .targets.cpu import host
     target = host()
     t0 = time.perf_counter()
     key = entry_key(func, method, argtypes, target)
@@ -271,15 +268,13 @@ def load(func, method, argtypes):
         return None   # a callee changed since: the next compile replaces the entry
     sites = [exceptions.register_site(s.exc, s.template, s.loc, s.kinds) for s in cached.sites]
     keepalive: list = []
-    link_cells(uid, cached.objects, sites, keepalive)
-    eng = engine(target)
-    eng.add_object(code)
-    address = eng.function_address(entry_name)
+    loaded = target.load(code, uid, cached.objects, sites, [], keepalive)
+    address = loaded.function_address(entry_name)
     entry = make_builtin(address, func.__name__, keepalive)
     db.hit(key)
     edges = tuple((f, types, f.resolve_types(types)[0]) for f, types, _ in cached.edges)
     return CompiledEntry(SpecKey(func, method, argtypes), entry, frozenset(), cached.return_type,
-                         {"load": time.perf_counter() - t0}, "", None, eng.global_address(cached.counter),
+                         {"load": time.perf_counter() - t0}, "", None, loaded.global_address(cached.counter),
                          address, keepalive, edges, key)
 
 
@@ -310,8 +305,9 @@ def _still_resolves(edge) -> bool:
     return fingerprint(method) == recorded
 
 
-def save(compiled, mb, code: bytes, closure: dict, typed_text: str, target) -> None:
-    """Store a fresh compile (when every object it refers to can be recreated elsewhere)."""
+def save(compiled, mb, entry_name: str, code: bytes, closure: dict, typed_text: str, target) -> None:
+    """Store a fresh compile, whose module ``mb`` has the entry point ``entry_name`` (when every
+    object it refers to can be recreated elsewhere)."""
     from .runtime.exceptions import site
 
     key = compiled.cache_key
@@ -319,7 +315,7 @@ def save(compiled, mb, code: bytes, closure: dict, typed_text: str, target) -> N
     # The root too: when its own source changes, `dispatchjit cache list` reports the entry stale.
     edges = [(k.func, k.argtypes, fingerprint(k.method)) for k in closure]
     cached = CachedCode(compiled.return_type, list(mb.objects), [site(s) for s in mb.sites], edges,
-                        f"{mb.entry_name}.calls")
+                        f"{entry_name}.calls")
     payload = pack(cached)
     if payload is None:
         return
@@ -327,7 +323,7 @@ def save(compiled, mb, code: bytes, closure: dict, typed_text: str, target) -> N
     store().put({
         "key": key, "function": f"{root.func.__module__}.{root.func.__qualname__}",
         "method": f"{method.file}:{method.line}", "signature": repr(root.argtypes), "target": target.cpu_id,
-        "entry": mb.entry_name, "uid": mb.uid, "payload": payload, "code": code,
+        "entry": entry_name, "uid": mb.uid, "payload": payload, "code": code,
         "code_sha": hashlib.sha256(code).hexdigest(), "llvm_ir": compiled.llvm_ir, "typed_ir": typed_text,
         "compile_time": sum(compiled.timings.values()), "created": time.time(), "last_used": time.time(),
     })

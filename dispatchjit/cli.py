@@ -135,7 +135,7 @@ def _show(args) -> int:
 def _assembly(llvm_ir: str) -> str:
     from llvmlite import binding as llvm
 
-    from .targets import host
+    from .targets.cpu import host
     return host().emit_assembly(llvm.parse_assembly(llvm_ir))
 
 

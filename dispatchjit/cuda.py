@@ -35,56 +35,12 @@ import threading
 import numpy as np
 
 from .methods import current_world
+from .kernel_lang import GridIndex, Namespace, atomic, blockDim, blockIdx, gridDim, shared, syncthreads, threadIdx
 from .lattice import ArrayType, FunctionType, dtype_to_type, typeof
 
 __all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "shared", "atomic", "code_ptx",
            "GridIndex", "Namespace", "launch", "map", "reduce", "DeviceArray", "to_device", "device_array",
            "device_array_like", "as_device_array", "compile_kernel"]
-
-
-class GridIndex:
-    """``cuda.threadIdx`` and friends: read in a kernel as ``cuda.threadIdx.x``."""
-
-    def __init__(self, register: str, name: str):
-        self.register, self.name = register, name
-
-    def __repr__(self) -> str:
-        return f"cuda.{self.name}"
-
-
-threadIdx = GridIndex("tid", "threadIdx")
-blockIdx = GridIndex("ctaid", "blockIdx")
-blockDim = GridIndex("ntid", "blockDim")
-gridDim = GridIndex("nctaid", "gridDim")
-
-
-def _kernel_only(name: str, doc: str):
-    def f(*args, **kwargs):
-        raise RuntimeError(f"cuda.{name}() is only meaningful inside a compiled GPU kernel")
-    f.__name__, f.__qualname__, f.__doc__ = name.split(".")[-1], f"cuda.{name}", doc
-    return f
-
-
-syncthreads = _kernel_only("syncthreads", "A barrier for the threads of a block (in kernels only).")
-
-
-class Namespace:
-    """``cuda.shared`` and ``cuda.atomic``: functions compiled kernels call by attribute."""
-
-    def __init__(self, name: str, **functions):
-        self.__name__ = f"cuda.{name}"
-        self.__dict__.update(functions)
-
-    def __repr__(self) -> str:
-        return self.__name__
-
-
-shared = Namespace("shared", array=_kernel_only(
-    "shared.array", "``shared.array(shape, dtype)``: an array shared by the threads of a block; the shape is a "
-                    "constant (an int or a tuple of ints), the memory uninitialized, as on a GPU."))
-atomic = Namespace("atomic", **{op: _kernel_only(
-    f"atomic.{op}", f"``atomic.{op}(array, index, value)``: array[index] = {op}(array[index], value) as one "
-                    "indivisible step; returns the old value. Ints; floats for add.") for op in ("add", "max", "min")})
 
 
 def code_ptx(f, *types, arch: str = "sm_80", backend: str = "llvm") -> str:
@@ -104,7 +60,7 @@ def compile_kernel(f, argtypes, arch: str = "sm_80", backend: str = "llvm"):
     if backend != "llvm":
         raise ValueError(f"backend is 'llvm' (LLVM's NVPTX) or 'nvvm' (libNVVM), not {backend!r}")
     from . import driver
-    from .targets import NVPTXTarget
+    from .targets.ptx import NVPTXTarget
     return driver.compile_kernel(f, argtypes, NVPTXTarget(arch))
 
 

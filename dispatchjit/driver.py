@@ -1,37 +1,46 @@
-"""The compiler driver: one concrete signature of a generic function to a callable entry point.
+"""The compiler driver: every compile is a ``Job`` run through one pipeline, ``compile``.
 
-    compile_entry(func, argtypes)
-      frontend   method source  -> untyped IR           (cached per method)
-      infer      IR + types     -> typed IR             (per specialization, whole call graph)
-      lower      typed IR       -> LLVM IR module       (root and every callee, for inlining)
-      optimize   LLVM O3 for the target
-      codegen    MCJIT machine code, exposed as a builtin entry point
+    compile(job, stop_at=...)
+      typed      method source -> untyped IR (cached per method) -> typed IR of the root and
+                 of everything it calls (inference; cached per specialization)
+      llvm       typed IR -> one LLVM module: the root, its callees (internal, for inlining)
+                 and the entry point the target emits for the root
+      optimized  parsed, finished by the target (libraries linked) and optimized
+      code       the target's code: object code (CPU), PTX text (GPU)
+      loaded     loaded into the process (CPU targets): the entry's address can be taken
 
-Typed IR is cached per specialization across compiles and dropped by ``invalidate`` when a new
-method changes what one of its calls resolves to (Julia's backedges).
+Each stage is timed; ``code_typed``/``code_llvm``/``code_native``/``code_ptx`` are views of a
+run stopped at a stage. A root's entry point (``compile_entry``), a GPU kernel, an emulated
+kernel and a cold loop are all compiled here, differing only in their job's target and in what
+is lowered (a generic function's dispatcher, which has no typed IR, enters at ``backend``). Typed IR is cached per specialization across compiles
+and dropped by ``invalidate`` when a new method changes what one of its calls resolves to
+(Julia's backedges).
 """
 
 from __future__ import annotations
 
 import inspect
-import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from . import frontend, ir
+from . import backend, frontend, ir
 from .errors import InternalCompilerError
 from .infer import InferredFunction, infer_function
+from .lattice import Bottom, JType
+from .lowering.function import ModuleBuilder, finish_module_text, options_of
+from .settings import cache_enabled
 from .spec import COMPILE_LOCK, CompiledEntry, SpecKey
-from .targets import Target, host
-from .lattice import Bottom, JType, Nothing
+from .subtype import match
+from .targets.cpu import host
+from .targets.target import Compiled, Target
 
-__all__ = ["CompiledEntry", "compile_entry", "infer_closure", "lower_module", "optimized_module", "invalidate",
-           "COMPILE_LOCK"]
+__all__ = ["Job", "Result", "STAGES", "compile", "compile_entry", "compile_kernel", "compile_emulated",
+           "kernel_module", "optimized_module", "infer_closure", "invalidate", "typed",
+           "calls_made", "still_current", "return_type", "COMPILE_LOCK"]
 
 _MAX_ROUNDS = 20
 _typed: dict[SpecKey, InferredFunction] = {}
 _ir_cache: dict[object, ir.Function] = {}
-_entry_ids = itertools.count()
 
 
 # --- frontend --------------------------------------------------------------------------------
@@ -121,7 +130,6 @@ class _Session:
 def method_env(key: SpecKey) -> dict:
     """The ``where`` bindings of ``key.method`` at ``key.argtypes`` (empty for a signature
     widened by ``nospecialize``, whose variables are not bound)."""
-    from .subtype import match
     return match(key.argtypes, key.method) or {}
 
 
@@ -141,46 +149,101 @@ def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[s
     return closure, session.timings
 
 
-# --- lowering and code generation ------------------------------------------------------------
-def lower_module(key: SpecKey, closure: dict[SpecKey, InferredFunction], target: Target,
-                 entry_name: str | None, uid: str | None = None, lazy: bool = False):
-    """One LLVM module holding ``key`` and its callees, plus the Python entry point
-    ``entry_name``; without one, the root function itself is exported (for inspection).
-    ``lazy``: cold loops are compiled on first use (see ``compile_cold``)."""
-    from .runtime.boxing import emit_entry
-
-    from .lower_llvm import ModuleBuilder, options_of
-    mb = ModuleBuilder(target, recursive=_recursive(closure), nogil=options_of(key).get("nogil", False),
-                       lazy=lazy, **({"uid": uid} if uid else {}))
-    mb.entry_name = entry_name
-    _lowered(mb, closure)
-    root = closure[key]
-    if entry_name is None:
-        mb.functions[key].linkage = "external"
-        return mb
-    nfixed = len(root.fn.params) if root.fn.vararg is not None else None
-    emit_entry(mb, mb.functions[key], key.argtypes, nfixed, root.fn.return_type, entry_name, release_gil=mb.nogil)
-    return mb
+# --- the pipeline ----------------------------------------------------------------------------
+STAGES = ("typed", "llvm", "optimized", "code", "loaded")
 
 
-def finish_module_text(text: str) -> str:
-    from .lower_llvm import finish_module_text as finish
-    return finish(text)
+@dataclass(frozen=True)
+class Job:
+    """One compile: the root specialization ``key`` for ``target``. ``entry``: with the entry
+    point the target emits for it (without one the root is exported as it is, for
+    inspection); ``lazy``: cold loops compiled on first use (``compile_cold``); ``level``: the
+    optimization level, by default chosen from the code (``opt_level``); ``uid``: the module's
+    symbol prefix (a cached module's is its key, unique in any process that loads it)."""
+
+    key: SpecKey
+    target: Target
+    entry: bool = True
+    lazy: bool = False
+    level: int | None = None
+    uid: str | None = None
 
 
-def optimized_module(key: SpecKey, target: Target | None = None):
-    """The optimized LLVM module of ``key`` alone (no entry point), for ``code_llvm``/``code_native``."""
-    from llvmlite import binding as llvm
+@dataclass
+class Result:
+    """What a run of ``compile`` produced, up to the stage it stopped at."""
 
-    from .generic import cache_enabled
-    target = target or host()
+    job: Job
+    timings: dict[str, float] = field(default_factory=dict)
+    closure: dict[SpecKey, InferredFunction] | None = None   # typed
+    builder: ModuleBuilder | None = None                      # llvm
+    compiled: Compiled | None = None                          # llvm: the entry the target emitted
+    text: str = ""                                            # llvm: the module's text
+    module_ref: object = None                                 # optimized
+    code: object = None                                       # code: object code or PTX
+    loaded: object = None                                     # loaded: finds symbols' addresses
+    keepalive: list = field(default_factory=list)             # loaded: what the code refers to
+
+
+def compile(job: Job, stop_at: str = "loaded") -> Result:
+    """Run ``job`` through the stages up to ``stop_at`` (one of ``STAGES``)."""
+    if stop_at not in STAGES:
+        raise InternalCompilerError(f"no compiler stage {stop_at!r}; the stages are {', '.join(STAGES)}")
     with COMPILE_LOCK:
-        closure, _ = infer_closure(key)
-        lazy = not cache_enabled(key.method)   # as compile_entry builds it
-        module_ref = llvm.parse_assembly(finish_module_text(str(lower_module(key, closure, target, None,
-                                                                             lazy=lazy).module)))
-        target.optimize(module_ref, opt_level(closure))
-        return module_ref
+        result = Result(job)
+        result.closure, timings = infer_closure(job.key)
+        result.timings.update(timings)
+        job.target.check_root(job.key, result.closure)
+        if stop_at == "typed":
+            return result
+        t0 = time.perf_counter()
+        _lower(result)
+        result.timings["lower"] = time.perf_counter() - t0
+        level = job.level if job.level is not None else opt_level(result.closure)
+        quick = level == 1 and not result.builder.recursive
+        _backend(result, level, quick, stop_at)
+        return result
+
+
+def _lower(result: Result) -> None:
+    job, closure = result.job, result.closure
+    nogil = options_of(job.key).get("nogil", False) or not job.target.python_objects
+    mb = ModuleBuilder(job.target, recursive=_recursive(closure), nogil=nogil, lazy=job.lazy,
+                       **({"uid": job.uid} if job.uid else {}))
+    _lowered(mb, closure)
+    if job.entry:
+        result.compiled = job.target.emit_entry(mb, job.key, closure)
+    else:
+        mb.functions[job.key].linkage = "external"
+    result.builder, result.text = mb, finish_module_text(str(mb.module))
+
+
+def _backend(result: Result, level: int, quick: bool, stop_at: str) -> None:
+    """The stages after lowering (``backend``): optimize, emit, load. ``quick``: LLVM's quick
+    code generator when the optimized module is small."""
+    target, mb = result.job.target, result.builder
+    if stop_at == "llvm":
+        return
+    t0 = time.perf_counter()
+    result.module_ref = backend.optimized(target, result.text, result.compiled, level)
+    t1 = time.perf_counter()
+    result.timings["optimize"] = t1 - t0
+    if stop_at == "optimized":
+        return
+    result.code = backend.emitted(target, result.module_ref, quick)
+    if stop_at == "loaded":
+        result.keepalive.extend(mb.keepalive)
+        cold = _cold_stubs(mb, result.closure, target, result.keepalive)
+        result.loaded = target.load(result.code, mb.uid, mb.objects, mb.sites, cold, result.keepalive)
+    result.timings["codegen"] = time.perf_counter() - t1
+
+
+def _lowered(mb, closure):
+    for inferred in closure.values():
+        mb.declare(inferred)
+    for inferred in closure.values():
+        mb.lower(inferred)
+    return mb
 
 
 def opt_level(closure: dict[SpecKey, InferredFunction]) -> int:
@@ -188,21 +251,6 @@ def opt_level(closure: dict[SpecKey, InferredFunction]) -> int:
     O2's extra passes are mostly loop transforms and cost a fifth more compile time for nothing."""
     loops = (ir.ForRange, ir.While, ir.For)
     return 2 if any(isinstance(n, loops) for inf in closure.values() for n in ir.walk(inf.fn.body)) else 1
-
-
-# Straight-line code this small (the boxing entry point and an expression or two) runs as fast
-# with LLVM's quick code generator; its cost is its call, and the quick one compiles 4x faster.
-QUICK_CODEGEN_LIMIT = 64   # LLVM instructions, after optimization
-
-
-def _is_small(module_ref) -> bool:
-    count = 0
-    for f in module_ref.functions:
-        for block in f.blocks:
-            count += sum(1 for _ in block.instructions)
-            if count > QUICK_CODEGEN_LIMIT:
-                return False
-    return True
 
 
 def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:
@@ -220,77 +268,119 @@ def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:
     return frozenset(k for k in closure if reaches_self(k))
 
 
+# --- the jobs ---------------------------------------------------------------------------------
 def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target | None = None) -> CompiledEntry:
     """Compile the specialization of ``func`` for ``argtypes`` (of ``method``, by default the one
     these types resolve to) and load it; with the on-disk cache on, also store it there."""
-    from llvmlite import binding as llvm
-
-    from .runtime.jit import engine, link_cells, make_builtin
-
-    from .generic import cache_enabled
-    from .lower_llvm import fresh_uid
+    from .runtime.jit import make_builtin
     target = target or host()
     with COMPILE_LOCK:
         method = method or func.resolve_types(argtypes)[0]
         key = SpecKey(func, method, argtypes)
         cache_key = None
         if cache_enabled(method):
-            from . import cache
+            from . import cache   # imported only by processes that use it (sqlite3, hashlib: 6 ms)
             cache_key = cache.entry_key(func, method, argtypes, target)
-        closure, timings = infer_closure(key)
-        t0 = time.perf_counter()
-        # A cached module's symbols are named after its key: unique in any process that loads it.
-        uid = cache_key[:24] if cache_key else fresh_uid()
-        name = f"entry.{uid}"
         # Cached code is compiled whole, once: it is not worth a stub's deferred compile.
-        mb = lower_module(key, closure, target, name, uid, lazy=cache_key is None)
-        text = finish_module_text(str(mb.module))
-        t1 = time.perf_counter()
-        module_ref = llvm.parse_assembly(text)
-        level = opt_level(closure)
-        target.optimize(module_ref, level)
-        t2 = time.perf_counter()
-        eng = engine(target)
-        keepalive = list(mb.keepalive)
-        link_cells(mb.uid, mb.objects, mb.sites, keepalive)
-        _link_cold(mb, closure, target, keepalive)
-        quick = level == 1 and not mb.recursive and _is_small(module_ref)
-        code = (target.quick_machine if quick else target.machine).emit_object(module_ref)
-        eng.add_object(code)
-        address = eng.function_address(name)
-        entry = make_builtin(address, func.__name__, keepalive)
-        t3 = time.perf_counter()
-        timings.update(lower=t1 - t0, optimize=t2 - t1, codegen=t3 - t2)
-        compiled = CompiledEntry(key, entry, frozenset(closure), closure[key].fn.return_type, timings,
-                                 "", module_ref, eng.global_address(f"{name}.calls"), address,
-                                 keepalive, cache_key=cache_key)
+        result = compile(Job(key, target, lazy=cache_key is None, uid=cache_key[:24] if cache_key else None))
+        name = result.compiled.name
+        address = result.loaded.function_address(name)
+        entry = make_builtin(address, func.__name__, result.keepalive)
+        compiled = CompiledEntry(key, entry, frozenset(result.closure), result.closure[key].fn.return_type,
+                                 result.timings, "", result.module_ref, result.loaded.global_address(f"{name}.calls"),
+                                 address, result.keepalive, cache_key=cache_key)
         if cache_key:
             from .printer import format_function
-            cache.save(compiled, mb, code, closure, format_function(closure[key]), target)
+            cache.save(compiled, result.builder, name, result.code, result.closure, format_function(result.closure[key]),
+                       target)
         return compiled
+
+
+def optimized_module(key: SpecKey, target: Target | None = None):
+    """The optimized LLVM module of ``key`` alone (no entry point), for ``code_llvm``/``code_native``."""
+    lazy = not cache_enabled(key.method)   # as compile_entry builds it
+    return compile(Job(key, target or host(), entry=False, lazy=lazy), stop_at="optimized").module_ref
+
+
+@dataclass
+class Kernel:
+    """A specialization compiled for a GPU: its PTX, the entry's name and its parameters
+    (flattened: see ``targets.ptx.kernel_parameters``)."""
+
+    key: SpecKey
+    ptx: str
+    name: str
+    params: list[str]
+
+
+def _kernel_job(func, argtypes, target: Target) -> Job:
+    method, _ = func.resolve_types(argtypes)
+    return Job(SpecKey(func, method, argtypes), target, level=2)
+
+
+def kernel_module(func, argtypes: tuple[JType, ...], target: Target) -> tuple[SpecKey, str, str, list[str]]:
+    """The unoptimized LLVM IR text of ``func`` at ``argtypes`` as a GPU kernel for ``target``
+    (an NVPTXTarget): ``(key, text, kernel name, flat parameters)``. The text is llvmlite's own
+    (typed pointers), never round-tripped through LLVM, so libNVVM accepts it too."""
+    result = compile(_kernel_job(func, argtypes, target), stop_at="llvm")
+    return result.job.key, result.text, result.compiled.name, result.compiled.params
+
+
+def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
+    """Compile ``func`` at ``argtypes`` as a GPU kernel for ``target`` (an NVPTXTarget) with
+    LLVM's NVPTX backend."""
+    result = compile(_kernel_job(func, argtypes, target), stop_at="code")
+    return Kernel(result.job.key, result.code, result.compiled.name, result.compiled.params)
+
+
+@dataclass
+class Emulated:
+    """A kernel compiled for the CPU emulator (see ``cuda.launch``): ``entry`` is a builtin;
+    ``threaded`` kernels call ``cuda.syncthreads`` and run one GPU thread per call (a block's
+    threads taking turns on OS threads of their own), others a whole grid per call, one thread
+    after another; ``shared_bytes`` is the size of a block's shared memory."""
+
+    key: SpecKey
+    entry: object
+    threaded: bool
+    shared_bytes: int
+
+
+def compile_emulated(func, argtypes: tuple[JType, ...]) -> Emulated:
+    """Compile the kernel ``func`` at ``argtypes`` for the CPU emulator."""
+    from .runtime.jit import make_builtin
+    result = compile(_kernel_job(func, argtypes, _emulator()))
+    entry = make_builtin(result.loaded.function_address(result.compiled.name), func.__name__, result.keepalive)
+    return Emulated(result.job.key, entry, result.compiled.threaded, result.builder.shared_size)
+
+
+_emulator_target = None
+
+
+def _emulator():
+    global _emulator_target
+    if _emulator_target is None:
+        from .targets.emulator import EmulatorTarget
+        _emulator_target = EmulatorTarget()
+    return _emulator_target
 
 
 cold_compiles = 0   # how many cold loops were compiled: observable laziness, for the tests
 
 
-def _link_cold(mb, closure, target: Target, keepalive: list) -> None:
-    from .runtime.jit import link_cold
+def _cold_stubs(mb, closure, target: Target, keepalive: list) -> list:
+    """The ``(compile, loc)`` pairs of ``mb``'s cold loops, for the loader's stubs."""
     recursive, nogil, cells = mb.recursive, mb.nogil, mb.cold_cells   # not mb: its module can go
-    link_cold(mb.uid, [(lambda loop=loop: compile_cold(loop, closure, recursive, nogil, cells, target, keepalive),
-                        loop.stmt.loc) for loop in mb.cold], keepalive, COMPILE_LOCK)
+    return [(lambda loop=loop: compile_cold(loop, closure, recursive, nogil, cells, target, keepalive), loop.stmt.loc)
+            for loop in mb.cold]
 
 
 def compile_cold(loop, closure: dict[SpecKey, InferredFunction], recursive, nogil: bool, cells: dict,
                  target: Target, keepalive: list) -> int:
-    """Compile a cold loop (``lower_llvm.ColdLoop``), from the typed IR its function was built
-    from, into a module of its own; load it and return its address. The cold loops of the
+    """Compile a cold loop (``lowering.function.ColdLoop``), from the typed IR its function was
+    built from, into a module of its own; load it and return its address. The cold loops of the
     callees it lowers again reuse their cells (``cells``); ``keepalive`` (the root entry's)
     keeps what its code refers to."""
-    from llvmlite import binding as llvm
-
-    from .runtime.jit import engine, link_cells
-
-    from .lower_llvm import ModuleBuilder
     global cold_compiles
     with COMPILE_LOCK:
         cold_compiles += 1
@@ -302,13 +392,10 @@ def compile_cold(loop, closure: dict[SpecKey, InferredFunction], recursive, nogi
         mb.lower_cold(loop, name)
         for k in callees:
             mb.lower(closure[k])
-        module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
-        target.optimize(module_ref, 2)
-        link_cells(mb.uid, mb.objects, mb.sites, keepalive)
-        _link_cold(mb, closure, target, keepalive)
-        eng = engine(target)
-        eng.add(module_ref)
-        return eng.function_address(name)
+        result = Result(Job(loop.inferred.key, target, level=2), closure=closure, builder=mb,
+                        text=finish_module_text(str(mb.module)), keepalive=keepalive)
+        _backend(result, 2, False, "loaded")
+        return result.loaded.function_address(name)
 
 
 def _reachable(closure: dict[SpecKey, InferredFunction], roots) -> list[SpecKey]:
@@ -375,100 +462,3 @@ def typed(key: SpecKey) -> InferredFunction:
         return _typed[key]
 
 
-@dataclass
-class Kernel:
-    """A specialization compiled for a GPU: its PTX, the entry's name and its parameters
-    (flattened: see ``dispatchjit.cuda``)."""
-
-    key: SpecKey
-    ptx: str
-    name: str
-    params: list[str]
-
-
-def _kernel_closure(func, argtypes):
-    """The specialization a kernel launch runs, and everything it calls; kernels return nothing."""
-    from .errors import CompileError
-    method, _ = func.resolve_types(argtypes)
-    key = SpecKey(func, method, argtypes)
-    closure, _ = infer_closure(key)
-    returns = closure[key].fn.return_type
-    if returns not in (Nothing, Bottom):
-        raise CompileError(f"a kernel returns nothing; {func.__name__} returns {returns}",
-                           closure[key].fn.loc, hint="write results into an array argument")
-    return key, closure
-
-
-def _lowered(mb, closure):
-    for inferred in closure.values():
-        mb.declare(inferred)
-    for inferred in closure.values():
-        mb.lower(inferred)
-    return mb
-
-
-def kernel_module(func, argtypes: tuple[JType, ...], target: Target) -> tuple[SpecKey, str, str, list[str]]:
-    """The unoptimized LLVM IR text of ``func`` at ``argtypes`` as a GPU kernel for ``target``
-    (an NVPTXTarget): ``(key, text, kernel name, flat parameters)``. The text is llvmlite's own
-    (typed pointers), never round-tripped through LLVM, so libNVVM accepts it too."""
-    from .lower_llvm import ModuleBuilder, emit_kernel
-    with COMPILE_LOCK:
-        key, closure = _kernel_closure(func, argtypes)
-        root = closure[key]
-        mb = _lowered(ModuleBuilder(target, recursive=_recursive(closure), nogil=True), closure)
-        name = f"{func.__name__}_{next(_entry_ids)}"
-        params = emit_kernel(mb, mb.functions[key], key.argtypes, root.fn, name)
-        return key, finish_module_text(str(mb.module)), name, params
-
-
-def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
-    """Compile ``func`` at ``argtypes`` as a GPU kernel for ``target`` (an NVPTXTarget) with
-    LLVM's NVPTX backend."""
-    from llvmlite import binding as llvm
-    key, text, name, params = kernel_module(func, argtypes, target)
-    module_ref = llvm.parse_assembly(text)
-    target.link_libdevice(module_ref, name)
-    target.optimize(module_ref, 2)
-    return Kernel(key, target.emit_assembly(module_ref), name, params)
-
-
-@dataclass
-class Emulated:
-    """A kernel compiled for the CPU emulator (see ``cuda.launch``): ``entry`` is a builtin;
-    ``threaded`` kernels call ``cuda.syncthreads`` and run one GPU thread per call (a block's
-    threads taking turns on OS threads of their own), others a whole grid per call, one thread
-    after another; ``shared_bytes`` is the size of a block's shared memory."""
-
-    key: SpecKey
-    entry: object
-    threaded: bool
-    shared_bytes: int
-
-
-def compile_emulated(func, argtypes: tuple[JType, ...]) -> Emulated:
-    """Compile the kernel ``func`` at ``argtypes`` for the CPU emulator."""
-    from llvmlite import binding as llvm
-
-    from .runtime.boxing import emit_entry
-    from .runtime.jit import engine, link_cells, make_builtin
-
-    from .lower_llvm import ModuleBuilder, emit_grid_loop, emit_thread_entry
-    from .lattice import Int64
-    target = host()
-    with COMPILE_LOCK:
-        key, closure = _kernel_closure(func, argtypes)
-        threaded = any(isinstance(n, ir.Prim) and n.op == "cuda.syncthreads"
-                       for inf in closure.values() for n in ir.walk(inf.fn.body))
-        mb = _lowered(ModuleBuilder(target, recursive=_recursive(closure), emulated=True), closure)
-        emit, extra = (emit_thread_entry, 15) if threaded else (emit_grid_loop, 7)
-        run = emit(mb, mb.functions[key], argtypes, f"grid.run.{mb.uid}")
-        name = f"emulate.{mb.uid}"
-        emit_entry(mb, run, argtypes + (Int64,) * extra, None, Nothing, name)
-        module_ref = llvm.parse_assembly(finish_module_text(str(mb.module)))
-        target.optimize(module_ref, 2)
-        keepalive = list(mb.keepalive)
-        link_cells(mb.uid, mb.objects, mb.sites, keepalive)
-        eng = engine(target)
-        eng.add(module_ref)
-        entry = make_builtin(eng.function_address(name), func.__name__, keepalive)
-        return Emulated(key, entry, threaded, mb.shared_size)

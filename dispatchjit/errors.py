@@ -6,7 +6,7 @@ from __future__ import annotations
 import linecache
 from dataclasses import dataclass
 
-__all__ = ["SourceLoc", "DispatchJITError", "CompileError", "TypingError", "MethodError",
+__all__ = ["SourceLoc", "DispatchJITError", "CompileError", "TypingError", "MethodError", "UnsupportedOnTarget",
            "AmbiguityError", "InternalCompilerError"]
 
 
@@ -81,3 +81,8 @@ class InternalCompilerError(RuntimeError):
     def __init__(self, message: str, loc: SourceLoc | None = None):
         where = f" (compiling {loc})" if loc else ""
         super().__init__(f"{message}{where}. This is a bug in dispatchjit; please report it.")
+
+
+class UnsupportedOnTarget(Exception):
+    """An operation the target cannot do; lowering reports it as a ``CompileError`` at the line
+    of the expression that needed it."""

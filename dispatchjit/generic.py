@@ -3,7 +3,7 @@
 Several ``@generic`` definitions of one name (in one module, or one enclosing function) are
 methods of one generic function. A call maps its arguments to their concrete types; the first
 call with a new type tuple resolves the method and compiles a specialization. Later calls go
-through the function's dispatcher (``dispatchjit.runtime.dispatcher``): machine code that recognizes the
+through the function's dispatcher (``dispatchjit.targets.dispatcher``): machine code that recognizes the
 compiled signatures from the argument objects and jumps into their entry points. It is rebuilt
 when a call it missed finds a specialization compiled since (so a first call never waits for
 it), and dropped when specializations are invalidated.
@@ -15,15 +15,16 @@ import ctypes
 import functools
 import html
 import inspect
-import os
 import sys
 import threading
 import warnings
 import typing
 from dataclasses import dataclass, field
 
-from .runtime.dispatcher import callable_type, fast_checkable
+from .lowering.reprs import dispatch_checkable
+from .runtime.vectorcall import callable_type, set_vectorcall
 
+from .settings import cache_enabled, config
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
 from .spec import COMPILE_LOCK, SpecKey
@@ -45,23 +46,6 @@ class SpecializationLimitWarning(UserWarning):
     """A generic function reached its limit on specializations."""
 
 
-class _Config:
-    """Process-wide settings: ``dispatchjit.config.max_specializations`` (per function too, as
-    ``f.max_specializations``)."""
-
-    max_specializations = 64
-    cache = False   # the on-disk cache for every function (also DISPATCHJIT_CACHE=1)
-
-
-config = _Config()
-
-
-def cache_enabled(method) -> bool:
-    """Whether specializations of ``method`` go through the on-disk cache (decided here, so a
-    process that does not use the cache never imports it: sqlite3 and hashlib cost 6 ms)."""
-    if getattr(method.func, "__dispatchjit_options__", {}).get("cache"):
-        return True
-    return bool(config.cache) or os.environ.get("DISPATCHJIT_CACHE", "") not in ("", "0")
 _registry: dict[tuple[str, str], GenericFunction] = {}
 # (function, signature, calls it inlined) of every entry point loaded from the on-disk cache
 _cached_entries: list[tuple] = []
@@ -107,7 +91,7 @@ class _GenericFunction:
     """A function with methods, dispatched on the types of all positional arguments.
 
     (The attributes of this class become those of ``GenericFunction``, a type whose instances
-    CPython calls through their dispatcher; see ``dispatchjit.runtime.dispatcher``.)"""
+    CPython calls through their dispatcher; see ``dispatchjit.targets.dispatcher``.)"""
 
     def __init__(self, name: str, qualname: str, module: str, doc: str | None):
         self.__name__, self.__qualname__, self.__module__, self.__doc__ = name, qualname, module, doc
@@ -133,7 +117,7 @@ class _GenericFunction:
         entry = self._entries.get(argtypes)
         if entry is None:
             entry = self._entry_for(argtypes)
-        elif argtypes in self._specializations and all(map(fast_checkable, argtypes)) and \
+        elif argtypes in self._specializations and all(map(dispatch_checkable, argtypes)) and \
                 (self._dispatcher is None or argtypes not in self._dispatcher[1]):
             self._rebuild_dispatcher()
         return entry(*args)
@@ -196,10 +180,10 @@ class _GenericFunction:
                           "different methods; pass them positionally")
 
     def _rebuild_dispatcher(self):
-        from .runtime.dispatcher import compile_dispatcher, set_vectorcall
+        from .targets.dispatcher import compile_dispatcher
         with COMPILE_LOCK:
             cases = {argtypes: spec.compiled.entry_address for argtypes, spec in self._specializations.items()
-                     if spec.compiled is not None and all(map(fast_checkable, argtypes))}
+                     if spec.compiled is not None and all(map(dispatch_checkable, argtypes))}
             if not cases:
                 return
             address, keepalive = compile_dispatcher(self, list(cases.items()), self._slow)
@@ -310,8 +294,6 @@ class _GenericFunction:
         """Forget entry points whose compiled code includes a stale specialization; calls go to
         the slow path until the dispatcher is rebuilt without them. Running calls finish with
         the code they started with: machine code is never freed."""
-        from .runtime.dispatcher import set_vectorcall
-
         from .methods import current_world
         for argtypes, spec in list(self._specializations.items()):
             key = SpecKey(self, spec.method, argtypes)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from .runtime.exceptions import MAX_PAYLOAD, register_site
 
-from . import array_calls, cuda, ir
+from . import array_calls, ir
+from . import kernel_lang as cuda
 from .builtin_calls import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError

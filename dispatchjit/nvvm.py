@@ -168,7 +168,7 @@ def compile_kernel(func, argtypes, arch: str = "sm_80"):
     """``func`` at ``argtypes`` (lattice types) compiled as a GPU kernel by libNVVM: a
     ``driver.Kernel``, like ``driver.compile_kernel`` gives for LLVM's NVPTX backend."""
     from . import driver
-    from .targets import NVPTXTarget
+    from .targets.ptx import NVPTXTarget
     key, text, name, params = driver.kernel_module(func, tuple(argtypes), NVPTXTarget(arch))
     return driver.Kernel(key, compile_ptx(nvvm_text(text, name), arch), name, params)
 

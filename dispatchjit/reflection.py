@@ -40,7 +40,7 @@ def code_llvm(f, *types) -> str:
 def code_native(f, *types) -> str:
     """The host assembly of the specialization."""
     from . import driver
-    from .targets import host
+    from .targets.cpu import host
     return host().emit_assembly(driver.optimized_module(_key(f, types)))
 
 

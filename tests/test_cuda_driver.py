@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from dispatchjit import Array, Float32, cuda, driver, generic
-from dispatchjit.targets import NVPTXTarget
+from dispatchjit.targets.ptx import NVPTXTarget
 from dispatchjit.lattice import from_annotation
 from dispatchjit.runtime import cuda_driver
 from dispatchjit.runtime.cuda_driver import CudaError, CudaUnavailable

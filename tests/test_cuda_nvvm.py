@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dispatchjit import Float32, cuda_tools, driver, nvvm
-from dispatchjit.targets import NVPTXTarget
+from dispatchjit.targets.ptx import NVPTXTarget
 from dispatchjit.lattice import from_annotation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

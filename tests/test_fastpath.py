@@ -520,7 +520,7 @@ def test_type_objects_are_not_taken_as_opaque_objects():
 
 def test_type_argument_calls_do_not_rebuild_the_dispatcher(monkeypatch):
     """A signature the dispatcher cannot check (a Type argument) must not rebuild it per call."""
-    import dispatchjit.runtime.dispatcher as dispatcher
+    import dispatchjit.targets.dispatcher as dispatcher
     builds = {"n": 0}
     real = dispatcher.compile_dispatcher
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import ir
-from .lattice import ArrayType, PrimitiveType
+from .. import ir
+from ..lattice import ArrayType, PrimitiveType
 
 __all__ = ["IndexUse", "affine_index_uses", "is_serial"]
 

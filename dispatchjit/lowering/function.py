@@ -1,11 +1,9 @@
-"""Lowering: typed IR to LLVM IR, for any target.
+"""Lowering: typed IR to LLVM IR, the same for every target.
 
-Every specialization becomes one LLVM function with the calling convention
-
-    i32 @name(T_ret* %ret, ExcInfo* %exc, T_1 %a1, ..., T_n %an)
-
-returning 0 on success (the result stored through ``%ret``) or non-zero after recording an
-exception in ``%exc`` (see ``dispatchjit.runtime.exceptions``). Recursive functions compare their stack
+Every specialization becomes one LLVM function with the calling convention of ``abi``
+(a status returned, the result stored through ``%ret``, an exception recorded in ``%exc``).
+What differs between targets (kernel intrinsics, shared memory, whether Python objects exist)
+is asked of the target's hooks (``targets.target.Target``), never of a flag. Recursive functions compare their stack
 depth with the limit the entry point stored in ``%exc``. Status checks after calls are cheap and
 disappear when LLVM inlines a callee that cannot raise. A root compile lowers its whole call
 graph into one module with internal linkage, so LLVM can inline generic calls across functions.
@@ -26,72 +24,28 @@ division by zero and math domain errors) and Julia's where Python has no fixed-w
 from __future__ import annotations
 
 import itertools
+import re
+import typing
 from dataclasses import dataclass, field
 
 from llvmlite import ir as ll
 
-from .runtime.cpython import declare
-from .runtime.exceptions import MAX_PAYLOAD, register_site
-
-from . import ir
+from .. import ir
+from ..errors import SourceLoc, UnsupportedOnTarget
+from ..infer import InferredFunction
+from ..lattice import Bottom, JType, PrimitiveType, PyObjectType, TupleType
+from ..runtime.exceptions import register_site
+from ..spec import SpecKey
+from .abi import COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, PTR, STATUS
+from .arrays import normalize, shape_of, store_element
 from .bce import affine_index_uses, is_serial
-from .errors import InternalCompilerError, SourceLoc
-from .infer import InferredFunction
-from .spec import SpecKey
-from .targets import Target, UnsupportedOnTarget
-from .lattice import (ArrayType, Bool, Bottom, FunctionType, JType, Nothing, PrimitiveType, PyObjectType,
-                    SingletonType, TupleType, TypeType)
+from .prims import compare, lower_prim
+from .reprs import convert_value, decref, incref, is_refcounted, llvm_type, truth
 
-__all__ = ["ModuleBuilder", "ColdLoop", "llvm_type", "STATUS", "EXCINFO", "convert_value"]
+if typing.TYPE_CHECKING:
+    from ..targets.target import Target
 
-# Statuses compiled functions return: 0 success (the result stored through %ret); 1 an
-# exception recorded in the ExcInfo; 2 a Python exception already set (a C API call failed).
-# Between a function and its cold loops only: LOOP_DONE, the loop ran to its end; COLD_COMPILED,
-# the stub compiled the loop and the call must be made again.
-STATUS = ll.IntType(32)
-LOOP_DONE = STATUS(3)
-COLD_COMPILED = STATUS(4)
-I1, I8, I32, I64 = ll.IntType(1), ll.IntType(8), ll.IntType(32), ll.IntType(64)
-F16, F32, F64 = ll.HalfType(), ll.FloatType(), ll.DoubleType()
-PTR = I8.as_pointer()
-EXCINFO = ll.LiteralStructType([I64, ll.ArrayType(I64, MAX_PAYLOAD), I64])  # runtime.exceptions.ExcInfo
-EMPTY = ll.LiteralStructType([])
-# The CPU emulator's per-thread context. Every function already receives an ExcInfo*, so the
-# emulator passes a pointer to this record, whose first field is that ExcInfo: thread and block
-# indices (tid, ctaid, ntid, nctaid; x, y, z each), the block's shared memory, and the block's
-# barrier (``i32 wait(i64 arg)``, non-zero when the block failed).
-EMUCTX = ll.LiteralStructType([EXCINFO, ll.ArrayType(I64, 12), PTR, PTR, I64])
-EMU_GRID, EMU_SHARED, EMU_BARRIER, EMU_BARRIER_ARG = 1, 2, 3, 4
-
-
-def llvm_type(t: JType) -> ll.Type:
-    """The LLVM type holding a value of lattice type ``t``."""
-    if isinstance(t, PrimitiveType):
-        if t.kind == "bool":
-            return I1
-        if t.kind in ("int", "uint"):
-            return ll.IntType(t.bits)
-        if t.kind == "float":
-            return {16: F16, 32: F32}.get(t.bits, F64)
-        part = F32 if t.bits == 64 else F64
-        return ll.LiteralStructType([part, part])
-    if isinstance(t, TupleType):
-        return ll.LiteralStructType([llvm_type(p) for p in t.params])
-    if isinstance(t, ArrayType):
-        # {owner, data, shape, strides, writeable}: see runtime.arrays
-        dims = ll.ArrayType(I64, t.ndim)
-        return ll.LiteralStructType([PTR, element_type(t.dtype).as_pointer(), dims, dims, I1])
-    if isinstance(t, PyObjectType):
-        return PTR
-    if isinstance(t, (SingletonType, FunctionType, TypeType)) or t == Bottom:
-        return EMPTY
-    raise InternalCompilerError(f"no machine representation for type {t}")
-
-
-def element_type(t: PrimitiveType) -> ll.Type:
-    """How an array element is stored: as NumPy does (a bool is a byte)."""
-    return I8 if t.kind == "bool" else llvm_type(t)
-
+__all__ = ["ModuleBuilder", "ColdLoop", "fresh_uid", "finish_module_text", "options_of"]
 
 _names = itertools.count()
 
@@ -121,10 +75,8 @@ class ModuleBuilder:
     cold_cells: dict = field(default_factory=dict)
     functions: dict[SpecKey, ll.Function] = field(default_factory=dict)
     keepalive: list = field(default_factory=list)
-    # Code for the CPU emulator of GPU kernels: thread and block indices, shared memory and the
-    # barrier are read from the EmuContext the ExcInfo pointer points into (see EMUCTX);
-    # ``shared_size`` counts the bytes of shared memory its kernels lay out.
-    emulated: bool = False
+    # Bytes of block-shared memory the module's kernels lay out, for targets that place shared
+    # arrays in a buffer of their own (the emulator; a GPU uses its shared address space).
     shared_size: int = 0
     uid: str = field(default_factory=fresh_uid)
     # Python objects and raise sites the code refers to. Machine code reads them from cells the
@@ -140,7 +92,7 @@ class ModuleBuilder:
 
     def object_ref(self, b: ll.IRBuilder, obj) -> ll.Value:
         """A borrowed pointer to the Python object ``obj``."""
-        if self.target.device:
+        if not self.target.python_objects:
             raise UnsupportedOnTarget(f"GPU code cannot use the Python object {obj!r}")
         index = next((i for i, o in enumerate(self.objects) if o is obj), None)
         if index is None:
@@ -150,7 +102,7 @@ class ModuleBuilder:
 
     def site_ref(self, b: ll.IRBuilder, site: int) -> ll.Value:
         """The raise-site id ``site`` (ids are numbered per process)."""
-        if self.target.device:  # device code is never cached across processes
+        if not self.target.python_objects:  # no loader fills cells there, and no cache reuses the code
             return I64(site)
         if site not in self.sites:
             self.sites.append(site)
@@ -319,7 +271,6 @@ class _FunctionLowering:
             self.b.store(I1(1), self.bound[name])
 
     def stmt_SetItem(self, s: ir.SetItem):
-        from .lower_arrays import normalize, shape_of, store_element
         arr = self.expr(s.target)
         t = s.target.type
         indices = [self.expr(i) for i in s.index.elts]
@@ -464,7 +415,6 @@ class _FunctionLowering:
 
     def all_in_bounds(self, uses, start, step, trips) -> ll.Value:
         """Whether every index in ``uses`` stays within its axis over the whole loop."""
-        from .lower_arrays import shape_of
         b = self.b
         last = b.add(start, b.mul(b.sub(trips, I64(1)), step))
         lo = b.select(b.icmp_signed("<", start, last), start, last)
@@ -513,7 +463,7 @@ class _FunctionLowering:
         b = self.b
         # The address of a fresh stack slot marks the stack depth without forcing a frame pointer.
         here = b.ptrtoint(self.alloca(I8, "stack.mark"), I64)
-        limit = b.load(b.gep(self.exc, [I32(0), I32(2)]))
+        limit = b.load(b.gep(self.exc, [I32(0), I32(EXC_STACK_LIMIT)]))
         self.check(b.icmp_unsigned("<", here, limit), RecursionError,
                    "maximum recursion depth exceeded in compiled code", self.fn.loc)
 
@@ -676,7 +626,6 @@ class _FunctionLowering:
         return chain(0, self.expr(e.operands[0]))
 
     def expr_Prim(self, e: ir.Prim) -> ll.Value:
-        from .lower_prims import lower_prim
         args = [self.expr(a) for a in e.args]
         result = lower_prim(self, e, args)
         self.release_args(e.args, args)
@@ -755,7 +704,6 @@ def _used_names(node) -> set[str]:
 
 def finish_module_text(text: str) -> str:
     """The module text with marked loop IDs made real (see ``_LOOP_IDS``)."""
-    import re
     return re.sub(r'^!(\d+) = !\{ ?!"(dispatchjit\.[a-z_]+)" ?\}$',
                   lambda m: f"!{m.group(1)} = " + _LOOP_IDS[m.group(2)].format(m.group(1)), text, flags=re.M)
 
@@ -767,29 +715,8 @@ def options_of(key: SpecKey) -> dict:
     return getattr(method.func, "__dispatchjit_options__", {})
 
 
-def is_refcounted(t: JType) -> bool:
-    """Whether values of ``t`` hold Python references."""
-    if isinstance(t, (ArrayType, PyObjectType)):
-        return True
-    return isinstance(t, TupleType) and any(is_refcounted(p) for p in t.params)
-
-
-def _refcount(b: ll.IRBuilder, v: ll.Value, t: JType, fn: str) -> None:
-    if isinstance(t, TupleType):
-        for i, p in enumerate(t.params):
-            if is_refcounted(p):
-                _refcount(b, b.extract_value(v, i), p, fn)
-    elif is_refcounted(t):
-        owner = b.extract_value(v, 0) if isinstance(t, ArrayType) else v
-        b.call(declare(b.module, fn), [owner])  # NULL-safe (Py_XINCREF)
-
-
-def incref(b: ll.IRBuilder, v: ll.Value, t: JType) -> None:
-    _refcount(b, v, t, "Py_IncRef")
-
-
-def decref(b: ll.IRBuilder, v: ll.Value, t: JType) -> None:
-    _refcount(b, v, t, "Py_DecRef")
+def _is_one(v: ll.Value) -> bool:
+    return isinstance(v, ll.Constant) and v.constant == 1
 
 
 _OWNING_NODES = (ir.Invoke, ir.Prim, ir.TupleExpr, ir.GetField, ir.IfExp, ir.BoolOp)
@@ -804,219 +731,3 @@ def _owns(e: ir.Expr) -> bool:
     return isinstance(e, _OWNING_NODES)
 
 
-def _is_one(v: ll.Value) -> bool:
-    return isinstance(v, ll.Constant) and v.constant == 1
-
-
-def truth(b: ll.IRBuilder, v: ll.Value, t: JType) -> ll.Value:
-    """Python truthiness of a lowered value of type ``t``."""
-    if t == Bool:
-        return v
-    if isinstance(t, PrimitiveType):
-        if t.kind == "complex":
-            zero = ll.Constant(v.type.elements[0], 0.0)
-            re, im = b.extract_value(v, 0), b.extract_value(v, 1)
-            return b.or_(b.fcmp_unordered("!=", re, zero), b.fcmp_unordered("!=", im, zero))
-        if t.kind == "float":
-            return b.fcmp_unordered("!=", v, ll.Constant(v.type, 0.0))
-        return b.icmp_unsigned("!=", v, ll.Constant(v.type, 0))
-    if isinstance(t, TupleType):
-        return I1(int(bool(t.params)))
-    if isinstance(t, SingletonType):
-        return I1(0)
-    return I1(1)
-
-
-def compare(b: ll.IRBuilder, op: str, x: ll.Value, y: ll.Value, t: PrimitiveType) -> ll.Value:
-    """``x op y`` on two values of numeric type ``t`` (NaN compares false except with !=)."""
-    if t.kind == "complex":
-        parts = [compare(b, op, b.extract_value(x, i), b.extract_value(y, i), _part(t)) for i in (0, 1)]
-        return b.and_(*parts) if op == "==" else b.or_(*parts)
-    if t.kind == "float":
-        if op == "!=":
-            return b.fcmp_unordered(op, x, y)
-        return b.fcmp_ordered(op, x, y)
-    if t.kind == "int":
-        return b.icmp_signed(op, x, y)
-    return b.icmp_unsigned(op, x, y)
-
-
-def _part(t: PrimitiveType) -> PrimitiveType:
-    from .lattice import Float32, Float64
-    return Float32 if t.bits == 64 else Float64
-
-
-def convert_value(b: ll.IRBuilder, v: ll.Value, src: JType, dst: JType) -> ll.Value:
-    """Numeric (and elementwise tuple) conversion of a lowered value; integers wrap."""
-    if src == dst or src == Bottom:
-        return v
-    if isinstance(src, TupleType) and isinstance(dst, TupleType):
-        agg = ll.Constant(llvm_type(dst), None)
-        for i, (s, d) in enumerate(zip(src.params, dst.params)):
-            agg = b.insert_value(agg, convert_value(b, b.extract_value(v, i), s, d), i)
-        return agg
-    if not (isinstance(src, PrimitiveType) and isinstance(dst, PrimitiveType)):
-        raise InternalCompilerError(f"cannot convert {src} to {dst}")
-    ty = llvm_type(dst)
-    if dst.kind == "complex":
-        part = ty.elements[0]
-        if src.kind == "complex":
-            re, im = (convert_value(b, b.extract_value(v, i), _part(src), _part(dst)) for i in (0, 1))
-        else:
-            re, im = convert_value(b, v, src, _part(dst)), ll.Constant(part, 0.0)
-        return b.insert_value(b.insert_value(ll.Constant(ty, None), re, 0), im, 1)
-    if src.kind == "complex":
-        raise InternalCompilerError(f"cannot convert {src} to {dst}")
-    if dst.kind == "float":
-        if src.kind == "float":
-            return b.fpext(v, ty) if dst.bits > src.bits else b.fptrunc(v, ty)
-        return b.sitofp(v, ty) if src.kind == "int" else b.uitofp(v, ty)
-    if src.kind == "float":
-        raise InternalCompilerError(f"float to integer conversion of {src} must be checked (toint)")
-    if dst.kind == "bool":
-        return b.icmp_unsigned("!=", v, ll.Constant(v.type, 0))
-    width, to = v.type.width, ty.width
-    if to < width:
-        return b.trunc(v, ty)
-    if to > width:
-        return b.sext(v, ty) if src.kind == "int" else b.zext(v, ty)
-    return v
-
-
-def emit_kernel(mb: ModuleBuilder, callee: ll.Function, argtypes, fn: ir.Function, name: str) -> list[str]:
-    """The GPU entry ``name`` (a ``ptx_kernel``) calling ``callee``. Its parameters are flat (a
-    number, or an array's data pointer, shape and strides; a generic function, known when
-    compiling, is none), which any launcher can pass; an exception in the kernel traps. Returns
-    the parameters' descriptions."""
-    from .errors import CompileError
-    flat, described = [], []
-    for i, t in enumerate(argtypes):
-        if isinstance(t, PrimitiveType) and t.kind != "complex":
-            flat.append(llvm_type(t) if t.kind != "bool" else I8)
-            described.append(f"{t!r}")
-        elif isinstance(t, ArrayType):
-            flat += [element_type(t.dtype).as_pointer()] + [I64] * (2 * t.ndim)
-            described += [f"data of {t!r}"] + [f"shape[{k}]" for k in range(t.ndim)] + \
-                [f"strides[{k}]" for k in range(t.ndim)]
-        elif isinstance(t, FunctionType):
-            pass   # known when compiling (cuda.map's f): no parameter
-        else:
-            raise CompileError(f"a GPU kernel cannot take an argument of type {t} (numbers and arrays only)",
-                               fn.loc)
-    f = ll.Function(mb.module, ll.FunctionType(ll.VoidType(), flat), name)
-    f.calling_convention = "ptx_kernel"
-    b = ll.IRBuilder(f.append_basic_block("entry"))
-    values, params = [], iter(f.args)
-    for t in argtypes:
-        if isinstance(t, ArrayType):
-            arr = ll.Constant(llvm_type(t), None)
-            arr = b.insert_value(arr, ll.Constant(PTR, None), 0)
-            arr = b.insert_value(arr, next(params), 1)
-            for part in (2, 3):   # shape, then strides
-                for k in range(t.ndim):
-                    arr = b.insert_value(arr, next(params), [part, k])
-            values.append(b.insert_value(arr, I1(1), 4))
-        elif isinstance(t, FunctionType):
-            values.append(ll.Constant(llvm_type(t), None))
-        else:
-            v = next(params)
-            values.append(b.icmp_unsigned("!=", v, I8(0)) if t.kind == "bool" else v)
-    if fn.vararg is not None:
-        raise CompileError("a GPU kernel cannot have *args", fn.loc)
-    ret = b.alloca(llvm_type(fn.return_type))
-    exc = b.alloca(EXCINFO)
-    b.store(I64(0), b.gep(exc, [I32(0), I32(2)]))  # no stack limit on the device
-    status = b.call(callee, [ret, exc, *values])
-    trap = mb.module.globals.get("llvm.trap") or ll.Function(mb.module, ll.FunctionType(ll.VoidType(), []), "llvm.trap")
-    with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
-        b.call(trap, [])
-    b.ret_void()
-    return described
-
-
-def emulator_field(b: ll.IRBuilder, exc: ll.Value, *path: int) -> ll.Value:
-    """A pointer to a field of the EmuContext that ``exc`` points into."""
-    return b.gep(b.bitcast(exc, EMUCTX.as_pointer()), [I32(0), *(I32(k) for k in path)])
-
-
-def _emulator_function(mb: ModuleBuilder, argtypes, extra: int, name: str):
-    """A specialization-shaped function taking the kernel's arguments and ``extra`` int64s, with
-    an EmuContext on its stack whose ExcInfo starts as the caller's; returns the builder, the
-    function, the context, the kernel's arguments and the extra ones."""
-    params = [llvm_type(t) for t in argtypes] + [I64] * extra
-    f = ll.Function(mb.module, ll.FunctionType(STATUS, [llvm_type(Nothing).as_pointer(), EXCINFO.as_pointer(),
-                                                      *params]), name)
-    f.linkage = "internal"
-    _, exc, *rest = f.args
-    b = ll.IRBuilder(f.append_basic_block("entry"))
-    ctx = b.alloca(EMUCTX)
-    b.store(b.load(exc), b.gep(ctx, [I32(0), I32(0)]))
-    return b, f, ctx, rest[:len(argtypes)], rest[len(argtypes):]
-
-
-def _call_kernel(b: ll.IRBuilder, kernel: ll.Function, f: ll.Function, ctx, args) -> None:
-    """Run the kernel in ``ctx``; on an error, hand its ExcInfo back to the caller."""
-    ret = b.alloca(llvm_type(Nothing))
-    status = b.call(kernel, [ret, b.gep(ctx, [I32(0), I32(0)]), *args])
-    with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
-        b.store(b.load(b.gep(ctx, [I32(0), I32(0)])), f.args[1])
-        b.ret(status)
-
-
-def _set_grid(b: ll.IRBuilder, ctx, slot: int, value: ll.Value) -> None:
-    b.store(value, b.gep(ctx, [I32(0), I32(EMU_GRID), I32(slot)]))
-
-
-def _set_launch(b: ll.IRBuilder, ctx, dims, shared: ll.Value) -> None:
-    """The launch's dimensions (ntid, nctaid, for the whole launch) and the shared memory."""
-    for axis in range(3):
-        _set_grid(b, ctx, 6 + axis, dims[3 + axis])
-        _set_grid(b, ctx, 9 + axis, dims[axis])
-    b.store(b.inttoptr(shared, PTR), b.gep(ctx, [I32(0), I32(EMU_SHARED)]))
-
-
-def emit_grid_loop(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) -> ll.Function:
-    """The CPU emulator's launch of a kernel without barriers: ``name(args..., blocks x y z,
-    threads x y z, shared)`` runs the kernel once per thread, block after block, one thread
-    after another, with each thread's indices in the context (``shared``: the address of the
-    memory the blocks' shared arrays live in, reused by each block in turn)."""
-    b, f, ctx, args, (*dims, shared) = _emulator_function(mb, argtypes, 7, name)
-    _set_launch(b, ctx, dims, shared)
-
-    def nest(level: int):
-        slot, bound = [(5, 2), (4, 1), (3, 0), (2, 5), (1, 4), (0, 3)][level]   # bz by bx tz ty tx
-        counter = b.gep(ctx, [I32(0), I32(EMU_GRID), I32(slot)])
-        b.store(I64(0), counter)
-        cond, body, end = (f.append_basic_block(f"grid{level}.{n}") for n in ("cond", "body", "end"))
-        b.branch(cond)
-        b.position_at_end(cond)
-        b.cbranch(b.icmp_signed("<", b.load(counter), dims[bound]), body, end)
-        b.position_at_end(body)
-        if level < 5:
-            nest(level + 1)
-        else:
-            _call_kernel(b, kernel, f, ctx, args)
-        b.store(b.add(b.load(counter), I64(1)), counter)
-        b.branch(cond)
-        b.position_at_end(end)
-
-    nest(0)
-    b.ret(STATUS(0))
-    return f
-
-
-def emit_thread_entry(mb: ModuleBuilder, kernel: ll.Function, argtypes, name: str) -> ll.Function:
-    """The CPU emulator's run of one GPU thread of a kernel with barriers: ``name(args...,
-    blocks x y z, threads x y z, block x y z, thread x y z, shared, barrier, barrier_arg)``; the
-    launcher runs a block's threads on OS threads of their own, taking turns (``cuda._Baton``)."""
-    b, f, ctx, args, extra = _emulator_function(mb, argtypes, 15, name)
-    dims, block, thread, (shared, barrier, barrier_arg) = extra[:6], extra[6:9], extra[9:12], extra[12:]
-    _set_launch(b, ctx, dims, shared)
-    for axis in range(3):
-        _set_grid(b, ctx, axis, thread[axis])
-        _set_grid(b, ctx, 3 + axis, block[axis])
-    b.store(b.inttoptr(barrier, PTR), b.gep(ctx, [I32(0), I32(EMU_BARRIER)]))
-    b.store(barrier_arg, b.gep(ctx, [I32(0), I32(EMU_BARRIER_ARG)]))
-    _call_kernel(b, kernel, f, ctx, args)
-    b.ret(STATUS(0))
-    return f

@@ -14,34 +14,18 @@ import math
 
 from llvmlite import ir as ll
 
-from .runtime import arrays as rt
-from .runtime.cpython import declare
-from .runtime.exceptions import register_site
+from .. import ir
+from ..array_calls import SLICE
+from ..errors import CompileError
+from ..lattice import ArrayType, Int64, PrimitiveType
+from ..runtime import arrays as rt
+from ..runtime.cpython import declare
+from ..runtime.exceptions import register_site
+from .abi import I1, I8, I32, I64, PTR, STATUS
+from .reprs import (DATA, OWNER, SHAPE, STRIDES, WRITEABLE, convert_value, element_type, llvm_type, shape_of,
+                    strides_of, struct_from_ndarray)
 
-from . import ir
-from .array_calls import SLICE
-from .errors import CompileError
-from .lower_llvm import (EMU_SHARED, I1, I8, I32, I64, PTR, STATUS, convert_value, element_type, emulator_field,
-                         llvm_type)
-from .lattice import ArrayType, Int64, PrimitiveType
-
-__all__ = ["ARRAY_RULES", "store_element", "struct_from_ndarray", "box_record"]
-
-OWNER, DATA, SHAPE, STRIDES, WRITEABLE = range(5)
-
-
-# --- reading the struct ------------------------------------------------------------------------
-def _dims(b, arr, field, ndim) -> list[ll.Value]:
-    return [b.extract_value(arr, [field, k]) for k in range(ndim)]
-
-
-def shape_of(b, arr, t: ArrayType) -> list[ll.Value]:
-    return _dims(b, arr, SHAPE, t.ndim)
-
-
-def strides_of(b, arr, t: ArrayType) -> list[ll.Value]:
-    return _dims(b, arr, STRIDES, t.ndim)
-
+__all__ = ["ARRAY_RULES", "store_element", "normalize", "shape_of", "make_array"]
 
 def normalize(fl, i: ll.Value, n: ll.Value, axis: int, node: ir.Expr) -> ll.Value:
     """Python's index rule (``-1`` is the last element), bounds-checked unless disabled or
@@ -134,7 +118,7 @@ def _view(fl, e, args):
         new_strides.append(b.mul(strides[k], step))
     data = b.extract_value(arr, DATA)
     new_data = b.bitcast(b.gep(b.bitcast(data, PTR), [offset], inbounds=True), data.type)
-    return _make(fl, result_t, b.extract_value(arr, OWNER), new_data, new_shape, new_strides,
+    return make_array(fl, result_t, b.extract_value(arr, OWNER), new_data, new_shape, new_strides,
                  b.extract_value(arr, WRITEABLE))
 
 
@@ -168,7 +152,7 @@ def _slice_bounds(fl, node: ir.Prim, value, n):
     return start, length, step
 
 
-def _make(fl, t: ArrayType, owner, data, shape, strides, writeable) -> ll.Value:
+def make_array(fl, t: ArrayType, owner, data, shape, strides, writeable) -> ll.Value:
     """A new array struct sharing ``owner`` (whose reference count it takes one of)."""
     b = fl.b
     agg = ll.Constant(llvm_type(t), None)
@@ -202,7 +186,7 @@ def _transpose(fl, e, args):
     b, (arr,) = fl.b, args
     t = e.args[0].type
     shape, strides = shape_of(b, arr, t), strides_of(b, arr, t)
-    return _make(fl, e.type, b.extract_value(arr, OWNER), b.extract_value(arr, DATA), shape[::-1],
+    return make_array(fl, e.type, b.extract_value(arr, OWNER), b.extract_value(arr, DATA), shape[::-1],
                  strides[::-1], b.extract_value(arr, WRITEABLE))
 
 
@@ -210,7 +194,7 @@ def _transpose(fl, e, args):
 def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Value:
     """A new NumPy array (through ``dispatchjit.runtime.arrays.allocate``), as an owned struct."""
     b = fl.b
-    if fl.mb.target.device:
+    if not fl.mb.target.python_objects:
         raise CompileError("cannot create an array in a GPU kernel", loc,
                            hint="allocate it on the host (or the device) and pass it in")
     if fl.mb.nogil:
@@ -236,37 +220,6 @@ def call_python(fl, fn, pointer: ll.Value) -> ll.Value:
     with b.if_then(b.icmp_unsigned("==", result, ll.Constant(PTR, None)), likely=False):
         fl.fail(STATUS(2))  # a Python exception is set already
     return result
-
-
-def struct_from_ndarray(b, obj: ll.Value, t: ArrayType, writeable: ll.Value | None = None) -> ll.Value:
-    """The array struct for the ``ndarray`` ``obj`` (read through NumPy's stable field layout);
-    the struct borrows ``obj`` as its owner."""
-    def field(offset, ty):
-        return b.load(b.bitcast(b.gep(obj, [I64(offset)]), ty.as_pointer()))
-
-    elem_ptr = element_type(t.dtype).as_pointer()
-    agg = ll.Constant(llvm_type(t), None)
-    agg = b.insert_value(agg, obj, OWNER)
-    agg = b.insert_value(agg, b.bitcast(field(rt.DATA_OFFSET, PTR), elem_ptr), DATA)
-    dims, strides = field(rt.DIMS_OFFSET, I64.as_pointer()), field(rt.STRIDES_OFFSET, I64.as_pointer())
-    for k in range(t.ndim):
-        agg = b.insert_value(agg, b.load(b.gep(dims, [I64(k)])), [SHAPE, k])
-        agg = b.insert_value(agg, b.load(b.gep(strides, [I64(k)])), [STRIDES, k])
-    if writeable is None:
-        flags = field(rt.FLAGS_OFFSET, I32)
-        writeable = b.icmp_unsigned("!=", b.and_(flags, I32(rt.WRITEABLE)), I32(0))
-    return b.insert_value(agg, writeable, WRITEABLE)
-
-
-def box_record(b, arr: ll.Value, t: ArrayType, alloca) -> ll.Value:
-    """The record ``dispatchjit.runtime.arrays.box`` reads, for the array ``arr``."""
-    record = alloca(ll.ArrayType(I64, 4 + 2 * t.ndim))
-    words = [b.ptrtoint(b.extract_value(arr, OWNER), I64), b.ptrtoint(b.extract_value(arr, DATA), I64),
-             I64(t.ndim), b.zext(b.extract_value(arr, WRITEABLE), I64)]
-    words += shape_of(b, arr, t) + strides_of(b, arr, t)
-    for k, w in enumerate(words):
-        b.store(w, b.gep(record, [I32(0), I32(k)]))
-    return b.bitcast(record, PTR)
 
 
 def _alloc_rule(zeros: bool):
@@ -377,33 +330,15 @@ def _uint_index(fl, e, args):
 
 
 # --- GPU kernels: shared memory and atomics ---------------------------------------------------
-def require_kernel(fl, e) -> None:
-    if not (fl.mb.target.device or fl.mb.emulated):
-        what = e.op.replace("cuda.", "cuda ").replace("cuda shared.array", "cuda.shared.array()")
-        raise CompileError(f"{what} is only available in GPU kernels "
-                           "(launch with cuda.launch, or compile with cuda.code_ptx)", e.loc)
-
-
 def _shared_array(fl, e, args):
-    """The block's shared memory for this call site: on a GPU a global in the shared address
-    space; in the CPU emulator a slice of the block's buffer (see ``lower_llvm.EMUCTX``)."""
-    require_kernel(fl, e)
-    b, t = fl.b, e.type
+    """The block's shared memory for this call site, laid out at compile time; where it lives
+    is the target's business (``Target.shared_memory``)."""
+    t = e.type
     dims = [a.value for a in e.args]
-    count, elt = math.prod(dims), element_type(t.dtype)
     itemsize = max(t.dtype.bits // 8, 1)
-    if fl.mb.target.device:
-        memory = ll.GlobalVariable(fl.mb.module, ll.ArrayType(elt, count), f"shared.{len(fl.mb.module.globals)}",
-                                   addrspace=3)
-        memory.linkage, memory.initializer = "internal", ll.Constant(memory.value_type, ll.Undefined)
-        data = b.addrspacecast(b.gep(memory, [I32(0), I32(0)]), elt.as_pointer())
-    else:
-        offset = fl.mb.shared_size
-        fl.mb.shared_size += -(-count * itemsize // 16) * 16   # 16-byte aligned, as CUDA's
-        base = b.load(emulator_field(b, fl.exc, EMU_SHARED))
-        data = b.bitcast(b.gep(base, [I64(offset)]), elt.as_pointer())
+    data = fl.mb.target.shared_memory(fl, e, element_type(t.dtype), math.prod(dims), itemsize)
     strides = [math.prod(dims[k + 1:]) * itemsize for k in range(len(dims))]
-    return _make(fl, t, ll.Constant(PTR, None), data, [I64(n) for n in dims], [I64(s) for s in strides], I1(1))
+    return make_array(fl, t, ll.Constant(PTR, None), data, [I64(n) for n in dims], [I64(s) for s in strides], I1(1))
 
 
 def _atomic(op: str):

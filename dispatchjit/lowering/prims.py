@@ -1,19 +1,19 @@
 """Lowering rules for ``Prim`` operations, one function per op, looked up in ``RULES``.
 
 Operands arrive already converted to the types inference chose; each rule implements Python's
-semantics for that op on those types (see the module docstring of ``lower_llvm``).
+semantics for that op on those types (see the module docstring of ``lowering.function``).
 """
 
 from __future__ import annotations
 
 from llvmlite import ir as ll
 
-from . import ir
-from .errors import CompileError, InternalCompilerError
-from .lower_arrays import ARRAY_RULES, require_kernel
-from .lower_llvm import (EMPTY, EMU_BARRIER, EMU_BARRIER_ARG, EMU_GRID, F64, I1, I32, I64, compare,
-                         emulator_field, llvm_type)
-from .targets import UnsupportedOnTarget
+from .. import ir
+from ..errors import CompileError, InternalCompilerError, UnsupportedOnTarget
+from ..lattice import PrimitiveType
+from .abi import EMPTY, F64, I1, I64
+from .arrays import ARRAY_RULES
+from .reprs import complex_part, llvm_type
 
 __all__ = ["lower_prim"]
 
@@ -21,7 +21,7 @@ __all__ = ["lower_prim"]
 def lower_prim(fl, e: ir.Prim, args: list[ll.Value]) -> ll.Value:
     rule = RULES.get(e.op) or ARRAY_RULES.get(e.op) or (_math if e.op.startswith("math.") else None)
     if rule is None and e.op.startswith("cuda."):
-        rule = _cuda
+        rule = _kernel_intrinsic
     if rule is None:
         raise InternalCompilerError(f"no lowering rule for primitive '{e.op}'", e.loc)
     try:
@@ -30,37 +30,24 @@ def lower_prim(fl, e: ir.Prim, args: list[ll.Value]) -> ll.Value:
         raise CompileError(str(err), e.loc) from None
 
 
-_GRID_SLOTS = {"tid": 0, "ctaid": 3, "ntid": 6, "nctaid": 9}
+def _kernel_intrinsic(fl, e, args):
+    """Thread and block indices and the block barrier: where they come from is the target's
+    business (special registers on a GPU, the thread's context in the emulator)."""
+    return fl.mb.target.kernel_intrinsic(fl, e)
 
 
-def _cuda(fl, e, args):
-    """Thread and block indices and the block barrier: special registers on a GPU; on the CPU
-    emulator, fields of the thread's context (see ``lower_llvm.EMUCTX``)."""
-    require_kernel(fl, e)
-    if fl.mb.emulated:
-        return _emulated_cuda(fl, e)
-    module = fl.mb.module
-    if e.op == "cuda.syncthreads":
-        barrier = module.globals.get("llvm.nvvm.barrier0") or ll.Function(
-            module, ll.FunctionType(ll.VoidType(), []), "llvm.nvvm.barrier0")
-        fl.b.call(barrier, [])
-        return ll.Constant(llvm_type(e.type), None)
-    _, register, axis = e.op.split(".")
-    name = f"llvm.nvvm.read.ptx.sreg.{register}.{axis}"
-    read = module.globals.get(name) or ll.Function(module, ll.FunctionType(ll.IntType(32), []), name)
-    return fl.b.zext(fl.b.call(read, []), I64)
-
-
-def _emulated_cuda(fl, e):
-    b = fl.b
-    if e.op == "cuda.syncthreads":
-        wait = b.bitcast(b.load(emulator_field(b, fl.exc, EMU_BARRIER)),
-                         ll.FunctionType(I32, [I64]).as_pointer())
-        failed = b.icmp_signed("!=", b.call(wait, [b.load(emulator_field(b, fl.exc, EMU_BARRIER_ARG))]), I32(0))
-        fl.check(failed, RuntimeError, "cuda.syncthreads(): another thread of this block failed", e.loc)
-        return ll.Constant(llvm_type(e.type), None)
-    _, register, axis = e.op.split(".")
-    return b.load(emulator_field(b, fl.exc, EMU_GRID, _GRID_SLOTS[register] + "xyz".index(axis)))
+def compare(b: ll.IRBuilder, op: str, x: ll.Value, y: ll.Value, t: PrimitiveType) -> ll.Value:
+    """``x op y`` on two values of numeric type ``t`` (NaN compares false except with !=)."""
+    if t.kind == "complex":
+        parts = [compare(b, op, b.extract_value(x, i), b.extract_value(y, i), complex_part(t)) for i in (0, 1)]
+        return b.and_(*parts) if op == "==" else b.or_(*parts)
+    if t.kind == "float":
+        if op == "!=":
+            return b.fcmp_unordered(op, x, y)
+        return b.fcmp_ordered(op, x, y)
+    if t.kind == "int":
+        return b.icmp_signed(op, x, y)
+    return b.icmp_unsigned(op, x, y)
 
 
 def _kind(e: ir.Prim, i: int = 0) -> str:
