@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import cuda  # noqa: F401 - the generated kernels' source names it
+from . import kernel_lang as cuda  # noqa: F401 - the generated kernels' source names it
 from .generic import generic
 from .lattice import ArrayType, PrimitiveType, typeof
 

@@ -217,11 +217,11 @@ class _GenericFunction:
             return compiled.entry
 
     def __getitem__(self, grid):
-        """``f[blocks, threads](*args)``: launch ``f`` as a GPU kernel (``cuda.launch``)."""
+        """``f[blocks, threads](*args)``: launch ``f`` as a GPU kernel (``gpu.launch``)."""
         if not (isinstance(grid, tuple) and len(grid) == 2):
             raise TypeError(f"launch a kernel as {self.__name__}[blocks, threads](...), not {self.__name__}[{grid!r}]")
-        from . import cuda
-        return cuda.launch(self, *grid)
+        from . import gpu
+        return gpu.launch(self, *grid)
 
     def precompile(self, *types) -> Specialization:
         """Compile the specialization for these argument types (lattice types or Python classes,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dispatchjit import CompileError, TypingError, generic
-from dispatchjit import cuda
+from dispatchjit import cuda, gpu
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import CASE_IDS, CASES, block_sums, histogram, launch_and_check, saxpy  # noqa: E402
@@ -151,8 +151,8 @@ def test_each_signature_is_compiled_once():
     out = cuda.device_array_like(x)
     for _ in range(3):
         cuda.launch(saxpy, 1, 8)(2.0, x, x, out)
-    assert sum(1 for (f, _types) in cuda._emulated if f is saxpy) >= 1
-    assert len([k for k in cuda._emulated if k[0] is saxpy and k[1][0].__repr__() == "Float64"]) == 1
+    assert sum(1 for (f, _types) in gpu._emulated if f is saxpy) >= 1
+    assert len([k for k in gpu._emulated if k[0] is saxpy and k[1][0].__repr__() == "Float64"]) == 1
     np.testing.assert_array_equal(out.copy_to_host(), np.full(8, 3.0))
 
 
@@ -217,7 +217,7 @@ def test_foreign_arrays_are_viewed_through_the_cuda_array_interface():
 
 def test_emulation_can_be_forced(monkeypatch):
     monkeypatch.setenv("DISPATCHJIT_CUDA_EMULATE", "1")
-    assert cuda._gpu() is None
+    assert gpu.current_gpu() is None
     assert "emulated" in repr(cuda.to_device(np.zeros(2)))
 
 

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from dispatchjit import cuda
+from dispatchjit import cuda, gpu
 from dispatchjit.lattice import ArrayType, FunctionType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,7 +38,7 @@ class FakeKernel:
         self.device, self.f, self.argtypes = device, f, argtypes
 
     def launch(self, grid, block, params):
-        cuda._run_emulated(self.f, tuple(grid) + tuple(block), self._arguments(list(params)))
+        gpu._run_emulated(self.f, tuple(grid) + tuple(block), self._arguments(list(params)))
 
     def _arguments(self, params):
         args = []
@@ -85,16 +85,16 @@ class FakeDevice:
 @pytest.fixture
 def device(monkeypatch):
     fake = FakeDevice()
-    compile_kernel = cuda.compile_kernel
+    compile_kernel = gpu.compile_kernel
 
     def compile_and_register(f, argtypes, arch="sm_80", backend="llvm"):
         kernel = compile_kernel(f, argtypes, arch, backend)
         fake.kernels[kernel.name] = FakeKernel(fake, f, argtypes)
         return kernel
 
-    monkeypatch.setattr(cuda, "compile_kernel", compile_and_register)
-    monkeypatch.setattr(cuda, "_gpu", lambda: fake)
-    monkeypatch.setattr(cuda, "_loaded", {})
+    monkeypatch.setattr(gpu, "compile_kernel", compile_and_register)
+    monkeypatch.setattr(gpu, "current_gpu", lambda: fake)
+    monkeypatch.setattr(gpu, "_loaded", {})
     return fake
 
 

@@ -143,7 +143,7 @@ def emit_grid_loop(mb, kernel: ll.Function, argtypes, name: str) -> ll.Function:
 def emit_thread_entry(mb, kernel: ll.Function, argtypes, name: str) -> ll.Function:
     """The CPU emulator's run of one GPU thread of a kernel with barriers: ``name(args...,
     blocks x y z, threads x y z, block x y z, thread x y z, shared, barrier, barrier_arg)``; the
-    launcher runs a block's threads on OS threads of their own, taking turns (``cuda._Baton``)."""
+    launcher runs a block's threads on OS threads of their own, taking turns (``dispatchjit.runtime.emulator``)."""
     b, f, ctx, args, extra = _emulator_function(mb, argtypes, 15, name)
     dims, block, thread, (shared, barrier, barrier_arg) = extra[:6], extra[6:9], extra[9:12], extra[12:]
     _set_launch(b, ctx, dims, shared)
