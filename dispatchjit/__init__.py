@@ -30,6 +30,16 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str):
+    """``dispatchjit.map`` and ``dispatchjit.reduce``: fused elementwise maps and folds over NumPy
+    arrays on the CPU (``fused.elementwise``, ``fused.fold``; ``cuda.map``/``cuda.reduce`` take device arrays). Loaded on
+    first use, and left out of ``__all__`` so ``import *`` never shadows the builtins."""
+    if name in ("map", "reduce"):
+        from . import fused
+        return fused.elementwise if name == "map" else fused.fold
+    raise AttributeError(f"module 'dispatchjit' has no attribute {name!r}")
+
+
 def load_ipython_extension(ipython) -> None:
     """``%load_ext dispatchjit``: the ``%code_typed``, ``%code_llvm`` and ``%code_native`` line
     magics, each taking a call expression: ``%code_llvm f(1.0, x)``."""

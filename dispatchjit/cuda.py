@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import fused
 from .gpu import (DeviceArray, as_device_array, code_ptx, compile_kernel, current_gpu, device_array,
                   device_array_like, flat_params, is_device_array, kernel_type, launch, to_device)
 from .lattice import typeof
@@ -26,38 +27,22 @@ __all__ = ["threadIdx", "blockIdx", "blockDim", "gridDim", "syncthreads", "share
 # --- fused map and reduce ---------------------------------------------------------------------
 def map(f, *args, out=None):
     """``f`` applied elementwise over ``args`` (arrays broadcast together as in NumPy; numbers
-    broadcast too) by one generated loop: a kernel when any argument is a device array (the
-    result is a ``DeviceArray``), else a loop on the CPU over NumPy arrays (the result is a
-    NumPy array). One specialization per (f, element types, dimensions, layouts). ``out``: an
+    broadcast too) by one generated kernel when any argument is a device array (the result is a
+    ``DeviceArray``); over NumPy arrays only, the CPU loop of ``dispatchjit.map``. ``out``: an
     array of the result's shape and type to write into instead of a new one."""
-    from . import fused
-    on_device = any(is_device_array(a) for a in args)
-    if on_device:
-        args = [as_device_array(a) if is_device_array(a) else a for a in args]
+    if not any(is_device_array(a) for a in args):
+        return fused.elementwise(f, *args, out=out)
+    args = [as_device_array(a) if is_device_array(a) else a for a in args]
     shape = np.broadcast_shapes(*(a.shape for a in args if isinstance(a, (np.ndarray, DeviceArray))))
     values = [_broadcast(a, shape or (1,)) if isinstance(a, (np.ndarray, DeviceArray)) else a for a in args]
     dtype = fused.result_type(f, [_element_type(v) for v in values]).dtype
     if out is None:
-        out = device_array(shape, dtype) if on_device else np.empty(shape, dtype)
-    _check_out(out, shape, dtype, on_device)
-    if shape:
-        target = as_device_array(out) if on_device else out
-    else:   # a 0-d result: the loop writes a 1-element view of it
-        target = _reshaped(out, (1,)) if on_device else out.reshape((1,))
-    if not on_device:
-        fused.map_cpu(f, target, *values)
-        return out
+        out = device_array(shape, dtype)
+    fused.check_out(out, shape, dtype, is_device_array(out))
+    target = as_device_array(out) if shape else _reshaped(out, (1,))   # a 0-d result: a 1-element view
     blocks = min(-(-target.size // fused.BLOCK), 1024) or 1
     launch(fused.map_kernel, blocks, fused.BLOCK)(f, target, *values)
     return out
-
-
-def _check_out(out, shape, dtype, on_device: bool) -> None:
-    if is_device_array(out) != on_device:
-        raise TypeError("out must be a device array when an argument is one, else a NumPy array, "
-                        f"not {type(out).__name__}")
-    if (tuple(out.shape), np.dtype(out.dtype)) != (shape, dtype):
-        raise ValueError(f"out must have shape {shape} and dtype {dtype} (the result's), not {out.shape} {out.dtype}")
 
 
 def _broadcast(a, shape):
@@ -84,20 +69,15 @@ def _element_type(v):
     return t.dtype if isinstance(v, np.ndarray) else t
 
 
-_NO_INIT = object()
-
-
-def reduce(op, x, init=_NO_INIT):
+def reduce(op, x, init=fused.NO_INIT):
     """``op`` folded over the elements of ``x`` (in C order), starting from ``init`` when given,
-    like ``functools.reduce``: on the CPU over a NumPy array, in order; as a kernel over a
-    device array (blocks fold in parallel, so ``op`` must be associative and commutative)."""
-    from . import fused
+    like ``functools.reduce``: as a kernel over a device array (blocks fold in parallel, so
+    ``op`` must be associative and commutative); over a NumPy array, ``dispatchjit.reduce``."""
     if not is_device_array(x):
-        flat = np.ascontiguousarray(x).reshape(-1)
-        return _fold(op, flat, init) if flat.size else _empty(init)
+        return fused.fold(op, x, init)
     x = as_device_array(x)
     if x.size == 0:
-        return _empty(init)
+        return fused.fold(op, np.empty(0), init)   # its error, or init
     if x.layout != "C":
         raise ValueError("cuda.reduce of a strided device view: reduce a contiguous array")
     flat = _reshaped(x, (x.size,))
@@ -106,17 +86,4 @@ def reduce(op, x, init=_NO_INIT):
     most = 1024 if current_gpu() is not None else 2
     partials = device_array(min(-(-x.size // fused.BLOCK), most), fused.result_type(op, [t, t]).dtype)
     launch(fused.reduce_kernel, partials.size, fused.BLOCK)(op, flat, partials)
-    return _fold(op, partials.copy_to_host(), init)
-
-
-def _empty(init):
-    if init is _NO_INIT:
-        raise TypeError("reduce() of an empty array with no initial value")
-    return init
-
-
-def _fold(op, flat: np.ndarray, init):
-    from . import fused
-    if init is _NO_INIT:
-        return fused.reduce_cpu(op, flat[1:], flat[0])
-    return fused.reduce_cpu(op, flat, init)
+    return fused.fold(op, partials.copy_to_host(), init)

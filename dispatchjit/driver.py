@@ -23,7 +23,7 @@ import inspect
 import time
 from dataclasses import dataclass, field
 
-from . import backend, frontend, ir
+from . import backend, frontend, ir, verify
 from .errors import InternalCompilerError
 from .infer import InferredFunction, infer_function
 from .lattice import Bottom, JType
@@ -145,6 +145,7 @@ def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[s
             continue
         closure[k] = _typed.get(k) or session.done[k]
         stack.extend(closure[k].invokes)
+    verify.verify_if_enabled(closure)   # DISPATCHJIT_VERIFY=1 (the test suite): every closure, once final
     _typed.update(closure)
     return closure, session.timings
 

@@ -1,5 +1,6 @@
-"""Fused elementwise maps and reductions, for the CPU and for GPU kernels (``cuda.map``,
-``cuda.reduce``).
+"""Fused elementwise maps and reductions: ``elementwise`` and ``fold`` on the CPU over NumPy
+arrays (``dispatchjit.map``, ``dispatchjit.reduce``), and the kernels ``cuda.map`` and ``cuda.reduce``
+launch over device arrays.
 
 ``map(f, *args)`` applies the generic function ``f`` elementwise over arrays broadcast together
 (NumPy's rules; scalars broadcast too) in one generated loop nest: no temporaries, ``f`` and
@@ -22,7 +23,7 @@ from . import kernel_lang as cuda  # noqa: F401 - the generated kernels' source 
 from .generic import generic
 from .lattice import ArrayType, PrimitiveType, typeof
 
-__all__ = ["map_cpu", "reduce_cpu", "map_kernel", "reduce_kernel", "result_type", "BLOCK"]
+__all__ = ["elementwise", "fold", "map_cpu", "reduce_cpu", "map_kernel", "reduce_kernel", "result_type", "check_out", "BLOCK"]
 
 BLOCK = 256   # threads per block of the generated kernels; also the shared tree's width
 
@@ -42,6 +43,47 @@ def result_type(f, elements) -> PrimitiveType:
 
 def element_types(args) -> list:
     return [typeof(a).dtype if isinstance(typeof(a), ArrayType) else typeof(a) for a in args]
+
+
+# --- on the CPU, over NumPy arrays -------------------------------------------------------------
+def elementwise(f, *args, out=None):
+    """``f`` applied elementwise over ``args`` (NumPy arrays broadcast together as in NumPy;
+    numbers broadcast too) by one generated loop nest on the CPU; the result is a NumPy array.
+    One specialization per (f, element types, dimensions, layouts). ``out``: an array of the
+    result's shape and type to write into instead of a new one. (``dispatchjit.map``; on device
+    arrays, ``cuda.map``.)"""
+    shape = np.broadcast_shapes(*(a.shape for a in args if isinstance(a, np.ndarray)))
+    values = [np.broadcast_to(a, shape or (1,)) if isinstance(a, np.ndarray) else a for a in args]
+    dtype = result_type(f, element_types(values)).dtype
+    if out is None:
+        out = np.empty(shape, dtype)
+    check_out(out, shape, dtype, isinstance(out, np.ndarray))
+    map_cpu(f, out if shape else out.reshape((1,)), *values)   # a 0-d result: a 1-element view of it
+    return out
+
+
+def check_out(out, shape, dtype, same_side: bool) -> None:
+    """``out`` is on the arguments' side (``same_side``) and has the result's shape and type."""
+    if not same_side:
+        raise TypeError("out must be a device array when an argument is one, else a NumPy array, "
+                        f"not {type(out).__name__}")
+    if (tuple(out.shape), np.dtype(out.dtype)) != (shape, dtype):
+        raise ValueError(f"out must have shape {shape} and dtype {dtype} (the result's), not {out.shape} {out.dtype}")
+
+
+NO_INIT = object()
+
+
+def fold(op, x, init=NO_INIT):
+    """``op`` folded over the elements of the NumPy array ``x`` in C order, starting from
+    ``init`` when given, like ``functools.reduce``, by a compiled loop. (``dispatchjit.reduce``;
+    on device arrays, ``cuda.reduce``.)"""
+    flat = np.ascontiguousarray(x).reshape(-1)
+    if flat.size == 0:
+        if init is NO_INIT:
+            raise TypeError("reduce() of an empty array with no initial value")
+        return init
+    return reduce_cpu(op, flat[1:], flat[0]) if init is NO_INIT else reduce_cpu(op, flat, init)
 
 
 # --- generated bodies ------------------------------------------------------------------------

@@ -25,7 +25,8 @@ import threading
 
 import numpy as np
 
-from .lattice import ArrayType, FunctionType, dtype_to_type, typeof
+from .lattice import ArrayType, dtype_to_type, typeof
+from .lowering.reprs import repr_of
 from .methods import current_world
 from .runtime.emulator import run_blocks_threaded
 
@@ -273,15 +274,16 @@ def kernel_type(value):
 
 
 def flat_params(argtypes, values) -> list:
-    """The kernel's flat parameters (see ``targets.ptx.kernel_parameters``) for ``values``: a number as
-    its type's NumPy scalar; an array as its device pointer, shape and byte strides; a generic
-    function as nothing (it is compiled in)."""
+    """The kernel's flat parameters for ``values``, as each type's representation lays them out
+    (``Repr.kernel_values``, the launcher's side of ``targets.ptx.kernel_parameters``): a number
+    as its type's NumPy scalar; an array as its device pointer, shape and byte strides; a
+    generic function as nothing (it is compiled in)."""
     params = []
     for t, v in zip(argtypes, values):
         if isinstance(t, ArrayType):
             if v._flat is None:   # an array's parameters never change: made once
-                v._flat = [np.uint64(v.device_ptr), *(np.int64(n) for n in (*v.shape, *v.strides))]
+                v._flat = repr_of(t).kernel_values(t, v)
             params += v._flat
-        elif not isinstance(t, FunctionType):
-            params.append(np.uint8(bool(v)) if t.kind == "bool" else t.dtype.type(v))
+        else:
+            params += repr_of(t).kernel_values(t, v)
     return params

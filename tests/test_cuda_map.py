@@ -151,3 +151,19 @@ def test_map_into_strided_outputs_and_outputs_on_the_wrong_side():
     zero_d = cuda.device_array((), np.float64)
     cuda.map(axpy, 2.0, cuda.to_device(np.float64(3.0)), 1.0, out=zero_d)
     assert zero_d.copy_to_host() == 7.0
+
+
+def test_the_cpu_map_and_reduce_have_a_device_neutral_name():
+    """``dispatchjit.map``/``reduce`` are the CPU loops ``cuda.map``/``cuda.reduce`` run on NumPy
+    arrays: the same values, and the same single specialization of the generated loop."""
+    import dispatchjit
+    x, y = np.linspace(0, 1, 12).reshape(3, 4), np.arange(4.0)
+    assert np.array_equal(dispatchjit.map(axpy, 2.0, x, y), 2.0 * x + y)
+    assert np.array_equal(cuda.map(axpy, 2.0, x, y), 2.0 * x + y)
+    assert dispatchjit.reduce(add, np.arange(10)) == 45 == cuda.reduce(add, np.arange(10))
+    assert dispatchjit.reduce(add, np.empty(0), 7.0) == 7.0
+    with pytest.raises(TypeError, match="empty array with no initial value"):
+        dispatchjit.reduce(add, np.empty(0))
+    with pytest.raises(TypeError, match="out must be a device array when an argument is one, else a NumPy array, not list"):
+        dispatchjit.map(axpy, 2.0, x, y, out=[0.0])
+    assert "map" not in dispatchjit.__all__

@@ -14,6 +14,7 @@ from dispatchjit.lattice import from_annotation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import CASE_IDS, CASES, V32, assemble, check_entry, entry_param_count, saxpy  # noqa: E402
+from filecheck import check  # noqa: E402
 
 needs_nvvm = pytest.mark.skipif(not nvvm.available(), reason=f"{nvvm.why_unavailable()}")
 ARCHS = ["sm_80", "sm_90"]
@@ -77,16 +78,27 @@ def test_libdevice_resolves_math_calls():
 def test_floating_point_is_not_contracted():
     # Like the NVPTX backend and the CPU: a * x + y rounds twice unless fastmath asks otherwise.
     ptx = nvvm.compile_kernel(saxpy, tuple(map(from_annotation, (Float32, V32, V32, V32)))).ptx
-    assert "mul.rn.f32" in ptx and "add.rn.f32" in ptx and "fma.rn.f32" not in ptx
+    check(ptx, """
+        CHECK-NOT: fma.rn.f32
+        CHECK:     mul.rn.f32
+        CHECK-NOT: fma.rn.f32
+        CHECK:     add.rn.f32
+        CHECK-NOT: fma.rn.f32
+    """)
 
 
 @needs_nvvm
 def test_text_is_adapted_for_nvvm():
     text, name = _saxpy_text()
     adapted = nvvm.nvvm_text(text, name)
-    assert f'target datalayout = "{nvvm.DATALAYOUT}"' in adapted
-    assert "!nvvmir.version = !{!" in adapted and "!{i32 %d, i32 %d, i32 %d, i32 %d}" % nvvm.ir_version() in adapted
-    assert f'* @"{name}", !"kernel", i32 1}}' in adapted
+    # NVVM's data layout; the kernel annotated as one; the IR version NVVM reads, as named metadata
+    check(adapted, r"""
+        CHECK:     target datalayout = "%s"
+        CHECK-DAG: !nvvm.annotations = !{![[A:[0-9]+]]}
+        CHECK-DAG: ![[A]] = {{!\{.*}}* @"%s", !"kernel", i32 1}
+        CHECK-DAG: !nvvmir.version = !{![[V:[0-9]+]]}
+        CHECK-DAG: ![[V]] = !{i32 %d, i32 %d, i32 %d, i32 %d}
+    """ % (nvvm.DATALAYOUT, name, *nvvm.ir_version()))
 
 
 @needs_nvvm
@@ -97,10 +109,22 @@ def test_llvm_7_lacks_fneg_and_roundeven():
             'declare double @"llvm.roundeven.f64"(double %".1")\ndeclare double @"llvm.rint.f64"(double %".1")\n'
             'define ptx_kernel void @"k"(double* %p) {\n  ret void\n}\n')
     adapted = nvvm.nvvm_text(text, "k")
-    assert "%n = fsub fast double -0.0, %x" in adapted
-    assert "roundeven" not in adapted and adapted.count('declare double @"llvm.rint.f64"') == 1
-    assert '!{void (double*)* @"k", !"kernel", i32 1}' in adapted
-    assert ".entry k(" in nvvm.compile_ptx(adapted, libdevice=False)
+    # fneg as a subtraction from -0.0; roundeven as rint, declared once; the kernel's annotation
+    # with its typed-pointer type
+    check(adapted, r"""
+        CHECK-NOT:  roundeven
+        CHECK:      define double @f(double %x) {
+        CHECK-NEXT: %n = fsub fast double -0.0, %x
+        CHECK-NEXT: %r = call double @"llvm.rint.f64"(double %n)
+        CHECK-NOT:  roundeven
+        CHECK:      declare double @"llvm.rint.f64"
+        CHECK-NOT:  {{roundeven|declare double @"llvm\.rint\.f64"}}
+        CHECK:      !{void (double*)* @"k", !"kernel", i32 1}
+        CHECK-NOT:  {{roundeven|declare double @"llvm\.rint\.f64"}}
+    """)
+    check(nvvm.compile_ptx(adapted, libdevice=False), """
+        CHECK: .visible .entry k(
+    """)
 
 
 def test_missing_library_says_how_to_install(monkeypatch):

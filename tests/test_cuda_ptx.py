@@ -3,7 +3,6 @@ A kernel is a generic function; what a GPU cannot do is a CompileError at its li
 
 import math
 import os
-import re
 import sys
 
 import numpy as np
@@ -18,6 +17,7 @@ M64 = Array[Float64, 2, "C"]
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import saxpy  # noqa: E402
+from filecheck import check  # noqa: E402
 
 
 @generic
@@ -62,19 +62,38 @@ def line_of(marker):
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 def test_saxpy_ptx_is_an_entry_with_flat_parameters(arch):
     ptx = cuda.code_ptx(saxpy, Float32, V32, V32, V32, arch=arch)
-    assert f".target {arch}" in ptx
-    entry = re.search(r"\.visible \.entry (\w+)\(([^)]*)\)", ptx)
-    assert entry and entry.group(1).startswith("saxpy")
-    assert entry.group(2).count(".param") == 1 + 3 * 3      # a, then data/shape/stride per vector
-    assert "%ctaid.x" in ptx and "%ntid.x" in ptx and "%tid.x" in ptx
-    assert "ld.global" in ptx and "st.global" in ptx and "mul.rn.f32" in ptx
-    assert "trap" in ptx                                    # bounds checks trap on the device
+    # a, then data/shape/stride per vector; the grid indices, then y[i] = a * x[i] + y[i]
+    check(ptx, r"""
+        CHECK:         .target %s
+        CHECK:         .visible .entry [[K:saxpy\w*]](
+        CHECK-NEXT:    .param .f32 [[K]]_param_0,
+        CHECK-COUNT-9: .param .u64 {{.*}}[[K]]_param_{{[1-9]}}
+        CHECK-NEXT:    )
+        CHECK-DAG:     %%ctaid.x
+        CHECK-DAG:     %%ntid.x
+        CHECK-DAG:     %%tid.x
+        CHECK:         ld.global
+        CHECK:         mul.rn.f32
+        CHECK:         st.global
+    """ % arch)
+    check(ptx, """
+        CHECK-LABEL: .visible .entry
+        CHECK:       trap;
+    """)                                                    # bounds checks trap on the device
 
 
 def test_generic_calls_inside_a_kernel_are_inlined():
     ptx = cuda.code_ptx(scale_row, M64, Float64)
-    assert ptx.count(".entry") == 1 and "call" not in ptx.split(".entry")[1]
-    assert "fma.rn.f64" not in ptx and "mul.rn.f64" in ptx and "add.rn.f64" in ptx  # no contraction
+    # one entry, no calls in it; v * k + 1.0 rounds twice (no contraction to fma)
+    check(ptx, r"""
+        CHECK-NOT:   fma.rn.f64
+        CHECK:       .visible .entry scale_row
+        CHECK-NOT:   {{call|fma\.rn\.f64|\.entry}}
+        CHECK:       mul.rn.f64
+        CHECK-NOT:   {{call|fma\.rn\.f64|\.entry}}
+        CHECK:       add.rn.f64
+        CHECK-NOT:   {{call|fma\.rn\.f64|\.entry}}
+    """)
 
 
 def test_allocation_in_a_kernel_is_a_compile_error_at_its_line():
@@ -87,7 +106,12 @@ def test_allocation_in_a_kernel_is_a_compile_error_at_its_line():
 @pytest.mark.parametrize("vec", [V64, V32])
 def test_math_is_linked_from_libdevice(vec):
     ptx = cuda.code_ptx(uses_sin, vec, arch="sm_90")
-    assert ".extern" not in ptx and ptx.count(".entry") == 1   # libdevice linked, nothing left to resolve
+    # libdevice linked, nothing left to resolve
+    check(ptx, r"""
+        CHECK-NOT: .extern
+        CHECK:     .entry
+        CHECK-NOT: {{\.extern|\.entry}}
+    """)
 
 
 def test_math_without_libdevice_is_a_compile_error_not_a_crash(monkeypatch):
@@ -121,7 +145,15 @@ def test_integer_kernels_and_scalar_parameters():
             x[i] = v + i
 
     ptx = cuda.code_ptx(fill, Array[Int64, 1, "C"], Int64)
-    assert ".entry" in ptx and "st.global.b64" in ptx
+    # v, the last parameter, is added to i and the sum stored as 64 bits
+    check(ptx, r"""
+        CHECK:       .visible .entry [[K:fill\w*]](
+        CHECK:       .param .u64 [[K]]_param_3
+        CHECK-NEXT:  )
+        CHECK:       ld.param.b64 [[V:%rd[0-9]+]], [[[K]]_param_3]
+        CHECK:       add.s64 [[S:%rd[0-9]+]], {{.*}}[[V]]
+        CHECK:       st.global.b64 [{{.*}}], [[S]];
+    """)
 
 
 @generic
@@ -143,10 +175,15 @@ def block_sum(x, out):
 
 def test_shared_memory_barriers_and_atomics_in_ptx():
     ptx = cuda.code_ptx(block_sum, V32, V32, arch="sm_90")
-    assert re.search(r"\.shared \.align \d+ \.b8 \S+\[512\]", ptx)     # 128 float32, laid out statically
-    assert "bar.sync" in ptx
-    assert re.search(r"atom\.global\.add\.f32", ptx)
-    assert re.search(r"ld\.shared\.b32", ptx) and re.search(r"st\.shared\.b32", ptx)
+    # 128 float32, laid out statically; buf[t] stored before the barrier, buf[0] read for the atomic
+    check(ptx, r"""
+        CHECK-LABEL: .visible .entry block_sum
+        CHECK:       .shared .align {{[0-9]+}} .b8 {{\S+}}[512];
+        CHECK:       st.shared.b32
+        CHECK:       bar.sync
+        CHECK:       ld.shared.b32
+        CHECK:       atom.global.add.f32
+    """)
 
 
 def test_code_ptx_from_either_backend():
@@ -154,6 +191,10 @@ def test_code_ptx_from_either_backend():
     if not nvvm.available():
         pytest.skip(nvvm.why_unavailable())
     ptx = cuda.code_ptx(saxpy, Float32, V32, V32, V32, arch="sm_90", backend="nvvm")
-    assert "NVIDIA NVVM Compiler" in ptx and ".target sm_90" in ptx and ".entry" in ptx
+    check(ptx, """
+        CHECK: Generated by NVIDIA NVVM Compiler
+        CHECK: .target sm_90
+        CHECK: .entry
+    """)
     with pytest.raises(ValueError, match="backend is 'llvm'"):
         cuda.code_ptx(saxpy, Float32, V32, V32, V32, backend="ptx")

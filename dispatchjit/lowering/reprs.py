@@ -75,6 +75,10 @@ class Repr:
         """The value rebuilt from the iterator ``params`` of the kernel's parameters."""
         return ll.Constant(self.llvm_type(t), None)
 
+    def kernel_values(self, t: JType, value) -> list:
+        """What a launcher passes for ``value`` as ``kernel_params`` describes (NumPy scalars)."""
+        return []
+
 
 class _Primitive(Repr):
     """Bool (i1; a byte in memory), integers, floats, and complex as a pair of floats."""
@@ -229,6 +233,9 @@ class _Primitive(Repr):
         v = next(params)
         return b.icmp_unsigned("!=", v, I8(0)) if t.kind == "bool" else v
 
+    def kernel_values(self, t: PrimitiveType, value) -> list:
+        return [np.uint8(bool(value)) if t.kind == "bool" else t.dtype.type(value)]
+
 
 _PYTHON_TYPES = {"Int64": (int,), "Float64": (float,), "Bool": (bool,), "Complex128": (complex,)}
 
@@ -352,6 +359,10 @@ class _Array(Repr):
             for k in range(t.ndim):
                 arr = b.insert_value(arr, next(params), [part, k])
         return b.insert_value(arr, I1(1), WRITEABLE)
+
+    def kernel_values(self, t: ArrayType, value) -> list:
+        """A device array (``gpu.DeviceArray``): its device pointer, shape and byte strides."""
+        return [np.uint64(value.device_ptr), *(np.int64(n) for n in (*value.shape, *value.strides))]
 
 
 def shape_of(b, arr, t: ArrayType) -> list[ll.Value]:
