@@ -31,6 +31,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .world import Edge
+
 __all__ = ["CacheWarning", "cache_dir", "Store", "store", "fingerprint", "entry_key",
            "CachedCode", "FORMAT"]
 
@@ -264,7 +266,7 @@ def load(func, method, argtypes):
                       "compiling it again", CacheWarning, stacklevel=4)
         db.delete(key)
         return None
-    if not all(_still_resolves(edge) for edge in cached.edges):
+    if stale_reason(cached.edges) is not None:
         return None   # a callee changed since: the next compile replaces the entry
     sites = [exceptions.register_site(s.exc, s.template, s.loc, s.kinds) for s in cached.sites]
     keepalive: list = []
@@ -272,7 +274,7 @@ def load(func, method, argtypes):
     address = loaded.function_address(entry_name)
     entry = make_builtin(address, func.__name__, keepalive)
     db.hit(key)
-    edges = tuple((f, types, f.resolve_types(types)[0]) for f, types, _ in cached.edges)
+    edges = tuple(Edge(f, types, Edge(f, types, None).resolves_now()) for f, types, _ in cached.edges)
     return CompiledEntry(SpecKey(func, method, argtypes), entry, frozenset(), cached.return_type,
                          {"load": time.perf_counter() - t0}, "", None, loaded.global_address(cached.counter),
                          address, keepalive, edges, key)
@@ -296,13 +298,16 @@ def _sound_object(code: bytes) -> bool:
     return True
 
 
-def _still_resolves(edge) -> bool:
-    func, argtypes, recorded = edge
-    try:
-        method, _ = func.resolve_types(argtypes)
-    except Exception:  # noqa: BLE001 - no method now (or an ambiguity): the code is stale
-        return False
-    return fingerprint(method) == recorded
+def stale_reason(stored_edges) -> str | None:
+    """Why code recorded with ``stored_edges`` (``(function, types, fingerprint)``: an ``Edge``
+    as stored, the method by its code) no longer applies here; None when it does."""
+    for func, argtypes, recorded in stored_edges:
+        method = Edge(func, argtypes, None).resolves_now()
+        if method is None:
+            return f"{func.__name__}{argtypes} has no method now"
+        if fingerprint(method) != recorded:
+            return f"the code of {func.__name__} changed"
+    return None
 
 
 def save(compiled, mb, entry_name: str, code: bytes, closure: dict, typed_text: str, target) -> None:

@@ -86,14 +86,8 @@ def _status(row) -> str:
         return f"unknown: cannot import its code here ({err})"
     except Exception as err:  # noqa: BLE001
         return f"stale: unreadable ({type(err).__name__})"
-    for func, argtypes, recorded in payload.edges:
-        try:
-            method, _ = func.resolve_types(argtypes)
-        except Exception:  # noqa: BLE001
-            return f"stale: {func.__name__}{argtypes} has no method now"
-        if cache.fingerprint(method) != recorded:
-            return f"stale: the code of {func.__name__} changed"
-    return "valid"
+    reason = cache.stale_reason(payload.edges)
+    return "valid" if reason is None else f"stale: {reason}"
 
 
 def _rows(args):

@@ -12,9 +12,9 @@
 Each stage is timed; ``code_typed``/``code_llvm``/``code_native``/``code_ptx`` are views of a
 run stopped at a stage. A root's entry point (``compile_entry``), a GPU kernel, an emulated
 kernel and a cold loop are all compiled here, differing only in their job's target and in what
-is lowered (a generic function's dispatcher, which has no typed IR, enters at ``backend``). Typed IR is cached per specialization across compiles
-and dropped by ``invalidate`` when a new method changes what one of its calls resolves to
-(Julia's backedges).
+is lowered (a generic function's dispatcher, which has no typed IR, enters at ``backend``). The compile state (typed IR per
+specialization, untyped IR per method, compiled kernels) is ``world.world``'s, which drops what a
+new method makes stale (Julia's backedges).
 """
 
 from __future__ import annotations
@@ -33,14 +33,13 @@ from .spec import COMPILE_LOCK, CompiledEntry, SpecKey
 from .subtype import match
 from .targets.cpu import host
 from .targets.target import Compiled, Target
+from .world import all_current, world
 
 __all__ = ["Job", "Result", "STAGES", "compile", "compile_entry", "compile_kernel", "compile_emulated",
            "kernel_module", "optimized_module", "infer_closure", "invalidate", "typed",
            "calls_made", "still_current", "return_type", "COMPILE_LOCK"]
 
 _MAX_ROUNDS = 20
-_typed: dict[SpecKey, InferredFunction] = {}
-_ir_cache: dict[object, ir.Function] = {}
 
 
 # --- frontend --------------------------------------------------------------------------------
@@ -51,7 +50,7 @@ def method_ir(key: SpecKey) -> ir.Function:
     method = key.method
     generated = getattr(method.func, "__dispatchjit_options__", {}).get("generated")
     cache_key = key if generated else method
-    cached = _ir_cache.get(cache_key)
+    cached = world.untyped.get(cache_key)
     if cached is None:
         if method.defaults_of is not None:
             cached = _default_forwarder(key.func, method)
@@ -59,7 +58,7 @@ def method_ir(key: SpecKey) -> ir.Function:
             cached = frontend.build_generated(method.func, key.argtypes)
         else:
             cached = frontend.build_ir(method.func)
-        _ir_cache[cache_key] = cached
+        world.untyped[cache_key] = cached
     return cached
 
 
@@ -97,7 +96,7 @@ class _Session:
         return func.resolve_types(argtypes)
 
     def return_type(self, key: SpecKey) -> JType:
-        known = _typed.get(key) or self.done.get(key)
+        known = world.typed.get(key) or self.done.get(key)
         if known is not None:
             return known.fn.return_type
         if key in self.active:
@@ -106,7 +105,7 @@ class _Session:
         return self.infer(key).fn.return_type
 
     def infer(self, key: SpecKey) -> InferredFunction:
-        cached = _typed.get(key)
+        cached = world.typed.get(key)
         if cached is not None:
             return cached
         t0 = time.perf_counter()
@@ -143,10 +142,10 @@ def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[s
         k = stack.pop()
         if k in closure:
             continue
-        closure[k] = _typed.get(k) or session.done[k]
+        closure[k] = world.typed.get(k) or session.done[k]
         stack.extend(closure[k].invokes)
     verify.verify_if_enabled(closure)   # DISPATCHJIT_VERIFY=1 (the test suite): every closure, once final
-    _typed.update(closure)
+    world.typed.update(closure)
     return closure, session.timings
 
 
@@ -410,56 +409,33 @@ def _reachable(closure: dict[SpecKey, InferredFunction], roots) -> list[SpecKey]
 
 
 def invalidate(func) -> set[SpecKey]:
-    """Drop the typed IR a new method of ``func`` makes stale: every specialization with a call
-    to ``func`` that now resolves differently, and, transitively, every caller of those."""
-    stale = {k for k, inf in _typed.items() if any(_edge_changed(edge) for edge in inf.edges if edge[0] is func)}
-    stale |= {k for k in _typed if k.func is func and not _still_resolves(k)}
-    frontier = set(stale)
-    while frontier:
-        callers = {k for k, inf in _typed.items() if k not in stale and inf.invokes & frontier}
-        stale |= callers
-        frontier = callers
-    for k in stale:
-        _typed.pop(k, None)
-    return stale
-
-
-def _edge_changed(edge) -> bool:
-    func, argtypes, method = edge
-    try:
-        now, _ = func.resolve_types(argtypes)
-    except Exception:  # noqa: BLE001 - an error now where there was a method is a change
-        return method is not None
-    return now is not method
-
-
-def _still_resolves(key: SpecKey) -> bool:
-    return not _edge_changed((key.func, key.argtypes, key.method))
+    """Drop the typed IR a new method of ``func`` makes stale (``World.invalidate``)."""
+    return world.invalidate(func)
 
 
 def return_type(key: SpecKey) -> JType:
     """The inferred return type of a specialization inferred by an earlier compile."""
-    return _typed[key].fn.return_type
+    return world.typed[key].fn.return_type
 
 
 def calls_made(key: SpecKey) -> tuple:
-    """Every generic call (func, argtypes, method it resolved to) in ``key``'s compiled code,
-    its own resolution included: what a new method can make stale (see ``still_current``)."""
+    """Every generic call (an ``Edge``) in ``key``'s compiled code, its own resolution included:
+    what a new method can make stale (``world.all_current``)."""
     with COMPILE_LOCK:
         closure, _ = infer_closure(key)
-        return ((key.func, key.argtypes, key.method),) + tuple(e for inf in closure.values() for e in inf.edges)
+        return world.edges_of(key, closure)
 
 
 def still_current(calls: tuple) -> bool:
     """Whether every call in ``calls`` (from ``calls_made``) still resolves as it did."""
-    return not any(_edge_changed(edge) for edge in calls)
+    return all_current(calls)
 
 
 def typed(key: SpecKey) -> InferredFunction:
     """The typed IR of ``key``, inferring it (and its callees) if needed."""
     with COMPILE_LOCK:
-        if key not in _typed:
+        if key not in world.typed:
             infer_closure(key)
-        return _typed[key]
+        return world.typed[key]
 
 

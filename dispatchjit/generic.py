@@ -28,6 +28,7 @@ from .settings import cache_enabled, config
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
 from .spec import COMPILE_LOCK, SpecKey
+from .world import world
 from .lattice import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
 
 BOXED = PyObjectType(Boxed)  # how a nospecialize argument is compiled: any object, passed through
@@ -47,8 +48,6 @@ class SpecializationLimitWarning(UserWarning):
 
 
 _registry: dict[tuple[str, str], GenericFunction] = {}
-# (function, signature, calls it inlined) of every entry point loaded from the on-disk cache
-_cached_entries: list[tuple] = []
 _registry_lock = threading.Lock()
 
 
@@ -199,7 +198,7 @@ class _GenericFunction:
         from . import cache
         compiled = cache.load(self, method, argtypes)
         if compiled is not None:
-            _cached_entries.append((self, argtypes, compiled.edges))
+            world.from_disk.append((self, argtypes, compiled.edges))
         return compiled
 
     def _specialize(self, argtypes: tuple[JType, ...], method: Method | None = None):
@@ -283,9 +282,9 @@ class _GenericFunction:
     def _drop_stale_cached(self, cause: Method) -> None:
         """Entries loaded from the disk cache have no typed IR here: their recorded calls into
         this function are re-resolved instead."""
-        for gf, argtypes, edges in list(_cached_entries):
-            if any(f is self and not self._resolves_to(types, m) for f, types, m in edges):
-                _cached_entries.remove((gf, argtypes, edges))
+        for gf, argtypes, edges in list(world.from_disk):
+            if any(e.func is self and not e.current() for e in edges):
+                world.from_disk.remove((gf, argtypes, edges))
                 spec = gf._specializations.get(argtypes)
                 if spec is not None:
                     gf._drop_stale({SpecKey(gf, spec.method, argtypes)}, cause)

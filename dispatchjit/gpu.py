@@ -21,14 +21,13 @@ from __future__ import annotations
 import functools
 import math
 import os
-import threading
 
 import numpy as np
 
 from .lattice import ArrayType, dtype_to_type, typeof
 from .lowering.reprs import repr_of
-from .methods import current_world
 from .runtime.emulator import run_blocks_threaded
+from .world import world
 
 __all__ = ["code_ptx", "compile_kernel", "launch", "DeviceArray", "to_device", "device_array",
            "device_array_like", "as_device_array", "kernel_type", "flat_params", "is_device_array", "current_gpu"]
@@ -192,27 +191,13 @@ def _dim3(d) -> tuple[int, int, int]:
     return d + (1,) * (3 - len(d))
 
 
-# (f, argtypes) -> the emulated kernel, and (f, argtypes, arch) -> the kernel loaded on the
-# GPU; each with the calls compiled into it and the world age it was last known current in, so
-# a new method that changes any of those calls recompiles it, as it does CPU code.
-_emulated: dict = {}
-_emulated_lock = threading.Lock()
-_loaded: dict = {}
-
-
-def _cached(cache: dict, key, compile_fn):
-    """``cache[key]``'s kernel, compiled again if a method defined since makes it stale."""
-    with _emulated_lock:
-        entry = cache.get(key)
-        world = current_world()
-        if entry is not None and entry[2] != world:   # the compiler is loaded: it made the entry
-            from . import driver
-            entry = cache[key] = (entry[0], entry[1], world) if driver.still_current(entry[1]) else None
-        if entry is None:
-            kernel = compile_fn()
-            from . import driver
-            entry = cache[key] = (kernel, driver.calls_made(kernel.key), world)
-        return entry[0]
+def _cached(key, compile_fn):
+    """The kernel compiled for ``key`` (function, argument types, target), compiled again when a
+    method defined since changes a call compiled into it, as CPU code is (``World.kernel``)."""
+    def edges(kernel):
+        from . import driver   # loaded already: it compiled the kernel
+        return driver.calls_made(kernel.key)
+    return world.kernel(key, compile_fn, edges)
 
 
 def launch(f, blocks, threads):
@@ -233,7 +218,7 @@ def launch(f, blocks, threads):
 
 def _run_emulated(f, grid, host):
     argtypes = tuple(typeof(a) for a in host)
-    kernel = _cached(_emulated, (f, argtypes), lambda: _compile_emulated(f, argtypes))
+    kernel = _cached((f, argtypes, "cpu-emulator"), lambda: _compile_emulated(f, argtypes))
     if kernel.threaded:
         run_blocks_threaded(kernel.entry, host, grid, kernel.shared_bytes)
     else:   # the blocks run in turn, so they can share one block's worth of shared memory
@@ -249,7 +234,7 @@ def _compile_emulated(f, argtypes):
 def _run_on_gpu(gpu, f, grid, args):
     values = [_on_device(a) for a in args]
     argtypes = tuple(kernel_type(v) for v in values)
-    compiled = _cached(_loaded, (f, argtypes, gpu.arch), lambda: compile_kernel(f, argtypes, gpu.arch))
+    compiled = _cached((f, argtypes, f"cuda:{gpu.arch}"), lambda: compile_kernel(f, argtypes, gpu.arch))
     gpu.load(compiled.ptx, compiled.name).launch(grid[:3], grid[3:], flat_params(argtypes, values))
     for a, d in zip(args, values):   # NumPy arrays the kernel may have written
         if isinstance(a, np.ndarray):

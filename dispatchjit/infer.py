@@ -25,6 +25,7 @@ from .builtin_calls import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .spec import SpecKey
+from .world import Edge
 from .lattice import (Any, ArrayType, Bool, Bottom, Boxed, Complex128, Float32, Float64, FunctionType, Int64, JType,
                     Literal, Nothing, PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, join_types,
                     typeof)
@@ -36,14 +37,14 @@ _MAX_PASSES = 50
 
 @dataclass(slots=True)
 class InferredFunction:
-    """The typed body of a specialization and what it depends on: ``edges`` holds, for each
-    generic call it makes, ``(callee function, argument types, method it resolved to)``, which is
+    """The typed body of a specialization and what it depends on: ``edges`` holds an ``Edge``
+    for each generic call it makes (callee, argument types, the method it resolved to), which is
     what invalidation re-checks when a method is added."""
 
     key: SpecKey
     fn: ir.Function
     invokes: set[SpecKey] = field(default_factory=set)
-    edges: set[tuple] = field(default_factory=set)
+    edges: set[Edge] = field(default_factory=set)
 
 
 class Context(typing.Protocol):
@@ -516,11 +517,11 @@ class _Inferrer:
         except MethodError as err:
             # Julia semantics: a call that cannot dispatch is an error when it runs, not when the
             # enclosing function compiles (the branch may never be taken).
-            self.result.edges.add((func, argtypes, None))
+            self.result.edges.add(Edge(func, argtypes, None))
             cls = AmbiguityError if isinstance(err, AmbiguityError) else MethodError
             return self.throw(cls, str(err).replace("{", "{{").replace("}", "}}"), loc)
         key = SpecKey(func, method, argtypes)
-        self.result.edges.add((func, argtypes, method))
+        self.result.edges.add(Edge(func, argtypes, method))
         self.result.invokes.add(key)
         packed = args
         nparams = len(method.sig)

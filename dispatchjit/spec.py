@@ -44,7 +44,7 @@ class CompiledEntry:
     counter_address: int = 0
     entry_address: int = 0            # the entry point's machine code (for the dispatcher)
     keepalive: list = field(default_factory=list, repr=False)
-    edges: tuple = ()                 # for a cache load: (function, types, method) it inlined
+    edges: tuple = ()                 # for a cache load: the calls (Edges) it inlined
     cache_key: str | None = None      # its entry in the on-disk cache, if any
 
     @property
