@@ -135,3 +135,12 @@ def test_import_loads_no_compiler_stage_and_runtime_is_not_top_level(tmp_path):
               "dispatchjit.backend", "dispatchjit.cache"}
     assert stages.isdisjoint(seen["loaded"]), seen["loaded"]
     assert seen["binding"] is False and seen["runtime"] is True and seen["jit"] is True
+
+
+def test_every_package_folder_is_installed():
+    """An installed wheel has every subpackage: pyproject's package list names each folder."""
+    import tomllib
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
+        listed = set(tomllib.load(fh)["tool"]["setuptools"]["packages"])
+    packages = {m for m, p in _modules().items() if p.endswith("__init__.py")}
+    assert packages == listed
