@@ -247,7 +247,8 @@ def load(func, method, argtypes):
     from .runtime import exceptions
     from .runtime.jit import make_builtin
 
-    from .spec import CompiledEntry, SpecKey
+    from .spec import SpecKey
+    from .world import CompiledEntry
     from .targets.cpu import host
     target = host()
     t0 = time.perf_counter()

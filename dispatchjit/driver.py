@@ -29,13 +29,13 @@ from .infer import InferredFunction, infer_function
 from .lattice import Bottom, JType
 from .lowering.function import ModuleBuilder, finish_module_text, options_of
 from .settings import cache_enabled
-from .spec import COMPILE_LOCK, CompiledEntry, SpecKey
+from .spec import SpecKey
 from .subtype import match
 from .targets.cpu import host
 from .targets.target import Compiled, Target
-from .world import all_current, world
+from .world import COMPILE_LOCK, CompiledEntry, all_current, world
 
-__all__ = ["Job", "Result", "STAGES", "compile", "compile_entry", "compile_kernel", "compile_emulated",
+__all__ = ["Job", "Result", "STAGES", "compile", "compile_entry", "compile_ptx_kernel", "PTXKernel", "compile_emulated",
            "kernel_module", "optimized_module", "infer_closure", "invalidate", "typed",
            "calls_made", "still_current", "return_type", "COMPILE_LOCK"]
 
@@ -303,7 +303,7 @@ def optimized_module(key: SpecKey, target: Target | None = None):
 
 
 @dataclass
-class Kernel:
+class PTXKernel:
     """A specialization compiled for a GPU: its PTX, the entry's name and its parameters
     (flattened: see ``targets.ptx.kernel_parameters``)."""
 
@@ -326,11 +326,11 @@ def kernel_module(func, argtypes: tuple[JType, ...], target: Target) -> tuple[Sp
     return result.job.key, result.text, result.compiled.name, result.compiled.params
 
 
-def compile_kernel(func, argtypes: tuple[JType, ...], target: Target) -> Kernel:
+def compile_ptx_kernel(func, argtypes: tuple[JType, ...], target: Target) -> PTXKernel:
     """Compile ``func`` at ``argtypes`` as a GPU kernel for ``target`` (an NVPTXTarget) with
     LLVM's NVPTX backend."""
     result = compile(_kernel_job(func, argtypes, target), stop_at="code")
-    return Kernel(result.job.key, result.code, result.compiled.name, result.compiled.params)
+    return PTXKernel(result.job.key, result.code, result.compiled.name, result.compiled.params)
 
 
 @dataclass

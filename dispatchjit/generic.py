@@ -27,8 +27,8 @@ from .runtime.vectorcall import callable_type, set_vectorcall
 from .settings import cache_enabled, config
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
-from .spec import COMPILE_LOCK, SpecKey
-from .world import world
+from .spec import SpecKey
+from .world import COMPILE_LOCK, world
 from .lattice import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
 
 BOXED = PyObjectType(Boxed)  # how a nospecialize argument is compiled: any object, passed through

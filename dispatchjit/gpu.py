@@ -43,15 +43,15 @@ def code_ptx(f, *types, arch: str = "sm_80", backend: str = "llvm") -> str:
 
 
 def compile_kernel(f, argtypes, arch: str = "sm_80", backend: str = "llvm"):
-    """``driver.Kernel`` (PTX, entry name, flat parameters) of ``f`` at lattice ``argtypes``."""
+    """``driver.PTXKernel`` (PTX, entry name, flat parameters) of ``f`` at lattice ``argtypes``."""
     if backend == "nvvm":
         from . import nvvm
-        return nvvm.compile_kernel(f, argtypes, arch)
+        return nvvm.compile_nvvm_kernel(f, argtypes, arch)
     if backend != "llvm":
         raise ValueError(f"backend is 'llvm' (LLVM's NVPTX) or 'nvvm' (libNVVM), not {backend!r}")
     from . import driver
     from .targets.ptx import NVPTXTarget
-    return driver.compile_kernel(f, argtypes, NVPTXTarget(arch))
+    return driver.compile_ptx_kernel(f, argtypes, NVPTXTarget(arch))
 
 
 # --- arrays kernels take -------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The second PTX backend: NVIDIA's libNVVM, the LLVM-based compiler inside ``nvcc``.
 
 libNVVM is loaded with ctypes from ``cuda_tools.libnvvm()`` on first use (importing this module
-loads nothing) and needs no GPU. ``compile_kernel(f, types, arch)`` compiles the same unoptimized
-kernel IR that ``driver.compile_kernel`` gives LLVM's NVPTX backend, so the two backends can be
+loads nothing) and needs no GPU. ``compile_nvvm_kernel(f, types, arch)`` compiles the same unoptimized
+kernel IR that ``driver.compile_ptx_kernel`` gives LLVM's NVPTX backend, so the two backends can be
 compared kernel by kernel; ``compile_ptx(text)`` compiles any NVVM IR text.
 
 What NVVM takes (for sm_80/sm_90) is narrower than what LLVM reads, so ``nvvm_text`` adapts
@@ -36,7 +36,7 @@ import functools
 import re
 
 __all__ = ["NVVMError", "available", "why_unavailable", "version", "ir_version", "compile_ptx",
-           "compile_kernel", "nvvm_text", "DATALAYOUT"]
+           "compile_nvvm_kernel", "nvvm_text", "DATALAYOUT"]
 
 # NVVM IR specification, "Data Layout": the layout for 64-bit targets.
 DATALAYOUT = ("e-p:64:64:64-i1:8:8-i8:8:8-i16:16:16-i32:32:32-i64:64:64-i128:128:128-f32:32:32-f64:64:64"
@@ -164,13 +164,13 @@ def compile_ptx(text: str, arch: str = "sm_80", libdevice: bool = True) -> str:
         lib.nvvmDestroyProgram(ctypes.byref(prog))
 
 
-def compile_kernel(func, argtypes, arch: str = "sm_80"):
+def compile_nvvm_kernel(func, argtypes, arch: str = "sm_80"):
     """``func`` at ``argtypes`` (lattice types) compiled as a GPU kernel by libNVVM: a
-    ``driver.Kernel``, like ``driver.compile_kernel`` gives for LLVM's NVPTX backend."""
+    ``driver.PTXKernel``, like ``driver.compile_ptx_kernel`` gives for LLVM's NVPTX backend."""
     from . import driver
     from .targets.ptx import NVPTXTarget
     key, text, name, params = driver.kernel_module(func, tuple(argtypes), NVPTXTarget(arch))
-    return driver.Kernel(key, compile_ptx(nvvm_text(text, name), arch), name, params)
+    return driver.PTXKernel(key, compile_ptx(nvvm_text(text, name), arch), name, params)
 
 
 # --- adapting llvmlite's text ----------------------------------------------------------------

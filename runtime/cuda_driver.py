@@ -1,7 +1,7 @@
 """The GPU driver layer: load PTX, move memory and launch kernels through the CUDA driver API.
 
 Why it exists. The compiler stops at PTX text (``dispatchjit.cuda.code_ptx``,
-``driver.compile_kernel``); running that text needs a driver: a context, modules, device memory
+``driver.compile_ptx_kernel``); running that text needs a driver: a context, modules, device memory
 and launches. The design keeps what talks to a device under ``runtime/`` (as what talks to the
 CPU's JIT is ``runtime/jit.py``), so this is the one file that calls the CUDA driver, and the
 GPU launcher in ``dispatchjit.cuda`` is built on it. It is thin on purpose: a name per driver

@@ -49,7 +49,7 @@ def saxpy(a, x, y, out):
 
 
 def compiled_saxpy(arch):
-    kernel = driver.compile_kernel(saxpy, tuple(map(from_annotation, (Float32, V, V, V))), NVPTXTarget(arch))
+    kernel = driver.compile_ptx_kernel(saxpy, tuple(map(from_annotation, (Float32, V, V, V))), NVPTXTarget(arch))
     return kernel.ptx, kernel.name
 
 

@@ -36,8 +36,8 @@ def _saxpy_text():
 def test_corpus_kernel_compiles_and_assembles(case, arch, tmp_path):
     if case.needs_libdevice and cuda_tools.libdevice() is None:
         pytest.skip(f"{case.name} calls math functions, which need libdevice: {cuda_tools.INSTALL_HINT}")
-    kernel = nvvm.compile_kernel(case.kernel, _types(case), arch)
-    assert isinstance(kernel, driver.Kernel)
+    kernel = nvvm.compile_nvvm_kernel(case.kernel, _types(case), arch)
+    assert isinstance(kernel, driver.PTXKernel)
     assert check_entry(kernel.ptx, arch) == kernel.name
     assert entry_param_count(kernel.ptx) == len(kernel.params)
     if cuda_tools.ptxas() is None:
@@ -77,7 +77,7 @@ def test_libdevice_resolves_math_calls():
 @needs_nvvm
 def test_floating_point_is_not_contracted():
     # Like the NVPTX backend and the CPU: a * x + y rounds twice unless fastmath asks otherwise.
-    ptx = nvvm.compile_kernel(saxpy, tuple(map(from_annotation, (Float32, V32, V32, V32)))).ptx
+    ptx = nvvm.compile_nvvm_kernel(saxpy, tuple(map(from_annotation, (Float32, V32, V32, V32)))).ptx
     check(ptx, """
         CHECK-NOT: fma.rn.f32
         CHECK:     mul.rn.f32

@@ -14,7 +14,7 @@ import functools
 from llvmlite import ir as llir
 
 from ..runtime.jit import engine, link_cells, link_cold
-from ..spec import COMPILE_LOCK
+from ..world import COMPILE_LOCK
 from .boxing import emit_entry
 from .target import Compiled, Target
 

@@ -116,8 +116,7 @@ def emit_dispatcher(module: ll.Module, name: str, cases: list[tuple[tuple[JType,
 def compile_dispatcher(func, cases, slow) -> tuple[int, list]:
     """Machine code dispatching calls of ``func`` to the entry points of ``cases`` (signature,
     entry address), else to ``slow``; returns its address and what it keeps alive."""
-    from ..lowering.function import fresh_uid
-    from ..spec import COMPILE_LOCK
+    from ..world import COMPILE_LOCK
     from .cpu import host
     target = host()
     with COMPILE_LOCK:
