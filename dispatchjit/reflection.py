@@ -27,7 +27,9 @@ def code_typed(f, *types) -> str:
     """The typed IR of the specialization: every value with its type, every line numbered."""
     from . import driver
     from .printer import format_function
-    return format_function(driver.typed(_key(f, types)))
+    from .targets.cpu import host
+    key = _key(f, types)
+    return format_function(driver.compile(driver.Job(key, host()), stop_at="typed").closure[key])
 
 
 def code_llvm(f, *types) -> str:

@@ -33,14 +33,14 @@ from llvmlite import ir as ll
 from .. import ir
 from ..errors import SourceLoc, UnsupportedOnTarget
 from ..infer import InferredFunction
-from ..lattice import Bottom, JType, PrimitiveType, PyObjectType, TupleType
+from ..lattice import Bottom, JType, TupleType
 from ..runtime.exceptions import register_site
 from ..spec import SpecKey
 from .abi import COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, PTR, STATUS
 from .arrays import normalize, shape_of, store_element
 from .bce import affine_index_uses, is_serial
 from .prims import compare, lower_prim
-from .reprs import convert_value, decref, incref, is_refcounted, llvm_type, truth
+from .reprs import convert_value, decref, incref, is_refcounted, llvm_type, repr_of, truth
 
 if typing.TYPE_CHECKING:
     from ..targets.target import Target
@@ -501,22 +501,7 @@ class _FunctionLowering:
         return self.constant(e.value, e.type)
 
     def constant(self, value, t: JType) -> ll.Value:
-        ty = llvm_type(t)
-        if isinstance(t, PrimitiveType):
-            if t.kind == "complex":
-                c = complex(value)
-                return ll.Constant(ty, [c.real, c.imag])
-            if t.kind == "float":
-                return ll.Constant(ty, float(value))
-            return ll.Constant(ty, int(value) & ((1 << t.bits) - 1))
-        if isinstance(t, TupleType):
-            agg = ll.Constant(ty, None)
-            for i, (v, p) in enumerate(zip(value, t.params)):
-                agg = self.b.insert_value(agg, self.constant(v, p), i)
-            return agg
-        if isinstance(t, PyObjectType):
-            return self.mb.object_ref(self.b, value)
-        return ll.Constant(ty, None)
+        return repr_of(t).constant(self.mb, self.b, value, t)
 
     def expr_Name(self, e: ir.Name) -> ll.Value:
         if e.type == Bottom:

@@ -47,6 +47,10 @@ class Repr:
     def truth(self, b: ll.IRBuilder, v: ll.Value, t: JType) -> ll.Value:
         return I1(1)
 
+    def constant(self, mb, b: ll.IRBuilder, value, t: JType) -> ll.Value:
+        """The Python constant ``value`` as a value of ``t``, in a function of the module ``mb``."""
+        return ll.Constant(self.llvm_type(t), None)
+
     def convert(self, b: ll.IRBuilder, v: ll.Value, src: JType, dst: JType) -> ll.Value:
         raise InternalCompilerError(f"cannot convert {src} to {dst}")
 
@@ -92,6 +96,15 @@ class _Primitive(Repr):
             return {16: ll.HalfType(), 32: F32}.get(t.bits, F64)
         part = F32 if t.bits == 64 else F64
         return ll.LiteralStructType([part, part])
+
+    def constant(self, mb, b, value, t: PrimitiveType):
+        ty = self.llvm_type(t)
+        if t.kind == "complex":
+            c = complex(value)
+            return ll.Constant(ty, [c.real, c.imag])
+        if t.kind == "float":
+            return ll.Constant(ty, float(value))
+        return ll.Constant(ty, int(value) & ((1 << t.bits) - 1))   # wrapped to the width, as Julia's
 
     def truth(self, b, v, t: PrimitiveType):
         if t == Bool:
@@ -262,6 +275,12 @@ class _Tuple(Repr):
     def truth(self, b, v, t: TupleType):
         return I1(int(bool(t.params)))
 
+    def constant(self, mb, b, value, t: TupleType):
+        agg = ll.Constant(llvm_type(t), None)
+        for i, (v, p) in enumerate(zip(value, t.params)):
+            agg = b.insert_value(agg, repr_of(p).constant(mb, b, v, p), i)
+        return agg
+
     def convert(self, b, v, src, dst):
         if not isinstance(dst, TupleType):
             raise InternalCompilerError(f"cannot convert {src} to {dst}")
@@ -414,6 +433,9 @@ class _PyObject(Repr):
 
     def refcount(self, b, v, t, fn):
         b.call(declare(b.module, fn), [v])  # NULL-safe (Py_XINCREF)
+
+    def constant(self, mb, b, value, t):
+        return mb.object_ref(b, value)   # borrowed: the module keeps the object alive
 
     def unbox(self, e, obj, t):
         return obj  # borrowed: the caller's argument keeps it alive for the call
