@@ -1,6 +1,6 @@
 """Typing rules for NumPy arrays in compiled code: indexing, slicing, attributes, methods and the
 array constructors. Like ``builtins``, each rule returns typed IR built from ``Prim`` operations,
-which ``lower_arrays`` implements.
+which ``lowering.arrays`` implements.
 
 Layout is part of the type (``Array[Float64, 2, C]``) because it decides how an element's
 address is computed: for C and F arrays from the shape alone, so LLVM sees unit strides and

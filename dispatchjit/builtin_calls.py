@@ -1,7 +1,7 @@
 """Typing rules for Python's builtins and the ``math`` module inside compiled code.
 
 Each handler takes the inferrer, the typed arguments and the call, and returns a typed
-expression built from ``Prim`` operations that ``lower_llvm`` implements with Python's semantics
+expression built from ``Prim`` operations that ``lowering.prims`` implements with Python's semantics
 (``math.sqrt(-1.0)`` raises ``ValueError``, ``int(nan)`` raises ``ValueError``...).
 """
 

@@ -34,7 +34,7 @@ def code_typed(f, *types) -> str:
 
 def code_llvm(f, *types) -> str:
     """The optimized LLVM IR of the specialization (its callees inlined where LLVM chose), as
-    a function ``i32 @name(ret*, exc*, args...)`` returning a status (see ``lower_llvm``)."""
+    a function ``i32 @name(ret*, exc*, args...)`` returning a status (see ``lowering.abi``)."""
     from . import driver
     return str(driver.optimized_module(_key(f, types)))
 

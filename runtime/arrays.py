@@ -2,7 +2,7 @@
 
 Compiled code sees an array as a struct ``{owner, data, shape[N], strides[N], writeable}``;
 ``owner`` is the ``ndarray`` that owns (or keeps alive) the memory, and compiled code holds a
-reference to it wherever it holds the struct (see ``lower_llvm``). Arrays made in compiled code
+reference to it wherever it holds the struct (see ``dispatchjit.lowering.function``). Arrays made in compiled code
 are ordinary NumPy arrays allocated here, so what is returned to Python owns its memory and
 temporaries are freed by NumPy when their last reference goes. Unboxing reads the ``ndarray``
 fields directly at the offsets of NumPy's stable ABI (``PyArrayObject_fields``).

@@ -108,10 +108,10 @@ def link_cells(uid: str, objects: list, sites: list[int], keepalive: list) -> No
             llvm.add_symbol(f"dj.{kind}.{uid}.{i}", ctypes.addressof(cell))
 
 
-# i32 f(ret*, ExcInfo*, frame*, i64 start, i64 step, i64 trips): see dispatchjit.lower_llvm.ColdLoop.
+# i32 f(ret*, ExcInfo*, frame*, i64 start, i64 step, i64 trips): see dispatchjit.lowering.function.ColdLoop.
 _COLD_STUB = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                               ctypes.c_int64, ctypes.c_int64, ctypes.c_int64)
-COLD_COMPILED = 4   # the stub's answer: compiled, call again (lower_llvm.COLD_COMPILED)
+COLD_COMPILED = 4   # the stub's answer: compiled, call again (lowering.abi.COLD_COMPILED)
 
 
 def link_cold(uid: str, cold: list, keepalive: list, lock) -> None:

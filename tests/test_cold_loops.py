@@ -1,5 +1,5 @@
 """Cold loops: the checked copy of a versioned loop is compiled when first run, not with the
-function (``lower_llvm.ColdLoop``). What a user relies on: the same values and exceptions as
+function (``lowering.function.ColdLoop``). What a user relies on: the same values and exceptions as
 Python whichever copy runs, the checked copy compiled once, references and threads intact."""
 
 import gc

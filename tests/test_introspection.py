@@ -92,7 +92,7 @@ def test_code_typed_shows_types_and_source_lines():
 def test_code_llvm_is_valid_ir_with_a_definition():
     text = code_llvm(square, float)
     assert isinstance(text, str)
-    # i32 @name(ret*, exc*, double): the status convention of lower_llvm; x * x on doubles
+    # i32 @name(ret*, exc*, double): the status convention of lowering.abi; x * x on doubles
     check(text, """
         CHECK-LABEL: define {{.*}}i32 @"square<Float64>{{[.0-9]*}}"(
         CHECK-SAME:  double

@@ -51,7 +51,7 @@ def check_kernel_root(key, closure) -> None:
 
 def kernel_parameters(argtypes, loc) -> list[tuple[ll.Type, str]]:
     """The flat parameters of a kernel taking ``argtypes``, with a description of each: the
-    layout the launcher packs (``cuda.flat_params``) and the kernel unpacks."""
+    layout the launcher packs (``gpu.flat_params``) and the kernel unpacks."""
     flat = []
     for t in argtypes:
         params = repr_of(t).kernel_params(t)
