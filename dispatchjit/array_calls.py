@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ir
-from . import kernel_lang as cuda
+from . import kernel_lang
 from .errors import TypingError
 from .lattice import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
                     TypeType, UInt64, dtype_to_type, join_types)
@@ -333,6 +333,6 @@ ARRAY_FUNCTIONS = {
     np.empty: _constructor("empty"), np.zeros: _constructor("zeros"), np.ones: _constructor("ones"),
     np.full: _constructor("full"), np.empty_like: _like("empty"), np.zeros_like: _like("zeros"),
     np.ones_like: _like("ones"), np.full_like: _like("full"), np.arange: _arange,
-    cuda.shared.array: _shared_array, cuda.atomic.add: _atomic("add"), cuda.atomic.max: _atomic("max"),
-    cuda.atomic.min: _atomic("min"),
+    kernel_lang.shared.array: _shared_array, kernel_lang.atomic.add: _atomic("add"),
+    kernel_lang.atomic.max: _atomic("max"), kernel_lang.atomic.min: _atomic("min"),
 }

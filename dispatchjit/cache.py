@@ -31,12 +31,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from .world import Edge
+from .state import Edge
 
 __all__ = ["CacheWarning", "cache_dir", "Store", "store", "fingerprint", "entry_key",
            "CachedCode", "FORMAT"]
 
-FORMAT = 1   # bump when the table or the meaning of a stored column changes
+FORMAT = 2   # bump when the table or the meaning of a stored column changes (2: modules moved)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS specializations (
@@ -248,7 +248,7 @@ def load(func, method, argtypes):
     from .runtime.jit import make_builtin
 
     from .spec import SpecKey
-    from .world import CompiledEntry
+    from .state import CompiledEntry
     from .targets.cpu import host
     target = host()
     t0 = time.perf_counter()

@@ -13,17 +13,18 @@ Each stage is timed; ``code_typed``/``code_llvm``/``code_native``/``code_ptx`` a
 run stopped at a stage. A root's entry point (``compile_entry``), a GPU kernel, an emulated
 kernel and a cold loop are all compiled here, differing only in their job's target and in what
 is lowered (a generic function's dispatcher, which has no typed IR, enters at ``backend``). The compile state (typed IR per
-specialization, untyped IR per method, compiled kernels) is ``world.world``'s, which drops what a
+specialization, untyped IR per method, compiled kernels) is ``state.state``'s, which drops what a
 new method makes stale (Julia's backedges).
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from dataclasses import dataclass, field
 
-from . import backend, frontend, ir, verify
+from . import codegen, frontend, ir, verify
 from .errors import InternalCompilerError
 from .infer import InferredFunction, infer_function
 from .lattice import Bottom, JType
@@ -33,11 +34,11 @@ from .spec import SpecKey
 from .subtype import match
 from .targets.cpu import host
 from .targets.target import Compiled, Target
-from .world import COMPILE_LOCK, CompiledEntry, all_current, world
+from .state import COMPILE_LOCK, CompiledEntry, state
 
 __all__ = ["Job", "Result", "STAGES", "compile", "compile_entry", "compile_ptx_kernel", "PTXKernel", "compile_emulated",
            "kernel_module", "optimized_module", "infer_closure", "invalidate", "typed",
-           "calls_made", "still_current", "return_type", "COMPILE_LOCK"]
+           "calls_made", "return_type", "COMPILE_LOCK"]
 
 _MAX_ROUNDS = 20
 
@@ -50,7 +51,7 @@ def method_ir(key: SpecKey) -> ir.Function:
     method = key.method
     generated = getattr(method.func, "__dispatchjit_options__", {}).get("generated")
     cache_key = key if generated else method
-    cached = world.untyped.get(cache_key)
+    cached = state.untyped.get(cache_key)
     if cached is None:
         if method.defaults_of is not None:
             cached = _default_forwarder(key.func, method)
@@ -58,7 +59,7 @@ def method_ir(key: SpecKey) -> ir.Function:
             cached = frontend.build_generated(method.func, key.argtypes)
         else:
             cached = frontend.build_ir(method.func)
-        world.untyped[cache_key] = cached
+        state.untyped[cache_key] = cached
     return cached
 
 
@@ -96,7 +97,7 @@ class _Session:
         return func.resolve_types(argtypes)
 
     def return_type(self, key: SpecKey) -> JType:
-        known = world.typed.get(key) or self.done.get(key)
+        known = state.typed.get(key) or self.done.get(key)
         if known is not None:
             return known.fn.return_type
         if key in self.active:
@@ -105,7 +106,7 @@ class _Session:
         return self.infer(key).fn.return_type
 
     def infer(self, key: SpecKey) -> InferredFunction:
-        cached = world.typed.get(key)
+        cached = state.typed.get(key)
         if cached is not None:
             return cached
         t0 = time.perf_counter()
@@ -142,10 +143,10 @@ def infer_closure(key: SpecKey) -> tuple[dict[SpecKey, InferredFunction], dict[s
         k = stack.pop()
         if k in closure:
             continue
-        closure[k] = world.typed.get(k) or session.done[k]
+        closure[k] = state.typed.get(k) or session.done[k]
         stack.extend(closure[k].invokes)
     verify.verify_if_enabled(closure)   # DISPATCHJIT_VERIFY=1 (the test suite): every closure, once final
-    world.typed.update(closure)
+    state.typed.update(closure)
     return closure, session.timings
 
 
@@ -201,13 +202,13 @@ def compile(job: Job, stop_at: str = "loaded") -> Result:
         result.timings["lower"] = time.perf_counter() - t0
         level = job.level if job.level is not None else opt_level(result.closure)
         quick = level == 1 and not result.builder.recursive
-        _backend(result, level, quick, stop_at)
+        _after_lowering(result, level, quick, stop_at)
         return result
 
 
 def _lower(result: Result) -> None:
     job, closure = result.job, result.closure
-    nogil = options_of(job.key).get("nogil", False) or not job.target.python_objects
+    nogil = job.target.without_gil(options_of(job.key))
     mb = ModuleBuilder(job.target, recursive=_recursive(closure), nogil=nogil, lazy=job.lazy,
                        **({"uid": job.uid} if job.uid else {}))
     _lowered(mb, closure)
@@ -218,21 +219,20 @@ def _lower(result: Result) -> None:
     result.builder, result.text = mb, finish_module_text(str(mb.module))
 
 
-def _backend(result: Result, level: int, quick: bool, stop_at: str) -> None:
+def _after_lowering(result: Result, level: int, quick: bool, stop_at: str) -> None:
     """The stages after lowering (``backend``): optimize, emit, load. ``quick``: LLVM's quick
     code generator when the optimized module is small."""
     target, mb = result.job.target, result.builder
     if stop_at == "llvm":
         return
     t0 = time.perf_counter()
-    result.module_ref = backend.optimized(target, result.text, result.compiled, level)
+    result.module_ref = codegen.optimized(target, result.text, result.compiled, level)
     t1 = time.perf_counter()
     result.timings["optimize"] = t1 - t0
     if stop_at == "optimized":
         return
-    result.code = backend.emitted(target, result.module_ref, quick)
+    result.code = codegen.emitted(target, result.module_ref, quick)
     if stop_at == "loaded":
-        result.keepalive.extend(mb.keepalive)
         cold = _cold_stubs(mb, result.closure, target, result.keepalive)
         result.loaded = target.load(result.code, mb.uid, mb.objects, mb.sites, cold, result.keepalive)
     result.timings["codegen"] = time.perf_counter() - t1
@@ -313,23 +313,26 @@ class PTXKernel:
     params: list[str]
 
 
-def _kernel_job(func, argtypes, target: Target) -> Job:
-    method, _ = func.resolve_types(argtypes)
-    return Job(SpecKey(func, method, argtypes), target, level=2)
+def _kernel(func, argtypes, target: Target, stop_at: str) -> Result:
+    """``func`` at ``argtypes`` compiled as a kernel for ``target``, resolved under the lock (a
+    method defined meanwhile cannot slip between resolution and compile)."""
+    with COMPILE_LOCK:
+        method, _ = func.resolve_types(argtypes)
+        return compile(Job(SpecKey(func, method, argtypes), target, level=2), stop_at=stop_at)
 
 
 def kernel_module(func, argtypes: tuple[JType, ...], target: Target) -> tuple[SpecKey, str, str, list[str]]:
     """The unoptimized LLVM IR text of ``func`` at ``argtypes`` as a GPU kernel for ``target``
     (an NVPTXTarget): ``(key, text, kernel name, flat parameters)``. The text is llvmlite's own
     (typed pointers), never round-tripped through LLVM, so libNVVM accepts it too."""
-    result = compile(_kernel_job(func, argtypes, target), stop_at="llvm")
+    result = _kernel(func, argtypes, target, "llvm")
     return result.job.key, result.text, result.compiled.name, result.compiled.params
 
 
 def compile_ptx_kernel(func, argtypes: tuple[JType, ...], target: Target) -> PTXKernel:
     """Compile ``func`` at ``argtypes`` as a GPU kernel for ``target`` (an NVPTXTarget) with
     LLVM's NVPTX backend."""
-    result = compile(_kernel_job(func, argtypes, target), stop_at="code")
+    result = _kernel(func, argtypes, target, "code")
     return PTXKernel(result.job.key, result.code, result.compiled.name, result.compiled.params)
 
 
@@ -349,20 +352,15 @@ class Emulated:
 def compile_emulated(func, argtypes: tuple[JType, ...]) -> Emulated:
     """Compile the kernel ``func`` at ``argtypes`` for the CPU emulator."""
     from .runtime.jit import make_builtin
-    result = compile(_kernel_job(func, argtypes, _emulator()))
+    result = _kernel(func, argtypes, _emulator(), "loaded")
     entry = make_builtin(result.loaded.function_address(result.compiled.name), func.__name__, result.keepalive)
     return Emulated(result.job.key, entry, result.compiled.threaded, result.builder.shared_size)
 
 
-_emulator_target = None
-
-
+@functools.cache
 def _emulator():
-    global _emulator_target
-    if _emulator_target is None:
-        from .targets.emulator import EmulatorTarget
-        _emulator_target = EmulatorTarget()
-    return _emulator_target
+    from .targets.emulator import EmulatorTarget   # imported by the first emulated launch only
+    return EmulatorTarget()
 
 
 cold_compiles = 0   # how many cold loops were compiled: observable laziness, for the tests
@@ -394,7 +392,7 @@ def compile_cold(loop, closure: dict[SpecKey, InferredFunction], recursive, nogi
             mb.lower(closure[k])
         result = Result(Job(loop.inferred.key, target, level=2), closure=closure, builder=mb,
                         text=finish_module_text(str(mb.module)), keepalive=keepalive)
-        _backend(result, 2, False, "loaded")
+        _after_lowering(result, 2, False, "loaded")
         return result.loaded.function_address(name)
 
 
@@ -409,33 +407,28 @@ def _reachable(closure: dict[SpecKey, InferredFunction], roots) -> list[SpecKey]
 
 
 def invalidate(func) -> set[SpecKey]:
-    """Drop the typed IR a new method of ``func`` makes stale (``World.invalidate``)."""
-    return world.invalidate(func)
+    """Drop the typed IR a new method of ``func`` makes stale (``CompileState.invalidate``)."""
+    return state.invalidate(func)
 
 
 def return_type(key: SpecKey) -> JType:
     """The inferred return type of a specialization inferred by an earlier compile."""
-    return world.typed[key].fn.return_type
+    return state.typed[key].fn.return_type
 
 
 def calls_made(key: SpecKey) -> tuple:
     """Every generic call (an ``Edge``) in ``key``'s compiled code, its own resolution included:
-    what a new method can make stale (``world.all_current``)."""
+    what a new method can make stale (``state.all_current``)."""
     with COMPILE_LOCK:
         closure, _ = infer_closure(key)
-        return world.edges_of(key, closure)
-
-
-def still_current(calls: tuple) -> bool:
-    """Whether every call in ``calls`` (from ``calls_made``) still resolves as it did."""
-    return all_current(calls)
+        return state.edges_of(key, closure)
 
 
 def typed(key: SpecKey) -> InferredFunction:
     """The typed IR of ``key``, inferring it (and its callees) if needed."""
     with COMPILE_LOCK:
-        if key not in world.typed:
+        if key not in state.typed:
             infer_closure(key)
-        return world.typed[key]
+        return state.typed[key]
 
 

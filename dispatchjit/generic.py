@@ -28,7 +28,7 @@ from .settings import cache_enabled, config
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
 from .spec import SpecKey
-from .world import COMPILE_LOCK, world
+from .state import COMPILE_LOCK, Edge, state
 from .lattice import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
 
 BOXED = PyObjectType(Boxed)  # how a nospecialize argument is compiled: any object, passed through
@@ -198,7 +198,7 @@ class _GenericFunction:
         from . import cache
         compiled = cache.load(self, method, argtypes)
         if compiled is not None:
-            world.from_disk.append((self, argtypes, compiled.edges))
+            state.from_disk.append((self, argtypes, compiled.edges))
         return compiled
 
     def _specialize(self, argtypes: tuple[JType, ...], method: Method | None = None):
@@ -282,9 +282,9 @@ class _GenericFunction:
     def _drop_stale_cached(self, cause: Method) -> None:
         """Entries loaded from the disk cache have no typed IR here: their recorded calls into
         this function are re-resolved instead."""
-        for gf, argtypes, edges in list(world.from_disk):
+        for gf, argtypes, edges in list(state.from_disk):
             if any(e.func is self and not e.current() for e in edges):
-                world.from_disk.remove((gf, argtypes, edges))
+                state.from_disk.remove((gf, argtypes, edges))
                 spec = gf._specializations.get(argtypes)
                 if spec is not None:
                     gf._drop_stale({SpecKey(gf, spec.method, argtypes)}, cause)
@@ -316,10 +316,7 @@ class _GenericFunction:
         return all(self._resolves_to(a, key.method) for a in served)
 
     def _resolves_to(self, argtypes, method) -> bool:
-        try:
-            return self.resolve_types(argtypes)[0] is method
-        except MethodError:
-            return False
+        return Edge(self, argtypes, method).current()
 
     # --- introspection -------------------------------------------------------------------
     def methods(self) -> list[Method]:

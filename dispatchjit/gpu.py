@@ -27,7 +27,7 @@ import numpy as np
 from .lattice import ArrayType, dtype_to_type, typeof
 from .lowering.reprs import repr_of
 from .runtime.emulator import run_blocks_threaded
-from .world import world
+from .state import state
 
 __all__ = ["code_ptx", "compile_kernel", "launch", "DeviceArray", "to_device", "device_array",
            "device_array_like", "as_device_array", "kernel_type", "flat_params", "is_device_array", "current_gpu"]
@@ -193,11 +193,11 @@ def _dim3(d) -> tuple[int, int, int]:
 
 def _cached(key, compile_fn):
     """The kernel compiled for ``key`` (function, argument types, target), compiled again when a
-    method defined since changes a call compiled into it, as CPU code is (``World.kernel``)."""
+    method defined since changes a call compiled into it, as CPU code is (``CompileState.kernel``)."""
     def edges(kernel):
         from . import driver   # loaded already: it compiled the kernel
         return driver.calls_made(kernel.key)
-    return world.kernel(key, compile_fn, edges)
+    return state.kernel(key, compile_fn, edges)
 
 
 def launch(f, blocks, threads):

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from .runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import array_calls, ir
-from . import kernel_lang as cuda
+from . import kernel_lang
 from .builtin_calls import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .spec import SpecKey
-from .world import Edge
+from .state import Edge
 from .lattice import (Any, ArrayType, Bool, Bottom, Boxed, Complex128, Float32, Float64, FunctionType, Int64, JType,
                     Literal, Nothing, PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, join_types,
                     typeof)
@@ -299,11 +299,11 @@ class _Inferrer:
 
     def expr_Attr(self, e: ir.Attr):
         base = self.expr(e.value)
-        if isinstance(base, ir.Const) and isinstance(base.value, (type(math), cuda.Namespace)):
+        if isinstance(base, ir.Const) and isinstance(base.value, (type(math), kernel_lang.Namespace)):
             if not hasattr(base.value, e.attr):
                 raise TypingError(f"module '{base.value.__name__}' has no attribute '{e.attr}'", e.loc)
             return self.const(getattr(base.value, e.attr), e.loc)
-        if isinstance(base, ir.Const) and isinstance(base.value, cuda.GridIndex):
+        if isinstance(base, ir.Const) and isinstance(base.value, kernel_lang.GridIndex):
             if e.attr not in ("x", "y", "z"):
                 raise TypingError(f"{base.value!r} has the fields x, y and z, not '{e.attr}'", e.loc)
             return ir.Prim(f"cuda.{base.value.register}.{e.attr}", (), type=Int64, loc=e.loc)
@@ -459,7 +459,7 @@ class _Inferrer:
             return self.pseudo_call(e)
         if isinstance(e.func, ir.Attr):
             owner = self.expr(e.func.value)
-            is_module = isinstance(owner, ir.Const) and isinstance(owner.value, (type(math), cuda.Namespace))
+            is_module = isinstance(owner, ir.Const) and isinstance(owner.value, (type(math), kernel_lang.Namespace))
             # x.dtype(0) calls an attribute's value; x.copy() is a method
             if not is_module and not (isinstance(owner.type, ArrayType) and e.func.attr in array_calls.ATTRIBUTES):
                 return self.method_call(owner, e)
@@ -471,7 +471,7 @@ class _Inferrer:
         args = tuple(self.expr(a) for a in e.args)
         t = callee.type
         if isinstance(callee, ir.Const):
-            if callee.value is cuda.syncthreads:
+            if callee.value is kernel_lang.syncthreads:
                 return ir.Prim("cuda.syncthreads", args, type=Nothing, loc=e.loc)
             handler = BUILTINS.get(_builtin_key(callee.value))
             if handler is not None:

@@ -4,7 +4,7 @@ Why it exists. The compiler stops at PTX text (``dispatchjit.cuda.code_ptx``,
 ``driver.compile_ptx_kernel``); running that text needs a driver: a context, modules, device memory
 and launches. The design keeps what talks to a device under ``runtime/`` (as what talks to the
 CPU's JIT is ``runtime/jit.py``), so this is the one file that calls the CUDA driver, and the
-GPU launcher in ``dispatchjit.cuda`` is built on it. It is thin on purpose: a name per driver
+GPU launcher in ``dispatchjit.gpu`` is built on it. It is thin on purpose: a name per driver
 object (``Device``, ``Kernel``, ``DeviceMemory``), every result checked, nothing cached but
 loaded modules and kernels.
 
@@ -25,7 +25,7 @@ The model.
   An error inside a kernel (a failed bounds check traps) is reported by the next synchronizing
   call as ``CUDA_ERROR_LAUNCH_FAILED``/``CUDA_ERROR_ILLEGAL_INSTRUCTION`` and, by CUDA's rules,
   leaves the context unusable until the process exits.
-* Kernel parameters are flat (see ``dispatchjit.cuda``): a number is one parameter; an array is
+* Kernel parameters are flat (see ``dispatchjit.gpu.flat_params``): a number is one parameter; an array is
   its data pointer, then its shape, then its strides in bytes, one int64 each. ``Kernel.launch``
   reads the parameters' PTX types from the kernel's entry and packs each value as its parameter's
   type, converted as C converts arguments to a prototype: a number as a NumPy scalar or a Python

@@ -1,8 +1,8 @@
 """Loading compiled code into the process and exposing entry points as Python builtins.
 
-One MCJIT engine per process holds every compiled module. The symbols compiled code calls (the
-C API, libm) are registered by address from the running interpreter, so nothing depends on how
-Python was linked.
+One MCJIT engine per process holds every compiled module (the host CPU target's: emulated
+kernels load into it too). The symbols compiled code calls (the C API, libm) are registered
+by address from the running interpreter, so nothing depends on how Python was linked.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 
 from dispatchjit import CompileError, TypingError, generic
 from dispatchjit import cuda, gpu
-from dispatchjit.world import world
+from dispatchjit.state import state
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import CASE_IDS, CASES, block_sums, histogram, launch_and_check, saxpy  # noqa: E402
@@ -152,7 +152,7 @@ def test_each_signature_is_compiled_once():
     out = cuda.device_array_like(x)
     for _ in range(3):
         cuda.launch(saxpy, 1, 8)(2.0, x, x, out)
-    emulated = [k for k in world.kernels() if k[2] == "cpu-emulator"]
+    emulated = [k for k in state.kernels() if k[2] == "cpu-emulator"]
     assert sum(1 for (f, _types, _) in emulated if f is saxpy) >= 1
     assert len([k for k in emulated if k[0] is saxpy and k[1][0].__repr__() == "Float64"]) == 1
     np.testing.assert_array_equal(out.copy_to_host(), np.full(8, 3.0))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from dispatchjit import cuda, gpu
-from dispatchjit.world import world
+from dispatchjit.state import state
 from dispatchjit.lattice import ArrayType, FunctionType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -95,7 +95,7 @@ def device(monkeypatch):
 
     monkeypatch.setattr(gpu, "compile_kernel", compile_and_register)
     monkeypatch.setattr(gpu, "current_gpu", lambda: fake)
-    monkeypatch.setattr(world, "_kernels", {})   # kernels compiled for earlier stand-ins: not this one
+    monkeypatch.setattr(state, "_kernels", {})   # kernels compiled for earlier stand-ins: not this one
     return fake
 
 

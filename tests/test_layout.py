@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections import defaultdict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Packages as installed (pyproject's package-dir): runtime/ is dispatchjit.runtime.
@@ -132,7 +131,7 @@ def test_import_loads_no_compiler_stage_and_runtime_is_not_top_level(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
     seen = json.loads(out.stdout)
     stages = {"dispatchjit.driver", "dispatchjit.frontend", "dispatchjit.infer", "dispatchjit.lowering.function",
-              "dispatchjit.backend", "dispatchjit.cache"}
+              "dispatchjit.codegen", "dispatchjit.cache"}
     assert stages.isdisjoint(seen["loaded"]), seen["loaded"]
     assert seen["binding"] is False and seen["runtime"] is True and seen["jit"] is True
 

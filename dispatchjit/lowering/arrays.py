@@ -21,7 +21,7 @@ from ..lattice import ArrayType, Int64, PrimitiveType
 from ..runtime import arrays as rt
 from ..runtime.cpython import declare
 from ..runtime.exceptions import register_site
-from .abi import I1, I8, I32, I64, PTR, STATUS
+from .abi import I1, I8, I32, I64, PTR, PYERR
 from .reprs import (DATA, OWNER, SHAPE, STRIDES, WRITEABLE, convert_value, element_type, llvm_type, shape_of,
                     strides_of, struct_from_ndarray)
 
@@ -218,7 +218,7 @@ def call_python(fl, fn, pointer: ll.Value) -> ll.Value:
     result = b.call(declare(module, "PyObject_CallOneArg"), [callee, address])
     b.call(declare(module, "Py_DecRef"), [address])
     with b.if_then(b.icmp_unsigned("==", result, ll.Constant(PTR, None)), likely=False):
-        fl.fail(STATUS(2))  # a Python exception is set already
+        fl.fail(PYERR)  # a Python exception is set already
     return result
 
 

@@ -2,8 +2,9 @@
 
 Every specialization becomes one LLVM function with the calling convention of ``abi``
 (a status returned, the result stored through ``%ret``, an exception recorded in ``%exc``).
-What differs between targets (kernel intrinsics, shared memory, whether Python objects exist)
-is asked of the target's hooks (``targets.target.Target``), never of a flag. Recursive functions compare their stack
+What differs between targets (kernel intrinsics, shared memory) is asked of the target's hooks
+(``targets.target.Target``); whether Python objects exist there (object cells, raise-site cells,
+allocation) of its one capability, ``python_objects``. Recursive functions compare their stack
 depth with the limit the entry point stored in ``%exc``. Status checks after calls are cheap and
 disappear when LLVM inlines a callee that cannot raise. A root compile lowers its whole call
 graph into one module with internal linkage, so LLVM can inline generic calls across functions.
@@ -36,7 +37,8 @@ from ..infer import InferredFunction
 from ..lattice import Bottom, JType, TupleType
 from ..runtime.exceptions import register_site
 from ..spec import SpecKey
-from .abi import COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, PTR, STATUS
+from .abi import (COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, OK, PTR,
+                  RAISED, STATUS)
 from .arrays import normalize, shape_of, store_element
 from .bce import affine_index_uses, is_serial
 from .prims import compare, lower_prim
@@ -74,7 +76,6 @@ class ModuleBuilder:
     # cold module, recursion) uses the cell it already has and is compiled once.
     cold_cells: dict = field(default_factory=dict)
     functions: dict[SpecKey, ll.Function] = field(default_factory=dict)
-    keepalive: list = field(default_factory=list)
     # Bytes of block-shared memory the module's kernels lay out, for targets that place shared
     # arrays in a buffer of their own (the emulator; a GPU uses its shared address space).
     shared_size: int = 0
@@ -368,10 +369,10 @@ class _FunctionLowering:
         returned, raised = self.new_block("for.returned"), self.new_block("for.raised")
         switch = b.switch(status, raised)
         switch.add_case(LOOP_DONE, done)
-        switch.add_case(STATUS(0), returned)
+        switch.add_case(OK, returned)
         b.position_at_end(returned)
         self.release_locals()
-        b.ret(STATUS(0))
+        b.ret(OK)
         b.position_at_end(raised)
         self.fail(status)
 
@@ -456,7 +457,7 @@ class _FunctionLowering:
                 self.incref(value, s.value.type)  # the caller receives a reference
             self.b.store(value, self.ret_ptr)
         self.release_locals()
-        self.b.ret(STATUS(0))
+        self.b.ret(OK)
 
     def stack_check(self):
         """Raise RecursionError rather than overflow the native stack in deep recursion."""
@@ -475,7 +476,7 @@ class _FunctionLowering:
         b.store(self.mb.site_ref(b, site), b.gep(self.exc, [I32(0), I32(0)]))
         for i, v in enumerate(payload):
             b.store(self.payload_word(v), b.gep(self.exc, [I32(0), I32(1), I32(i)]))
-        self.fail(STATUS(1))
+        self.fail(RAISED)
 
     def payload_word(self, v: ll.Value) -> ll.Value:
         if v.type == F64:
@@ -546,7 +547,7 @@ class _FunctionLowering:
         args = [self.expr(a) for a in e.args]
         ret = self.alloca(callee.args[0].type.pointee, "ret")
         status = self.b.call(callee, [ret, self.exc, *args])
-        with self.b.if_then(self.b.icmp_signed("!=", status, STATUS(0)), likely=False):
+        with self.b.if_then(self.b.icmp_signed("!=", status, OK), likely=False):
             self.fail(status)
         self.release_args(e.args, args)
         return self.b.load(ret)

@@ -18,12 +18,12 @@ from __future__ import annotations
 from llvmlite import ir as ll
 
 from ..lattice import JType, TupleType
-from ..lowering.abi import EXC_STACK_LIMIT, EXCINFO, F32, F64, I32, I64, PTR, STATUS
+from ..lowering.abi import EXC_STACK_LIMIT, EXCINFO, F32, F64, I32, I64, OK, PTR, PYERR
 from ..lowering.reprs import decref, llvm_type, repr_of
 from ..runtime import exceptions
 from ..runtime.cpython import declare
 
-__all__ = ["emit_entry"]
+__all__ = ["emit_cpython_entry"]
 
 
 class _Entry:
@@ -62,7 +62,7 @@ class _Entry:
         return p
 
 
-def emit_entry(mb, callee: ll.Function, argtypes: tuple[JType, ...], nfixed: int | None,
+def emit_cpython_entry(mb, callee: ll.Function, argtypes: tuple[JType, ...], nfixed: int | None,
                return_type: JType, name: str, release_gil: bool = False) -> ll.Function:
     """Emit the entry point ``name`` calling ``callee`` on Python arguments of ``argtypes``; for a
     vararg method (``nfixed`` fixed parameters) the arguments after those are packed into the
@@ -101,9 +101,9 @@ def emit_entry(mb, callee: ll.Function, argtypes: tuple[JType, ...], nfixed: int
         e.call("PyEval_RestoreThread", thread_state)
     else:
         status = b.call(callee, [ret, excinfo, *values])
-    with b.if_then(b.icmp_signed("==", status, STATUS(2)), likely=False):
+    with b.if_then(b.icmp_signed("==", status, PYERR), likely=False):
         b.ret(ll.Constant(PTR, None))  # a Python exception is already set
-    with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
+    with b.if_then(b.icmp_signed("!=", status, OK), likely=False):
         raiser = e.object_constant(exceptions.raise_from_excinfo)
         address = e.call("PyLong_FromVoidPtr", b.bitcast(excinfo, PTR))
         e.fail_if(b.icmp_unsigned("==", address, ll.Constant(PTR, None)))

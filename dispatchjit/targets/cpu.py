@@ -14,8 +14,7 @@ import functools
 from llvmlite import ir as llir
 
 from ..runtime.jit import engine, link_cells, link_cold
-from ..world import COMPILE_LOCK
-from .boxing import emit_entry
+from ..state import COMPILE_LOCK
 from .target import Compiled, Target
 
 __all__ = ["CPUTarget", "host"]
@@ -90,7 +89,8 @@ class CPUTarget(Target):
         name = f"entry.{mb.uid}"
         fn = closure[key].fn
         nfixed = len(fn.params) if fn.vararg is not None else None
-        emit_entry(mb, mb.functions[key], key.argtypes, nfixed, fn.return_type, name, release_gil=mb.nogil)
+        from .boxing import emit_cpython_entry   # not imported by processes that only load cached code
+        emit_cpython_entry(mb, mb.functions[key], key.argtypes, nfixed, fn.return_type, name, release_gil=mb.nogil)
         return Compiled(name)
 
     def emit(self, module_ref, quick: bool = False) -> bytes:
@@ -99,7 +99,7 @@ class CPUTarget(Target):
     def load(self, code: bytes, uid: str, objects: list, sites: list, cold: list, keepalive: list):
         link_cells(uid, objects, sites, keepalive)
         link_cold(uid, cold, keepalive, COMPILE_LOCK)
-        eng = engine(self)
+        eng = engine(host())   # one MCJIT engine per process, whichever CPU target loads
         eng.add_object(code)
         return eng
 

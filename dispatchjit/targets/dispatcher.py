@@ -15,7 +15,7 @@ import sys
 
 from llvmlite import ir as ll
 
-from .. import backend
+from .. import codegen
 from ..lattice import JType
 from ..lowering.abi import I1, I64, PTR
 from ..lowering.reprs import repr_of
@@ -116,7 +116,7 @@ def emit_dispatcher(module: ll.Module, name: str, cases: list[tuple[tuple[JType,
 def compile_dispatcher(func, cases, slow) -> tuple[int, list]:
     """Machine code dispatching calls of ``func`` to the entry points of ``cases`` (signature,
     entry address), else to ``slow``; returns its address and what it keeps alive."""
-    from ..world import COMPILE_LOCK
+    from ..state import COMPILE_LOCK
     from .cpu import host
     target = host()
     with COMPILE_LOCK:
@@ -125,5 +125,5 @@ def compile_dispatcher(func, cases, slow) -> tuple[int, list]:
         name = f"dispatch.{func.__name__}.{next(_ids)}"
         keepalive: list = []
         emit_dispatcher(module, name, cases, slow, keepalive)
-        code = backend.emitted(target, backend.optimized(target, str(module), None, 2), quick=False)
-        return target.load(code, name, [], [], [], keepalive).function_address(name), keepalive
+        code = codegen.emitted(target, codegen.optimized(target, str(module), None, 2), quick=False)
+        return target.load(code, "", [], [], [], keepalive).function_address(name), keepalive   # no cells

@@ -16,9 +16,9 @@ from llvmlite import ir as ll
 
 from .. import ir
 from ..lattice import Int64, Nothing
-from ..lowering.abi import EXCINFO, I32, I64, PTR, STATUS
+from ..lowering.abi import EXCINFO, I32, I64, OK, PTR, STATUS
 from ..lowering.reprs import llvm_type
-from .boxing import emit_entry
+from .boxing import emit_cpython_entry
 from .cpu import CPUTarget
 from .ptx import check_kernel_root
 from .target import Compiled
@@ -35,6 +35,9 @@ class EmulatorTarget(CPUTarget):
     """Kernels compiled for the host CPU, run by ``cuda.launch`` when there is no GPU."""
 
     name = "cpu-emulator"
+
+    def without_gil(self, options: dict) -> bool:
+        return False   # the launcher calls a kernel's entry holding the GIL, whatever its options
 
     def kernel_intrinsic(self, fl, e):
         b = fl.b
@@ -65,7 +68,7 @@ class EmulatorTarget(CPUTarget):
         emit, extra = (emit_thread_entry, 15) if threaded else (emit_grid_loop, 7)
         run = emit(mb, mb.functions[key], key.argtypes, f"grid.run.{mb.uid}")
         name = f"emulate.{mb.uid}"
-        emit_entry(mb, run, key.argtypes + (Int64,) * extra, None, Nothing, name)
+        emit_cpython_entry(mb, run, key.argtypes + (Int64,) * extra, None, Nothing, name)
         return Compiled(name, threaded=threaded)
 
 
@@ -93,7 +96,7 @@ def _call_kernel(b: ll.IRBuilder, kernel: ll.Function, f: ll.Function, ctx, args
     """Run the kernel in ``ctx``; on an error, hand its ExcInfo back to the caller."""
     ret = b.alloca(llvm_type(Nothing))
     status = b.call(kernel, [ret, b.gep(ctx, [I32(0), I32(0)]), *args])
-    with b.if_then(b.icmp_signed("!=", status, STATUS(0)), likely=False):
+    with b.if_then(b.icmp_signed("!=", status, OK), likely=False):
         b.store(b.load(b.gep(ctx, [I32(0), I32(0)])), f.args[1])
         b.ret(status)
 
@@ -136,7 +139,7 @@ def emit_grid_loop(mb, kernel: ll.Function, argtypes, name: str) -> ll.Function:
         b.position_at_end(end)
 
     nest(0)
-    b.ret(STATUS(0))
+    b.ret(OK)
     return f
 
 
@@ -153,5 +156,5 @@ def emit_thread_entry(mb, kernel: ll.Function, argtypes, name: str) -> ll.Functi
     b.store(b.inttoptr(barrier, PTR), b.gep(ctx, [I32(0), I32(EMU_BARRIER)]))
     b.store(barrier_arg, b.gep(ctx, [I32(0), I32(EMU_BARRIER_ARG)]))
     _call_kernel(b, kernel, f, ctx, args)
-    b.ret(STATUS(0))
+    b.ret(OK)
     return f

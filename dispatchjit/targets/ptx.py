@@ -66,6 +66,9 @@ class NVPTXTarget(Target):
 
     python_objects = False
 
+    def without_gil(self, options: dict) -> bool:
+        return True   # no interpreter on a GPU: nothing to count references with
+
     def __init__(self, arch: str = "sm_80"):
         self.arch = arch
         self.name = f"cuda:{arch}"

@@ -39,6 +39,11 @@ class Target:
     # to objects through cells the loader fills). False on a GPU, where none of that exists.
     python_objects = True
 
+    def without_gil(self, options: dict) -> bool:
+        """Whether code compiled with these ``@generic`` options runs without the GIL, and so
+        counts no references and allocates nothing (``nogil=True`` on the CPU)."""
+        return bool(options.get("nogil", False))
+
     # --- what lowering needs -----------------------------------------------------------------
     @property
     def triple(self) -> str:

@@ -4,7 +4,7 @@ Every piece of compiled code records the generic calls it was compiled against a
 (Julia's backedges): which function, at which argument types, resolved to which method. It is
 current exactly while every edge still resolves the same way, whatever holds it: the typed IR
 cached per specialization, an entry loaded from the on-disk cache, a compiled GPU or emulated
-kernel. ``World`` holds the caches of compile state (untyped IR per method, typed IR per
+kernel. ``CompileState`` holds the caches of compile state (untyped IR per method, typed IR per
 specialization, compiled kernels) and answers a new method with ``invalidate``.
 """
 
@@ -18,7 +18,7 @@ from .methods import current_world
 from .lattice import JType
 from .spec import SpecKey
 
-__all__ = ["Edge", "all_current", "World", "world", "COMPILE_LOCK", "CompiledEntry"]
+__all__ = ["Edge", "all_current", "CompileState", "state", "COMPILE_LOCK", "CompiledEntry"]
 
 
 # LLVM contexts and the compiler's caches are not thread-safe: compiles are serialized (calls
@@ -81,7 +81,7 @@ class CompiledEntry:
         return self.stored_ir if self.module_ref is None else str(self.module_ref)
 
 
-class World:
+class CompileState:
     """The process's compile state. ``typed``: typed IR per specialization (``InferredFunction``,
     with its edges and the specializations it invokes); ``untyped``: untyped IR per method (per
     specialization for ``generated`` ones); kernels compiled for GPU and emulator targets
@@ -133,7 +133,8 @@ class World:
 
     def kernels(self) -> list[tuple]:
         """The keys of the compiled kernels (for inspection and tests)."""
-        return list(self._kernels)
+        with self._kernels_lock:
+            return list(self._kernels)
 
 
-world = World()
+state = CompileState()
