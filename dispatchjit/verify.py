@@ -236,8 +236,9 @@ class _Verifier:
                 if e.type is not None and e.type not in (Int64, Bottom):
                     self.problem(s, f"the range's {part} is {e.type!r}, not Int64")
             self.variable(s, s.target, None, "loop variable")
-            if self.locals.get(s.target, Int64) != Int64:
-                self.problem(s, f"loop variable '{s.target}' is declared {self.locals[s.target]!r}; "
+            declared = self.locals.get(s.target, Int64)
+            if not _convertible(Int64, declared):
+                self.problem(s, f"loop variable '{s.target}' is declared {declared!r}; "
                                 "the loop stores an Int64 into it")
             self.block(s.body, loops + 1)
         elif isinstance(s, (ir.Break, ir.Continue)):

@@ -34,7 +34,7 @@ from llvmlite import ir as ll
 from .. import ir
 from ..errors import SourceLoc, UnsupportedOnTarget
 from ..infer import InferredFunction
-from ..lattice import Bottom, JType, TupleType
+from ..lattice import Bottom, Int64, JType, TupleType
 from ..runtime.exceptions import register_site
 from ..spec import SpecKey
 from .abi import (COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, OK, PTR,
@@ -404,7 +404,9 @@ class _FunctionLowering:
         k = b.load(counter)
         b.cbranch(b.icmp_unsigned("<", k, trips), body, done)
         b.position_at_end(body)
-        b.store(b.add(start, b.mul(k, step)), self.slots[s.target])
+        # The variable's one type may be wider than the counter's (``i = 0.5`` after the loop).
+        value = convert_value(b, b.add(start, b.mul(k, step)), Int64, self.local_types[s.target])
+        b.store(value, self.slots[s.target])
         self.mark_bound(s.target)
         self.loop_body(body, s.body, inc, done)
         b.position_at_end(inc)
