@@ -12,9 +12,9 @@
 Each stage is timed; ``code_typed``/``code_llvm``/``code_native``/``code_ptx`` are views of a
 run stopped at a stage. A root's entry point (``compile_entry``), a GPU kernel, an emulated
 kernel and a cold loop are all compiled here, differing only in their job's target and in what
-is lowered (a generic function's dispatcher, which has no typed IR, enters at ``backend``). The compile state (typed IR per
-specialization, untyped IR per method, compiled kernels) is ``state.state``'s, which drops what a
-new method makes stale (Julia's backedges).
+is lowered (a generic function's dispatcher, which has no typed IR, enters at ``codegen``).
+The compile state (typed IR per specialization, untyped IR per method, compiled kernels) is
+``state.state``'s, which drops what a new method makes stale (Julia's backedges).
 """
 
 from __future__ import annotations
@@ -220,7 +220,7 @@ def _lower(result: Result) -> None:
 
 
 def _after_lowering(result: Result, level: int, quick: bool, stop_at: str) -> None:
-    """The stages after lowering (``backend``): optimize, emit, load. ``quick``: LLVM's quick
+    """The stages after lowering (``codegen``): optimize, emit, load. ``quick``: LLVM's quick
     code generator when the optimized module is small."""
     target, mb = result.job.target, result.builder
     if stop_at == "llvm":
