@@ -23,11 +23,12 @@ The invariants, and the code that relies on each:
   declared type;
 * values flow without implicit conversions: an ``Assign`` stores, a ``Return`` returns exactly
   the type of the slot or function (or ``Bottom``: no value, control never gets there); a
-  branch of an ``IfExp`` or an operand of a ``BoolOp`` has exactly the node's type (not even
-  ``Bottom``: they meet in a phi); every change of type is an ``ir.Convert``, and each
+  branch of an ``IfExp`` or an operand of a ``BoolOp`` has exactly the node's type (or
+  ``Bottom``: lowering ends a statement at an expression that never completes, whatever
+  consumes it); every change of type is an ``ir.Convert``, and each
   ``Convert`` is one ``convert_value`` can lower (numbers; tuples elementwise; never complex
   to real or float to integer, which must be checked: ``toint``);
-* ``If``/``While``/``IfExp`` tests are ``Bool`` (not ``Bottom``: lowering branches on them);
+* ``If``/``While``/``IfExp`` tests are ``Bool`` (or ``Bottom``, as operands are);
   ``ForRange`` counts an ``Int64`` variable with ``Int64`` bounds; ``Break``/``Continue``
   stand inside a loop;
 * a ``Compare`` is ``Bool``, with one common numeric type per operator that each operand
@@ -257,8 +258,7 @@ class _Verifier:
 
     def test(self, s, e) -> None:
         self.expr(e)
-        # NOTE: not even Bottom: lowering branches on the value, and a Bottom one is no i1.
-        if e.type is not None and e.type != Bool:
+        if e.type is not None and e.type not in (Bool, Bottom):
             self.problem(s, f"the condition has type {e.type!r}, not Bool")
 
     def setitem(self, s: ir.SetItem) -> None:
@@ -359,12 +359,12 @@ class _Verifier:
             self.problem(e, f"has type {e.type!r}, but field {e.index} of {t!r} is {t.params[e.index]!r}")
 
     # NOTE: the branches of an IfExp and the operands of a BoolOp meet in a phi of the node's
-    # type, so unlike an Assign or a Return they may not be Bottom (no value) in a node that has one.
+    # type; one of type Bottom never completes, so it adds no value to the phi.
     def expr_IfExp(self, e: ir.IfExp) -> None:
-        if e.test.type != Bool:
+        if e.test.type not in (Bool, Bottom):
             self.problem(e, f"the condition has type {e.test.type!r}, not Bool")
         for side, v in (("then", e.body), ("else", e.orelse)):
-            if v.type != e.type:
+            if v.type not in (e.type, Bottom):
                 self.problem(e, f"the {side} branch is a {v.type!r} in a conditional of type {e.type!r}"
                                 f"{_no_convert(v)}")
 
@@ -372,7 +372,7 @@ class _Verifier:
         if e.op not in ("and", "or") or len(e.values) < 2:
             self.problem(e, f"`{e.op}` of {len(e.values)} operand(s)")
         for v in e.values:
-            if v.type != e.type:
+            if v.type not in (e.type, Bottom):
                 self.problem(e, f"an operand is a {v.type!r} in `{e.op}` of type {e.type!r}{_no_convert(v)}")
 
     def expr_Compare(self, e: ir.Compare) -> None:
@@ -437,6 +437,8 @@ class _Verifier:
         if rule is None:
             self.problem(e, f"'{e.op}' has no lowering rule")
             return
+        if any(a.type == Bottom for a in e.args):
+            return   # an operand never completes: the op is never run, so its rule does not apply
         message = rule(e)
         if message:
             self.problem(e, f"'{e.op}' {message}")

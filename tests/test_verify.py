@@ -216,15 +216,54 @@ def test_a_loop_variable_reassigned_with_another_type():
         assert got == sum(float(i) for i in range(n)) + 0.5 and type(got) is float
 
 
-@pytest.mark.xfail(strict=True, raises=InternalCompilerError,
-                   reason="bug: a condition that never returns (Bottom) reaches lowering, which branches on "
-                          "an empty struct (LLVM: branch condition must have 'i1' type)")
 def test_a_condition_that_never_returns():
-    try:
-        verify.verify(typed(bottom_condition, Int64))
-    except InternalCompilerError as err:
-        assert f"If at {at('bottom_if')}: the condition has type Union[], not Bool" in str(err)
-        raise
+    """Found by this verifier: a value of type Bottom (a call that always raises) used as a
+    condition reached lowering, which branched on an empty struct. Lowering now ends the
+    statement at such an expression, and the IR is valid."""
+    verify.verify(typed(bottom_condition, Int64))
+    with pytest.raises(ValueError, match="no"):
+        bottom_condition(1)
+
+
+def _never(x):
+    raise ValueError("never")
+
+
+# Every consumer of a value that never arrives, against CPython: each raises or returns as it does.
+_BOTTOM_CONSUMERS = [
+    "def f(x):\n    if never(x):\n        return 1\n    return 2",
+    "def f(x):\n    while never(x):\n        return 1\n    return 2",
+    "def f(x):\n    return 1 if never(x) else 2",
+    "def f(x):\n    return never(x) if x > 0 else 2",
+    "def f(x):\n    return x and never(x)",
+    "def f(x):\n    return never(x) or x",
+    "def f(x):\n    return not never(x)",
+    "def f(x):\n    return never(x) + 1",
+    "def f(x):\n    return (never(x), 1)",
+    "def f(x):\n    y = never(x) if x else 3\n    return y",
+    "def f(x):\n    s = 0\n    for i in range(3):\n        if i == x:\n            s += never(x)\n        s += i\n    return s",
+]
+
+
+@pytest.mark.parametrize("source", _BOTTOM_CONSUMERS)
+def test_values_that_never_arrive_behave_as_in_cpython(source, tmp_path):
+    never = generic(_never)
+    path = tmp_path / "bottom_case.py"
+    path.write_text(source + "\n")
+    namespace = {"never": never}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    python = namespace["f"]
+    compiled = generic(python)
+    for x in (0, 1, 5):
+        try:
+            expected = ("value", python(x))
+        except ValueError as err:
+            expected = ("raises", str(err))
+        try:
+            got = ("value", compiled(x))
+        except ValueError as err:
+            got = ("raises", str(err))
+        assert got == expected, (source, x)
 
 
 # --- corrupted IR ----------------------------------------------------------------------------

@@ -57,6 +57,10 @@ def fresh_uid() -> str:
     return f"m{next(_names)}"
 
 
+class _NeverReturns(Exception):
+    """Raised while lowering an expression of type Bottom, to stop lowering its statement."""
+
+
 @dataclass
 class ModuleBuilder:
     """Lowers a set of inferred specializations into one LLVM module."""
@@ -209,6 +213,15 @@ class _FunctionLowering:
         if not self.b.block.is_terminated:
             self.b.unreachable()
         self.finish_unwind()
+        self.seal()
+
+    def seal(self):
+        """End the blocks a statement cut short by a Bottom expression left empty (its join and
+        loop blocks): nothing branches to them."""
+        for block in self.f.blocks:
+            if not block.is_terminated:
+                self.b.position_at_end(block)
+                self.b.unreachable()
 
     def variable(self, name: str) -> ll.Value:
         return self.fixed[name] if name in self.fixed else self.b.load(self.slots[name])
@@ -253,11 +266,14 @@ class _FunctionLowering:
         for s in stmts:
             if self.b.block.is_terminated:
                 self.b.position_at_end(self.new_block("dead"))
-            getattr(self, f"stmt_{type(s).__name__}")(s)
+            try:
+                getattr(self, f"stmt_{type(s).__name__}")(s)
+            except _NeverReturns:   # the rest of the statement is dead code: not lowered
+                pass
 
     def stmt_Assign(self, s: ir.Assign):
         value = self.expr(s.value)
-        if s.value.type == Bottom or self.b.block.is_terminated:
+        if self.b.block.is_terminated:
             return
         slot, t = self.slots[s.target], s.value.type
         if is_refcounted(t):
@@ -454,10 +470,9 @@ class _FunctionLowering:
         value = self.expr(s.value)
         if self.b.block.is_terminated:
             return
-        if s.value.type != Bottom:
-            if not _owns(s.value):
-                self.incref(value, s.value.type)  # the caller receives a reference
-            self.b.store(value, self.ret_ptr)
+        if not _owns(s.value):
+            self.incref(value, s.value.type)  # the caller receives a reference
+        self.b.store(value, self.ret_ptr)
         self.release_locals()
         self.b.ret(OK)
 
@@ -498,7 +513,15 @@ class _FunctionLowering:
 
     # --- expressions ---------------------------------------------------------------------
     def expr(self, e: ir.Expr) -> ll.Value:
-        return getattr(self, f"expr_{type(e).__name__}")(e)
+        value = getattr(self, f"expr_{type(e).__name__}")(e)
+        if e.type == Bottom:
+            # An expression of type Bottom never completes (a call that always raises): whatever
+            # would consume its value is unreachable, so the statement ends here, whatever the
+            # consumer (a condition, an operand, a branch of a conditional expression).
+            if not self.b.block.is_terminated:
+                self.b.unreachable()
+            raise _NeverReturns
+        return value
 
     def expr_Const(self, e: ir.Const) -> ll.Value:
         return self.constant(e.value, e.type)
@@ -571,7 +594,10 @@ class _FunctionLowering:
         incoming = []
         for block, fn in ((then, then_fn), (other, else_fn)):
             self.b.position_at_end(block)
-            value = fn()
+            try:
+                value = fn()
+            except _NeverReturns:   # this side never completes: it brings no value
+                continue
             if not self.b.block.is_terminated:
                 incoming.append((value, self.b.block))
                 self.b.branch(done)
@@ -683,6 +709,7 @@ class _OutOfLine(_FunctionLowering):
         if not self.b.block.is_terminated:
             self.b.ret(LOOP_DONE)
         self.finish_unwind()
+        self.seal()
 
 
 def _used_names(node) -> set[str]:
