@@ -97,6 +97,13 @@ class _Builder:
     def unsupported(self, node: ast.AST, what: str) -> CompileError:
         return CompileError(f"unsupported construct: {what}", self.loc(node))
 
+    def binop(self, node: ast.BinOp | ast.AugAssign) -> str:
+        op = _BINOPS.get(type(node.op))
+        if op is None:   # ast.MatMult, the only binary operator Python has beyond these
+            raise CompileError("the `@` operator (a matrix product) is not supported in compiled code yet",
+                               self.loc(node), hint="write the product as loops, or call np.dot outside compiled code")
+        return op
+
     def temp(self) -> str:
         return f"${next(self._temps)}"
 
@@ -163,7 +170,7 @@ class _Builder:
         raise self.unsupported(target, f"assignment to {_describe(target)}")
 
     def stmt_AugAssign(self, node):
-        op, loc, target = _BINOPS[type(node.op)], self.loc(node), node.target
+        op, loc, target = self.binop(node), self.loc(node), node.target
         if isinstance(target, ast.Name):
             current = ir.Name(target.id, loc=self.loc(target))
             return [ir.Assign(target.id, ir.BinOp(op, current, self.expr(node.value), loc=loc), loc=loc)]
@@ -252,7 +259,7 @@ class _Builder:
         return ir.Attr(self.expr(node.value), node.attr, loc=self.loc(node))
 
     def expr_BinOp(self, node):
-        return ir.BinOp(_BINOPS[type(node.op)], self.expr(node.left), self.expr(node.right), loc=self.loc(node))
+        return ir.BinOp(self.binop(node), self.expr(node.left), self.expr(node.right), loc=self.loc(node))
 
     def expr_UnaryOp(self, node):
         return ir.UnaryOp(_UNARY[type(node.op)], self.expr(node.operand), loc=self.loc(node))

@@ -440,6 +440,9 @@ class _Inferrer:
             return array_calls.index(self, value, e.index, e.loc)
         if not isinstance(t, TupleType):
             raise TypingError(f"cannot index {_src(e.value)} of type {t}", e.loc)
+        if isinstance(e.index, ir.Slice):
+            raise TypingError(f"slicing the tuple {_src(e.value)} is not supported in compiled code yet", e.loc,
+                              hint="index its elements one by one (t[1], t[2]), or build the new tuple")
         index = _const_int(e.index)
         if index is None:
             typed = self.expr(e.index)   # len(t) - 1 folds to a constant

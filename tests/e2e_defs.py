@@ -57,6 +57,16 @@ def uses_list(x):
 
 
 @generic
+def uses_matmul(a, b):
+    return a @ b  #@matmul
+
+
+@generic
+def slices_a_tuple(t):
+    return t[1:3]  #@tslice
+
+
+@generic
 def uses_with(x):
     with x:  #@with
         pass

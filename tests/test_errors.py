@@ -52,6 +52,21 @@ def test_unsupported_construct_is_compile_error_at_user_line(fn, marker, what):
     assert fn.specializations == []
 
 
+def test_matrix_product_and_tuple_slices_are_errors_at_the_users_line():
+    """Both used to escape as internal errors (a KeyError from the frontend, an AttributeError
+    from inference); each is now a located error with a hint, until it is supported."""
+    import numpy as np
+    with pytest.raises(CompileError) as info:
+        d.uses_matmul(np.ones((2, 2)), np.ones((2, 2)))
+    assert type(info.value) is CompileError
+    assert where(d.uses_matmul, "matmul") in str(info.value) and "`@` operator" in str(info.value)
+    assert "Hint: write the product as loops" in str(info.value)
+    with pytest.raises(TypingError) as info:
+        d.slices_a_tuple((1, 2, 3, 4))
+    assert where(d.slices_a_tuple, "tslice") in str(info.value) and "slicing the tuple `t`" in str(info.value)
+    assert d.uses_matmul.specializations == [] and d.slices_a_tuple.specializations == []
+
+
 def test_compile_error_is_raised_at_every_call_not_at_decoration():
     @generic
     def local_bad(x):
