@@ -29,6 +29,7 @@ from .errors import InternalCompilerError
 from .infer import InferredFunction, infer_function
 from .lattice import Bottom, JType
 from .lowering.function import ModuleBuilder, finish_module_text, options_of
+from .runtime.jit import make_builtin
 from .settings import cache_enabled
 from .spec import SpecKey
 from .subtype import match
@@ -272,7 +273,6 @@ def _recursive(closure: dict[SpecKey, InferredFunction]) -> frozenset[SpecKey]:
 def compile_entry(func, argtypes: tuple[JType, ...], method=None, target: Target | None = None) -> CompiledEntry:
     """Compile the specialization of ``func`` for ``argtypes`` (of ``method``, by default the one
     these types resolve to) and load it; with the on-disk cache on, also store it there."""
-    from .runtime.jit import make_builtin
     target = target or host()
     with COMPILE_LOCK:
         method = method or func.resolve_types(argtypes)[0]
@@ -351,7 +351,6 @@ class Emulated:
 
 def compile_emulated(func, argtypes: tuple[JType, ...]) -> Emulated:
     """Compile the kernel ``func`` at ``argtypes`` for the CPU emulator."""
-    from .runtime.jit import make_builtin
     result = _kernel(func, argtypes, _emulator(), "loaded")
     entry = make_builtin(result.loaded.function_address(result.compiled.name), func.__name__, result.keepalive)
     return Emulated(result.job.key, entry, result.compiled.threaded, result.builder.shared_size)

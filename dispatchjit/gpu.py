@@ -194,10 +194,12 @@ def _dim3(d) -> tuple[int, int, int]:
 def _cached(key, compile_fn):
     """The kernel compiled for ``key`` (function, argument types, target), compiled again when a
     method defined since changes a call compiled into it, as CPU code is (``CompileState.kernel``)."""
-    def edges(kernel):
-        from . import driver   # loaded already: it compiled the kernel
-        return driver.calls_made(kernel.key)
-    return state.kernel(key, compile_fn, edges)
+    return state.kernel(key, compile_fn, _edges)
+
+
+def _edges(kernel):
+    from . import driver   # loaded already: it compiled the kernel
+    return driver.calls_made(kernel.key)
 
 
 def launch(f, blocks, threads):

@@ -3,18 +3,22 @@ hand-corrupted IR with one InternalCompilerError naming every problem, its node 
 
 import dataclasses
 import math
+import os
 import re
+import sys
 
 import numpy as np
 import pytest
 
-from dispatchjit import (Array, Complex128, Float32, Float64, Int64, InternalCompilerError, Real, cuda, driver,
+from dispatchjit import (Array, Complex128, Float32, Float64, Int64, InternalCompilerError, Real, driver,
                          generic, ir, verify)
 from dispatchjit.reflection import _key
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cuda_corpus import block_sums  # noqa: E402
+
 HERE = __file__
 V64 = Array[Float64, 1, "C"]
-V32 = Array[Float32, 1, "C"]
 M64 = Array[Float64, 2, "C"]
 
 
@@ -117,17 +121,6 @@ def complexes(z):
     return abs(z * 1j + 1)
 
 
-@generic
-def block_sum(x, out):
-    buf = cuda.shared.array(128, np.float32)
-    t = cuda.threadIdx.x
-    i = cuda.blockIdx.x * cuda.blockDim.x + t
-    buf[t] = x[i] if i < x.shape[0] else np.float32(0)
-    cuda.syncthreads()
-    if t == 0:
-        cuda.atomic.add(out, 0, buf[0])
-
-
 def line_of(marker: str) -> int:
     with open(HERE) as fh:
         return next(i for i, line in enumerate(fh, 1) if line.rstrip().endswith(f"# @{marker}"))
@@ -159,7 +152,7 @@ CASES = [
     (calls, (Int64,), (ir.Invoke, ir.TupleExpr)),
     (logic, (Int64, Int64), (ir.BoolOp, ir.IfExp, ir.Compare, ir.Convert)),
     (complexes, (Complex128,), (ir.Prim,)),
-    (block_sum, (V32, V32), (ir.Prim, ir.SetItem, ir.IfExp)),
+    (block_sums, (V64, V64), (ir.Prim, ir.SetItem, ir.IfExp, ir.While)),   # a kernel of the corpus
 ]
 
 

@@ -556,7 +556,5 @@ def convert_value(b: ll.IRBuilder, v: ll.Value, src: JType, dst: JType) -> ll.Va
 
 def dispatch_checkable(t: JType) -> bool:
     """Whether the dispatcher can recognize arguments of ``t`` from their Python objects."""
-    try:
-        return repr_of(t).checkable(t)
-    except InternalCompilerError:
-        return False
+    found = _REPRS.get(type(t))   # abstract types, unions and Bottom have no objects to check
+    return found is not None and found.checkable(t)
