@@ -10,10 +10,11 @@
     area(2, 3), area(1.5)      # each signature compiles on its first call
 """
 
-from .errors import AmbiguityError, CompileError, InternalCompilerError, MethodError, TypingError
+from .errors import AmbiguityError, CompileError, FieldError, InternalCompilerError, MethodError, TypingError
 from .generic import (GenericFunction, Specialization, SpecializationLimitWarning, config, generic, precompile,
                       precompile_all)
 from .reflection import code_llvm, code_native, code_typed, promote, which
+from .structs import InexactError, abstract, fields, struct
 from .lattice import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
                     Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
                     Type, UInt8, UInt16, UInt32, UInt64, Unsigned, Val, promote_type, typeof)
@@ -26,7 +27,8 @@ __all__ = [
     "MethodError", "AmbiguityError", "CompileError", "TypingError", "InternalCompilerError", "Any", "Number",
     "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16",
     "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float16", "Float32", "Float64", "Complex64",
-    "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Val",
+    "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Val", "struct", "abstract", "fields", "InexactError",
+    "FieldError",
 ]
 
 

@@ -55,6 +55,8 @@ class _Marker:
         if isinstance(s, ir.SetItem):
             return ir.replace(s, target=self.expr(s.target, defined), index=self.expr(s.index, defined),
                                        value=self.expr(s.value, defined)), defined
+        if isinstance(s, ir.SetField):
+            return ir.replace(s, target=self.expr(s.target, defined), value=self.expr(s.value, defined)), defined
         if isinstance(s, ir.If):
             test = self.expr(s.test, defined)
             body, d1 = self.block(s.body, defined)

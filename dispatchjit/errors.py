@@ -6,7 +6,7 @@ from __future__ import annotations
 import linecache
 from dataclasses import dataclass
 
-__all__ = ["SourceLoc", "DispatchJITError", "CompileError", "TypingError", "MethodError", "UnsupportedOnTarget",
+__all__ = ["SourceLoc", "DispatchJITError", "CompileError", "TypingError", "MethodError", "FieldError", "UnsupportedOnTarget",
            "AmbiguityError", "InternalCompilerError"]
 
 
@@ -65,6 +65,11 @@ class TypingError(CompileError, TypeError):
     """Type inference failed: an operation on types it is not defined for, or values whose types
     cannot merge. The message names the expression, the types and the line. Also a ``TypeError``,
     which is what Python raises for an operation on the wrong types."""
+
+
+class FieldError(CompileError, AttributeError):
+    """A struct field that does not exist, or a write to a field of an immutable struct, in
+    compiled code. Also an ``AttributeError``, which is what Python raises for both."""
 
 
 class MethodError(TypeError):

@@ -167,6 +167,8 @@ class _Builder:
             return out
         if isinstance(target, ast.Subscript):
             return [ir.SetItem(self.expr(target.value), self.expr(target.slice), value, loc=loc)]
+        if isinstance(target, ast.Attribute):
+            return [ir.SetAttr(self.expr(target.value), target.attr, value, loc=loc)]
         raise self.unsupported(target, f"assignment to {_describe(target)}")
 
     def stmt_AugAssign(self, node):
@@ -184,6 +186,11 @@ class _Builder:
             index = ir.TupleExpr(tuple(parts), loc=tloc) if isinstance(target.slice, ast.Tuple) else parts[0]
             element = ir.Index(array, index, loc=tloc)
             return out + [ir.SetItem(array, index, ir.BinOp(op, element, self.expr(node.value), loc=loc), loc=loc)]
+        if isinstance(target, ast.Attribute):   # c.n += 1: evaluate c once
+            out = []
+            owner = self.once(target.value, out)
+            current = ir.Attr(owner, target.attr, loc=self.loc(target))
+            return out + [ir.SetAttr(owner, target.attr, ir.BinOp(op, current, self.expr(node.value), loc=loc), loc=loc)]
         raise self.unsupported(target, f"augmented assignment to {_describe(target)}")
 
     def once(self, node: ast.expr, out: list[ir.Stmt]) -> ir.Expr:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .runtime.exceptions import MAX_PAYLOAD, register_site
 
-from . import array_calls, ir
+from . import array_calls, ir, struct_calls
 from . import kernel_lang
 from .builtin_calls import BUILTINS, convert_call
 from .definite import mark_unbound_reads
@@ -27,8 +27,8 @@ from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLo
 from .spec import SpecKey
 from .state import Edge
 from .lattice import (Any, ArrayType, Bool, Bottom, Boxed, Complex128, Float32, Float64, FunctionType, Int64, JType,
-                    Literal, Nothing, PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, join_types,
-                    typeof)
+                    Literal, Nothing, PrimitiveType, PyObjectType, SingletonType, StructType, TupleType, TypeType,
+                    ValType, join_types, typeof)
 
 __all__ = ["SpecKey", "InferredFunction", "infer_function"]
 
@@ -157,6 +157,9 @@ class _Inferrer:
     def stmt_SetItem(self, s: ir.SetItem):
         return array_calls.setitem(self, s)
 
+    def stmt_SetAttr(self, s: ir.SetAttr):
+        return struct_calls.set_attribute(self, s)
+
     def stmt_ExprStmt(self, s):
         return ir.ExprStmt(self.expr(s.value), loc=s.loc)
 
@@ -173,8 +176,36 @@ class _Inferrer:
         iterable = self.expr(it)
         if isinstance(iterable.type, ArrayType):
             return self.for_array(s, iterable)
+        if isinstance(iterable.type, TupleType):
+            return self.for_tuple(s, iterable)
         raise TypingError(f"cannot iterate over {_src(it)} of type {iterable.type}: compiled "
-                          "for loops iterate over range(...) and arrays", it.loc)
+                          "for loops iterate over range(...), arrays and tuples", it.loc)
+
+    def for_tuple(self, s: ir.For, iterable: ir.Expr) -> list[ir.Stmt]:
+        """``for v in t`` over a tuple, unrolled: one copy of the body per element, each with its
+        own ``v``, so elements of different types (a tuple of shapes) each get their own typed
+        body and calls resolved for them. Each copy is a one-trip loop (``continue`` goes on to
+        the next element); ``break`` also sets a flag that skips the copies after it."""
+        loc = s.loc
+        tag = f"{loc.line}.{loc.col}"
+        held, broke, once = f"$tuple{tag}", f"$broke{tag}", f"$once{tag}"
+        t = iterable.type
+        names = [f"{s.target}@{i}" for i in range(len(t.params))]
+        self.assigned |= {held, broke, once, *names}
+        for name, tt in ((held, t), (broke, Bool), (once, Int64)):
+            self.bind(name, tt, loc)
+        body = _flag_breaks(s.body, broke, loc)
+        zero, one = ir.Const(0, type=Int64, loc=loc), ir.Const(1, type=Int64, loc=loc)
+        out: list[ir.Stmt] = [ir.Assign(held, iterable, loc=loc),
+                              ir.Assign(broke, ir.Const(False, type=Bool, loc=loc), loc=loc)]
+        for i, name in enumerate(names):
+            element = self.getfield(ir.Name(held, type=t, loc=loc), i, loc)
+            copy = (ir.Assign(name, self.convert(element, self.bind(name, element.type, loc)), loc=loc),
+                    *self.block(ir.rename(body, s.target, name)))
+            step = ir.ForRange(once, zero, one, one, copy, loc=loc)
+            going = ir.Prim("not", (ir.Name(broke, type=Bool, loc=loc),), type=Bool, loc=loc)
+            out.append(step if i == 0 else ir.If(going, (step,), (), loc=loc))
+        return out
 
     def for_array(self, s: ir.For, iterable: ir.Expr) -> list[ir.Stmt]:
         """``for v in x``: over the first axis (elements of a vector, row views of a matrix)."""
@@ -308,6 +339,8 @@ class _Inferrer:
                 raise TypingError(f"{base.value!r} has the fields x, y and z, not '{e.attr}'", e.loc)
             return ir.Prim(f"cuda.{base.value.register}.{e.attr}", (), type=Int64, loc=e.loc)
         t = base.type
+        if isinstance(t, StructType):
+            return struct_calls.attribute(self, base, e.attr, e.loc)
         if isinstance(t, ArrayType):
             return array_calls.attribute(self, base, e.attr, e.loc)
         if _is_num(t) and e.attr in ("real", "imag"):
@@ -438,6 +471,8 @@ class _Inferrer:
         t = value.type
         if isinstance(t, ArrayType):
             return array_calls.index(self, value, e.index, e.loc)
+        if isinstance(t, TypeType) and isinstance(t.param, StructType):
+            return self.instantiate(t.param, e)
         if not isinstance(t, TupleType):
             raise TypingError(f"cannot index {_src(e.value)} of type {t}", e.loc)
         if isinstance(e.index, ir.Slice):
@@ -454,6 +489,21 @@ class _Inferrer:
             raise TypingError(f"tuple index {index} out of range for {t}", e.index.loc)
         return self.getfield(value, index % n, e.loc)
 
+    def instantiate(self, t: StructType, e: ir.Index) -> ir.Const:
+        """``Point[Float64]``: a parametric struct at the (constant) types in the brackets."""
+        parts = e.index.elts if isinstance(e.index, ir.TupleExpr) else (e.index,)
+        params = []
+        for p in parts:
+            typed = self.expr(p)
+            if not isinstance(typed.type, TypeType) or isinstance(typed.type, ValType):
+                raise TypingError(f"the parameters of {t.name}[...] must be types, not {_src(p)}", p.loc)
+            params.append(typed.type.param)
+        try:
+            found = t.definition.cls[tuple(params)]
+        except TypeError as err:
+            raise TypingError(str(err), e.loc) from None
+        return ir.Const(found, type=TypeType(found), loc=e.loc)
+
     def getfield(self, value: ir.Expr, i: int, loc) -> ir.Expr:
         return ir.GetField(value, i, type=value.type.params[i], loc=loc)
 
@@ -467,6 +517,8 @@ class _Inferrer:
             if not is_module and not (isinstance(owner.type, ArrayType) and e.func.attr in array_calls.ATTRIBUTES):
                 return self.method_call(owner, e)
         callee = self.expr(e.func)
+        if isinstance(callee.type, TypeType) and isinstance(callee.type.param, StructType):
+            return struct_calls.construct(self, callee.type.param, e)
         if isinstance(callee, ir.Const) and _builtin_key(callee.value) in array_calls.ARRAY_FUNCTIONS:
             return array_calls.ARRAY_FUNCTIONS[callee.value](self, e.args, e.kwargs, e)
         if e.kwargs:
@@ -620,6 +672,19 @@ def _terminates(stmts) -> bool:
     if isinstance(last, ir.While):
         return isinstance(last.test, ir.Const) and last.test.value is True and not _has_break(last.body)
     return False
+
+
+def _flag_breaks(stmts, flag: str, loc) -> tuple:
+    """``stmts`` (untyped) with each ``break`` of this loop preceded by ``flag = True``."""
+    out = []
+    for s in stmts:
+        if isinstance(s, ir.Break):
+            out += [ir.Assign(flag, ir.Const(True, loc=s.loc), loc=s.loc), s]
+        elif isinstance(s, ir.If):
+            out.append(ir.replace(s, body=_flag_breaks(s.body, flag, loc), orelse=_flag_breaks(s.orelse, flag, loc)))
+        else:
+            out.append(s)   # a nested loop's breaks are its own
+    return tuple(out)
 
 
 def _has_break(stmts) -> bool:

@@ -120,9 +120,14 @@ class Throw(Expr):
 
 
 class GetField(Expr):
-    """Element ``index`` of a tuple value (a constant index, already normalized)."""
+    """Element ``index`` of a tuple or a struct (a constant index, already normalized)."""
     value: Expr
     index: int
+
+
+class New(Expr):
+    """A new struct of type ``type`` from its field values, already of the fields' types."""
+    args: tuple[Expr, ...]
 
 
 # --- statements ------------------------------------------------------------------------------
@@ -139,6 +144,20 @@ class SetItem(Stmt):
     """``target[index] = value``; typed form: ``index`` is a tuple of integer expressions."""
     target: Expr
     index: Expr
+    value: Expr
+
+
+class SetAttr(Stmt):
+    """``target.attr = value``; inference turns a mutable struct's into ``SetField``."""
+    target: Expr
+    attr: str
+    value: Expr
+
+
+class SetField(Stmt):
+    """Store ``value`` (of the field's type) into field ``index`` of the mutable struct ``target``."""
+    target: Expr
+    index: int
     value: Expr
 
 
@@ -207,6 +226,21 @@ class Function(Immutable):
 def assigned_names(node) -> set[str]:
     """The variables some statement under ``node`` assigns (either form of the IR)."""
     return {n.target for n in walk(node) if isinstance(n, (Assign, For, ForRange))}
+
+
+def rename(node, old: str, new: str):
+    """``node`` with the variable ``old`` renamed ``new`` wherever it is read or assigned."""
+    if isinstance(node, tuple):
+        return tuple(rename(x, old, new) for x in node)
+    if not isinstance(node, Node):
+        return node
+    changes = {f.name: rename(getattr(node, f.name), old, new) for f in node.__fields__
+               if isinstance(getattr(node, f.name), (Node, tuple))}
+    if isinstance(node, Name) and node.id == old:
+        changes["id"] = new
+    if isinstance(node, (Assign, For, ForRange)) and node.target == old:
+        changes["target"] = new
+    return replace(node, **changes)
 
 
 def walk(node):

@@ -19,6 +19,7 @@ import numpy as np
 __all__ = [
     "JType", "AbstractType", "PrimitiveType", "SingletonType", "TupleType", "UnionType", "TypeType",
     "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "ValType", "Val", "Boxed",
+    "StructDef", "StructType", "UserAbstractType", "register_class", "substitute", "map_components",
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
     "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Array",
@@ -75,6 +76,21 @@ class AbstractType(JType):
 
     def __repr__(self) -> str:
         return self.name
+
+    def __mro_entries__(self, bases):
+        # ``class MyNum(Number)``: a lattice type named as a base is the supertype ``@struct``
+        # and ``@abstract`` read from ``__orig_bases__``; the Python class derives from object.
+        return ()
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class UserAbstractType(AbstractType):
+    """An ``@abstract`` class: a node of the tower below ``parent``, standing for ``cls``."""
+
+    cls: type = None
+
+    def __reduce__(self):
+        return from_annotation, (self.cls,)   # by reference to the class
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -317,6 +333,93 @@ class ArrayType(_Structural):
         return f"Array[{', '.join(parts)}]"
 
 
+class StructDef:
+    """What ``@struct`` read from one class definition (``dispatchjit.structs`` builds it): the
+    name, supertype, type parameters (``Generic[T]``), fields with their annotated types (which may
+    mention the parameters) and defaults, and whether instances are mutable. A redefinition of
+    the class makes a new one, so a new type: code compiled for the old one keeps serving old
+    instances. ``classes`` maps each concrete parameter tuple to the Python class of its
+    instances; ``fingerprint`` names the definition for the on-disk cache."""
+
+    __slots__ = ("name", "cls", "parent", "typevars", "fields", "field_types", "defaults", "mutable",
+                 "fingerprint", "classes", "__weakref__")
+
+    def __init__(self, name, cls, parent, typevars, fields, field_types, defaults, mutable, fingerprint):
+        self.name, self.cls, self.parent, self.typevars = name, cls, parent, typevars
+        self.fields, self.field_types, self.defaults = fields, field_types, defaults
+        self.mutable, self.fingerprint = mutable, fingerprint
+        self.classes: dict[tuple, type] = {}
+
+    def field_types_for(self, params: tuple[JType, ...]) -> tuple[JType, ...]:
+        if not self.typevars:
+            return self.field_types
+        mapping = dict(zip(self.typevars, params))
+        return tuple(substitute(t, mapping) for t in self.field_types)
+
+    def __reduce__(self):
+        return _definition_of, (self.cls,)   # by reference to the class
+
+    def __repr__(self) -> str:
+        return f"<struct definition {self.name}>"
+
+
+def _definition_of(cls) -> StructDef:
+    return cls.__dispatchjit_struct__
+
+
+@dataclass(frozen=True, slots=True)
+class StructType(_Structural):
+    """A ``@struct``: ``Circle``, or a parametric one at its parameters, ``Point[Float64]``.
+    Concrete when every parameter is; parameters are invariant, so in an annotation an abstract
+    parameter means "any concrete one below it" (``Point[Real]`` is Julia's ``Point{<:Real}``)
+    and the bare class means all of them. Immutable structs are values (compiled by value);
+    mutable ones are objects shared by reference."""
+
+    __hash__ = _Structural.__hash__
+
+    definition: StructDef
+    params: tuple[JType, ...] = ()
+
+    @property
+    def is_concrete(self) -> bool:
+        return len(self.params) == len(self.definition.typevars) and all(p.is_concrete for p in self.params)
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def parent(self) -> AbstractType:
+        return self.definition.parent
+
+    @property
+    def mutable(self) -> bool:
+        return self.definition.mutable
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return self.definition.fields
+
+    @property
+    def field_types(self) -> tuple[JType, ...]:
+        return self.definition.field_types_for(self.params)
+
+    @property
+    def pyclass(self) -> type:
+        """The Python class of this type's instances (concrete types only)."""
+        return self.definition.cls.__dispatchjit_class_for__(self.params)
+
+    def __call__(self, *args, **kwargs):
+        """``Point[Float64](1, 2)``: construct, converting each argument to its field's type."""
+        return self.pyclass(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        tvs = self.definition.typevars
+        if not tvs or self.params == tuple(tv.bound for tv in tvs):
+            return self.name
+        return f"{self.name}[{', '.join(map(repr, self.params))}]"
+
+
 # --- the tower -------------------------------------------------------------------------------
 Any = AbstractType("Any", None)
 Number = AbstractType("Number", Any)
@@ -436,8 +539,19 @@ _PY_CLASSES: dict[typing.Any, JType] = {int: Int64, float: Float64, bool: Bool, 
                                         numbers.Real: Real, numbers.Integral: Integer}
 _PY_CLASSES.update({t.dtype.type: t for t in PRIMITIVES})
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
-# The Python classes that are type values (``f(int)`` passes ``Type[Int64]``), not opaque objects.
+# The built-in Python classes that are type values (``f(int)`` passes ``Type[Int64]``), not opaque
+# objects; user types' classes are too, and have their own metaclass (``structs.TypeClass``).
 TYPE_VALUES = tuple(c for c in _PY_CLASSES if isinstance(c, type))
+
+
+
+def register_class(cls: type, t: JType, instances: bool) -> None:
+    """Make the class ``cls`` stand for ``t`` in annotations and as a value (``Type[t]``), and,
+    with ``instances``, make ``t`` the type of its instances (``@struct`` and ``@abstract``)."""
+    _PY_CLASSES[cls] = t
+    if instances:
+        _SCALAR_TYPES[cls] = t
+
 
 # Classes defined elsewhere that know their own lattice type (generic functions register here),
 # so this module need not import the modules that define them.
@@ -532,7 +646,31 @@ def _adopt(t: JType, typevars: dict) -> JType:
         return type(t)(_adopt(t.param, typevars))
     if isinstance(t, ArrayType):
         return ArrayType(_adopt(t.dtype, typevars), t.ndim, t.layout)
+    if isinstance(t, StructType):
+        return StructType(t.definition, tuple(_adopt(p, typevars) for p in t.params))
     return t
+
+
+def map_components(t: JType, fn) -> JType:
+    """``t`` with ``fn`` applied to each direct component type."""
+    if isinstance(t, TupleType):
+        return TupleType(tuple(map(fn, t.params)), None if t.vararg is None else fn(t.vararg))
+    if isinstance(t, UnionType) and t.members:
+        return make_union(*map(fn, t.members))
+    if isinstance(t, TypeType):
+        return type(t)(fn(t.param))
+    if isinstance(t, ArrayType):
+        return ArrayType(fn(t.dtype), t.ndim, t.layout)
+    if isinstance(t, StructType):
+        return StructType(t.definition, tuple(map(fn, t.params)))
+    return t
+
+
+def substitute(t: JType, mapping: dict) -> JType:
+    """``t`` with each type variable in ``mapping`` replaced by what it maps to."""
+    if isinstance(t, TypeVar):
+        return mapping.get(t, t)
+    return map_components(t, lambda x: substitute(x, mapping))
 
 
 # --- promotion -------------------------------------------------------------------------------

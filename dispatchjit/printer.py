@@ -37,6 +37,8 @@ def _stmt(s: ir.Stmt, depth: int, lines: list[str]) -> None:
         _row(s, depth, f"{s.target} = {format_expr(s.value)}", lines)
     elif isinstance(s, ir.ExprStmt):
         _row(s, depth, format_expr(s.value), lines)
+    elif isinstance(s, ir.SetField):
+        _row(s, depth, f"setfield!({format_expr(s.target)}, {s.index}, {format_expr(s.value)})", lines)
     elif isinstance(s, ir.Return):
         _row(s, depth, f"return {format_expr(s.value)}", lines)
     elif isinstance(s, ir.If):
@@ -73,6 +75,8 @@ def format_expr(e: ir.Expr) -> str:
         return f"convert({format_expr(e.value)}){t}"
     if isinstance(e, ir.TupleExpr):
         return f"({', '.join(map(format_expr, e.elts))},){t}"
+    if isinstance(e, ir.New):
+        return f"new {e.type!r}({', '.join(map(format_expr, e.args))}){t}"
     if isinstance(e, ir.GetField):
         return f"getfield({format_expr(e.value)}, {e.index}){t}"
     if isinstance(e, ir.Compare):

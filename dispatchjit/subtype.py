@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 
 from .lattice import (
-    AbstractArray, AbstractType, Any, ArrayType, Bottom, JType, PrimitiveType, PyObjectType,
-    TupleType, TypeType, TypeVar, UnionType, make_union,
+    AbstractArray, AbstractType, Any, ArrayType, Bottom, JType, PrimitiveType, PyObjectType, StructType,
+    TupleType, TypeType, TypeVar, UnionType, UserAbstractType, make_union, map_components, substitute,
 )
 
 __all__ = ["issubtype", "match", "morespecific", "typeintersect", "signature_type",
@@ -41,7 +41,7 @@ def erase_typevars(t: JType) -> JType:
         return t.bound
     if isinstance(t, TypeType):
         return TypeType(Any) if isinstance(t.param, TypeVar) else TypeType(erase_typevars(t.param))
-    return _map(t, erase_typevars)
+    return map_components(t, erase_typevars)
 
 
 # --- subtyping core ---------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def _sub(a: JType, b: JType, env: _Env | None) -> bool:
     return rule is not None and rule(a, b, env)
 
 
-def _sub_nominal(a: AbstractType | PrimitiveType, b: JType, env) -> bool:
+def _sub_nominal(a: AbstractType | PrimitiveType | StructType, b: JType, env) -> bool:
     if not isinstance(b, AbstractType):
         return False
     parent = a.parent
@@ -154,8 +154,18 @@ def _sub_pyobject(a: PyObjectType, b: JType, env) -> bool:
     return isinstance(b, PyObjectType) and issubclass(a.cls, b.cls)
 
 
-_RULES = {AbstractType: _sub_nominal, PrimitiveType: _sub_nominal, TupleType: _sub_tuple,
-          TypeType: _sub_typetype, ArrayType: _sub_array, PyObjectType: _sub_pyobject}
+def _sub_struct(a: StructType, b: JType, env) -> bool:
+    if isinstance(b, StructType):
+        # Parameters are invariant, but an annotation's abstract parameter stands for every
+        # concrete one below it (``Point[Real]`` is ``Point{<:Real}``): concrete ones are equal.
+        return a.definition is b.definition and len(a.params) == len(b.params) and \
+            all(_sub(x, y, env) for x, y in zip(a.params, b.params))
+    return _sub_nominal(a, b, env)
+
+
+_RULES = {AbstractType: _sub_nominal, UserAbstractType: _sub_nominal, PrimitiveType: _sub_nominal,
+          TupleType: _sub_tuple, TypeType: _sub_typetype, ArrayType: _sub_array, PyObjectType: _sub_pyobject,
+          StructType: _sub_struct}
 
 
 def _expand(t: TupleType, n: int) -> tuple[JType, ...]:
@@ -239,6 +249,9 @@ def _observe(a: JType, p: JType, seen: _Seen, invariant: bool) -> bool:
             and _observe(a.dtype, p.dtype, seen, True)
     if isinstance(p, TupleType):
         return isinstance(a, TupleType) and a.vararg is None and _observe_tuple(a, p, seen, invariant)
+    if isinstance(p, StructType):   # parameters bind exactly what stands there (invariant)
+        return isinstance(a, StructType) and a.definition is p.definition and len(a.params) == len(p.params) \
+            and all(_observe(x, y, seen, True) for x, y in zip(a.params, p.params))
     return False
 
 
@@ -319,26 +332,7 @@ def _freshen(t: JType, avoid: set[TypeVar]) -> JType:
     """``t`` with variables shared with the other side renamed apart (a module-level ``T`` may
     be the same object in two methods)."""
     clash = {v: TypeVar(v.name, v.bound) for v in _occurrences(t) if v in avoid}
-    return _substitute(t, clash) if clash else t
-
-
-def _substitute(t: JType, mapping: dict[TypeVar, JType]) -> JType:
-    if isinstance(t, TypeVar):
-        return mapping.get(t, t)
-    return _map(t, lambda x: _substitute(x, mapping))
-
-
-def _map(t: JType, fn) -> JType:
-    """``t`` with ``fn`` applied to each direct component type."""
-    if isinstance(t, TupleType):
-        return TupleType(tuple(map(fn, t.params)), None if t.vararg is None else fn(t.vararg))
-    if isinstance(t, UnionType) and t.members:
-        return make_union(*map(fn, t.members))
-    if isinstance(t, TypeType):
-        return TypeType(fn(t.param))
-    if isinstance(t, ArrayType):
-        return ArrayType(fn(t.dtype), t.ndim, t.layout)
-    return t
+    return substitute(t, clash) if clash else t
 
 
 def _occurrences(t: JType):
@@ -354,6 +348,9 @@ def _occurrences(t: JType):
         yield from _occurrences(t.param)
     elif isinstance(t, ArrayType):
         yield from _occurrences(t.dtype)
+    elif isinstance(t, StructType):
+        for p in t.params:
+            yield from _occurrences(p)
 
 
 def _has_typevars(t: JType) -> bool:
@@ -377,6 +374,11 @@ def typeintersect(a: JType, b: JType) -> JType | None:
         return _intersect_tuples(a, b)
     if isinstance(a, ArrayType) and isinstance(b, ArrayType):
         return _intersect_arrays(a, b)
+    if isinstance(a, StructType) and isinstance(b, StructType) and a.definition is b.definition:
+        parts = [typeintersect(x, y) for x, y in zip(a.params, b.params)]
+        if None in parts:
+            return None
+        return Bottom if Bottom in parts else StructType(a.definition, tuple(parts))
     if isinstance(a, PyObjectType) and isinstance(b, PyObjectType):
         return None  # a common subclass may exist
     return Bottom  # the nominal tower is a tree: unrelated nodes share no concrete type

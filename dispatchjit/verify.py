@@ -37,8 +37,9 @@ The invariants, and the code that relies on each:
   assumes (``_PRIMS``);
 * an ``Invoke`` names a ``SpecKey`` of concrete argument types that its (vararg-packed)
   arguments have exactly, listed in ``inferred.invokes``;
-* a ``GetField`` indexes a tuple in range and has the element's type; a ``TupleExpr`` has the
-  tuple type of its elements; a ``Throw`` is ``Bottom`` with at most ``MAX_PAYLOAD`` real
+* a ``GetField`` indexes a tuple or a struct in range and has the element's (field's) type; a
+  ``TupleExpr`` has the tuple type of its elements; a ``New`` makes a concrete struct from one
+  value of each field's type, and a ``SetField`` stores one into a mutable struct; a ``Throw`` is ``Bottom`` with at most ``MAX_PAYLOAD`` real
   numbers to format; ``SetItem`` stores an element of the array's type at one ``Int64`` index
   per axis;
 * a ``Name`` that checks for unbound reads is in ``fn.maybe_unbound``, which holds only
@@ -56,7 +57,8 @@ import numpy as np
 from . import ir
 from .errors import InternalCompilerError, SourceLoc
 from .lattice import (ArrayType, Bool, Bottom, Complex128, Float32, Float64, FunctionType, Int64, JType, Nothing,
-                      PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, UInt64, join_types)
+                      PrimitiveType, PyObjectType, SingletonType, StructType, TupleType, TypeType, UInt64,
+                      join_types)
 from .runtime.exceptions import MAX_PAYLOAD
 
 __all__ = ["verify", "verify_closure", "verify_if_enabled", "problems", "enabled"]
@@ -124,6 +126,8 @@ def representable(t) -> bool:
         return t.vararg is None and all(representable(p) for p in t.params)
     if isinstance(t, ArrayType):
         return isinstance(t.dtype, PrimitiveType) and isinstance(t.ndim, int) and t.layout in ("C", "F", "A")
+    if isinstance(t, StructType):
+        return t.is_concrete and all(representable(f) for f in t.field_types)
     return False
 
 
@@ -133,6 +137,8 @@ def _convertible(src: JType, dst: JType) -> bool:
         return True
     if isinstance(src, TupleType) and isinstance(dst, TupleType):
         return len(src.params) == len(dst.params) and all(map(_convertible, src.params, dst.params))
+    if isinstance(src, ArrayType) and isinstance(dst, ArrayType):   # relabelled to any strides
+        return dst.layout == "A" and (src.dtype, src.ndim) == (dst.dtype, dst.ndim)
     if not (isinstance(src, PrimitiveType) and isinstance(dst, PrimitiveType)):
         return False
     if dst.kind == "complex":
@@ -221,6 +227,8 @@ class _Verifier:
                 self.problem(s, f"stores a {s.value.type!r} without a Convert to {self.locals[s.target]!r}")
         elif isinstance(s, ir.SetItem):
             self.setitem(s)
+        elif isinstance(s, ir.SetField):
+            self.setfield(s)
         elif isinstance(s, ir.ExprStmt):
             self.expr(s.value)
         elif isinstance(s, ir.If):
@@ -260,6 +268,18 @@ class _Verifier:
         self.expr(e)
         if e.type is not None and e.type not in (Bool, Bottom):
             self.problem(s, f"the condition has type {e.type!r}, not Bool")
+
+    def setfield(self, s: ir.SetField) -> None:
+        self.expr(s.target)
+        self.expr(s.value)
+        t = s.target.type
+        if not (isinstance(t, StructType) and t.mutable):
+            self.problem(s, f"stores a field into a {t!r}, not a mutable struct")
+        elif not 0 <= s.index < len(t.field_types):
+            self.problem(s, f"field {s.index} of {t!r} is out of range")
+        elif s.value.type not in (t.field_types[s.index], Bottom):
+            self.problem(s, f"stores a {s.value.type!r} into field {s.index} of {t!r}, which is "
+                            f"{t.field_types[s.index]!r}")
 
     def setitem(self, s: ir.SetItem) -> None:
         self.expr(s.target)
@@ -351,12 +371,22 @@ class _Verifier:
 
     def expr_GetField(self, e: ir.GetField) -> None:
         t = e.value.type
-        if not isinstance(t, TupleType):
-            self.problem(e, f"takes a field of a {t!r}, not a tuple")
-        elif not 0 <= e.index < len(t.params):
+        if not isinstance(t, (TupleType, StructType)):
+            self.problem(e, f"takes a field of a {t!r}, not a tuple or a struct")
+            return
+        fields = t.params if isinstance(t, TupleType) else t.field_types
+        if not 0 <= e.index < len(fields):
             self.problem(e, f"field {e.index} of {t!r} is out of range")
-        elif e.type != t.params[e.index]:
-            self.problem(e, f"has type {e.type!r}, but field {e.index} of {t!r} is {t.params[e.index]!r}")
+        elif e.type != fields[e.index]:
+            self.problem(e, f"has type {e.type!r}, but field {e.index} of {t!r} is {fields[e.index]!r}")
+
+    def expr_New(self, e: ir.New) -> None:
+        t = e.type
+        if not (isinstance(t, StructType) and t.is_concrete):
+            self.problem(e, f"makes a {t!r}, not a concrete struct")
+        elif tuple(a.type for a in e.args) != t.field_types:
+            self.problem(e, f"makes a {t!r} from values of types {[a.type for a in e.args]!r}, not its fields' "
+                            f"{list(t.field_types)!r}")
 
     # NOTE: the branches of an IfExp and the operands of a BoolOp meet in a phi of the node's
     # type; one of type Bottom never completes, so it adds no value to the phi.

@@ -9,7 +9,7 @@ import ctypes
 
 from llvmlite import ir as ll
 
-__all__ = ["CAPI", "declare", "addresses"]
+__all__ = ["CAPI", "declare", "addresses", "slot_offset"]
 
 _P = ll.IntType(8).as_pointer()
 _I32, _I64, _F64, _VOID = ll.IntType(32), ll.IntType(64), ll.DoubleType(), ll.VoidType()
@@ -27,7 +27,21 @@ CAPI = {
     "Py_DecRef": (_VOID, [_P]), "PyObject_CallOneArg": (_P, [_P, _P]),
     "PyLong_FromVoidPtr": (_P, [_P]), "PyErr_SetString": (_VOID, [_P, _P]),
     "PyNumber_Index": (_P, [_P]), "PyEval_SaveThread": (_P, []), "PyEval_RestoreThread": (_VOID, [_P]), "PyObject_Vectorcall": (_P, [_P, _P.as_pointer(), _I64, _P]),
+    "PyType_GenericAlloc": (_P, [_P, _I64]),
 }
+
+
+def slot_offset(cls: type, name: str) -> int:
+    """The byte offset of the ``__slots__`` member ``name`` in instances of ``cls``, read from its
+    member descriptor: ``PyMemberDescrObject.d_member`` follows ``PyDescr_COMMON`` (the object
+    header, ``d_type``, ``d_name``, ``d_qualname``: 40 bytes) and ``PyMemberDef.offset`` follows
+    ``name`` and ``type`` (16 bytes), layouts CPython has kept since 3.3."""
+    desc = next(vars(k)[name] for k in cls.__mro__ if name in vars(k))
+    member = ctypes.c_void_p.from_address(id(desc) + 40).value
+    offset = ctypes.c_ssize_t.from_address(member + 16).value
+    if not 16 <= offset <= cls.__basicsize__ - 8:
+        raise RuntimeError(f"unexpected slot layout for {cls.__qualname__}.{name} (offset {offset})")
+    return offset
 
 
 def declare(module: ll.Module, name: str) -> ll.Function:

@@ -32,17 +32,17 @@ from dataclasses import dataclass, field
 from llvmlite import ir as ll
 
 from .. import ir
-from ..errors import SourceLoc, UnsupportedOnTarget
+from ..errors import CompileError, SourceLoc, UnsupportedOnTarget
 from ..infer import InferredFunction
-from ..lattice import Bottom, Int64, JType, TupleType
+from ..lattice import Bottom, Int64, JType, StructType, TupleType
 from ..runtime.exceptions import register_site
 from ..spec import SpecKey
 from .abi import (COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, OK, PTR,
-                  RAISED, STATUS)
+                  PYERR, RAISED, STATUS)
 from .arrays import normalize, shape_of, store_element
 from .bce import affine_index_uses, is_serial
 from .prims import compare, lower_prim
-from .reprs import convert_value, decref, incref, is_refcounted, llvm_type, repr_of, truth
+from .reprs import CAPIEmitter, convert_value, decref, incref, is_refcounted, llvm_type, repr_of, truth
 
 if typing.TYPE_CHECKING:
     from ..targets.target import Target
@@ -159,7 +159,7 @@ def _mangle(key: SpecKey) -> str:
     return f"{key.func.__name__}<{','.join(map(repr, key.argtypes))}>".replace(" ", "")
 
 
-class _FunctionLowering:
+class _FunctionLowering(CAPIEmitter):
     def __init__(self, mb: ModuleBuilder, inferred: InferredFunction, f: ll.Function):
         self.mb, self.inferred, self.f = mb, inferred, f
         self.fn = inferred.fn
@@ -251,6 +251,20 @@ class _FunctionLowering:
         self.unwind_status.add_incoming(status, self.b.block)
         self.b.branch(self.unwind)
 
+    # --- the C API, for the Python objects compiled code touches (mutable structs' fields) ----
+    def object_constant(self, obj) -> ll.Value:
+        return self.mb.object_ref(self.b, obj)
+
+    def pyerr(self):
+        self.fail(PYERR)
+
+    def python_objects(self, what: str, loc: SourceLoc) -> None:
+        """Reject code that would touch Python objects where it may not."""
+        if not self.mb.target.python_objects:
+            raise CompileError(f"GPU code cannot {what}", loc)
+        if self.mb.nogil:
+            raise CompileError(f"a function compiled with nogil=True cannot {what}: that needs the GIL", loc)
+
     def alloca(self, ty: ll.Type, name: str = "") -> ll.Value:
         """A stack slot in the entry block, so mem2reg can promote it."""
         with self.b.goto_block(self.entry):
@@ -282,6 +296,13 @@ class _FunctionLowering:
             self.decref(self.b.load(slot), t)
         self.b.store(value, slot)
         self.mark_bound(s.target)
+
+    def stmt_SetField(self, s: ir.SetField):
+        self.python_objects("write a field of a mutable struct", s.loc)
+        obj, value = self.expr(s.target), self.expr(s.value)
+        t = s.target.type
+        repr_of(t).store_field(self, obj, t, s.index, value)
+        self.release_args((s.value, s.target), (value, obj))
 
     def mark_bound(self, name: str):
         if name in self.bound:
@@ -546,6 +567,16 @@ class _FunctionLowering:
             agg = self.b.insert_value(agg, self.owned(x), i)
         return agg
 
+    def expr_New(self, e: ir.New) -> ll.Value:
+        t = e.type
+        if not t.mutable:
+            return self.expr_TupleExpr(ir.TupleExpr(e.args, type=t, loc=e.loc))
+        self.python_objects("create a mutable struct", e.loc)
+        values = [self.expr(a) for a in e.args]
+        obj = repr_of(t).new_object(self, values, t)
+        self.release_args(e.args, values)
+        return obj
+
     def owned(self, e: ir.Expr) -> ll.Value:
         """Lower ``e`` to a value that carries its own references."""
         value = self.expr(e)
@@ -555,7 +586,12 @@ class _FunctionLowering:
 
     def expr_GetField(self, e: ir.GetField) -> ll.Value:
         whole = self.expr(e.value)
-        element = self.b.extract_value(whole, e.index)
+        t = e.value.type
+        if isinstance(t, StructType) and t.mutable:
+            self.python_objects("read a field of a mutable struct", e.loc)
+            element = repr_of(t).load_field(self, whole, t, e.index)
+        else:
+            element = self.b.extract_value(whole, e.index)
         self.incref(element, e.type)
         if _owns(e.value):
             self.decref(whole, e.value.type)
@@ -734,7 +770,7 @@ def _is_one(v: ll.Value) -> bool:
     return isinstance(v, ll.Constant) and v.constant == 1
 
 
-_OWNING_NODES = (ir.Invoke, ir.Prim, ir.TupleExpr, ir.GetField, ir.IfExp, ir.BoolOp)
+_OWNING_NODES = (ir.Invoke, ir.Prim, ir.TupleExpr, ir.New, ir.GetField, ir.IfExp, ir.BoolOp)
 
 
 def _owns(e: ir.Expr) -> bool:

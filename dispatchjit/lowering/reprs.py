@@ -19,15 +19,49 @@ import numpy as np
 from llvmlite import ir as ll
 
 from ..errors import InternalCompilerError
-from ..lattice import (TYPE_VALUES, ArrayType, Bool, Bottom, Float32, Float64, FunctionType, Int64, JType,
-                       PrimitiveType, PyObjectType, SingletonType, TupleType, TypeType, UnionType, Val, ValType)
+from ..lattice import (TYPE_VALUES, ArrayType, Bool, Bottom, Float32, Float64, FunctionType, Int64, JType, PrimitiveType,
+                       PyObjectType, SingletonType, StructType, TupleType, TypeType, UnionType, Val, ValType)
 from ..runtime import arrays as rt
-from ..runtime.cpython import declare
+from ..runtime.cpython import declare, slot_offset
 from .abi import EMPTY, F32, F64, I1, I8, I32, I64, PTR
 
-__all__ = ["Repr", "repr_of", "llvm_type", "element_type", "is_refcounted", "incref", "decref", "truth",
+__all__ = ["Repr", "CAPIEmitter", "repr_of", "llvm_type", "element_type", "is_refcounted", "incref", "decref", "truth",
            "convert_value", "dispatch_checkable", "OWNER", "DATA", "SHAPE", "STRIDES", "WRITEABLE",
            "shape_of", "strides_of", "struct_from_ndarray", "box_record"]
+
+
+class CAPIEmitter:
+    """What the boundary hooks need of the code calling them: a builder ``b``, C API calls and
+    a way out with a Python exception set (``pyerr``: an entry point returns NULL, compiled code
+    leaves with status ``PYERR``)."""
+
+    b: ll.IRBuilder
+
+    def call(self, name: str, *args) -> ll.Value:
+        return self.b.call(declare(self.b.module, name), list(args))
+
+    def object_constant(self, obj) -> ll.Value:
+        raise NotImplementedError
+
+    def pyerr(self) -> None:
+        raise NotImplementedError
+
+    def fail_if(self, cond: ll.Value) -> None:
+        with self.b.if_then(cond, likely=False):
+            self.pyerr()
+
+    def fail_if_error(self, value: ll.Value, sentinel: ll.Constant) -> None:
+        """C API converters return a sentinel on error *or* for that value: ask PyErr_Occurred."""
+        b = self.b
+        maybe = b.fcmp_ordered("==", value, sentinel) if value.type in (F32, F64) else b.icmp_signed("==", value, sentinel)
+        with b.if_then(maybe, likely=False):
+            err = self.call("PyErr_Occurred")
+            self.fail_if(b.icmp_unsigned("!=", err, ll.Constant(PTR, None)))
+
+    def new_ref(self, obj) -> ll.Value:
+        p = self.object_constant(obj)
+        self.call("Py_IncRef", p)
+        return p
 
 
 class Repr:
@@ -306,7 +340,7 @@ class _Tuple(Repr):
             item = repr_of(p).box(e, b.extract_value(v, i), p)
             with b.if_then(b.icmp_unsigned("==", item, ll.Constant(PTR, None)), likely=False):
                 e.call("Py_DecRef", tup)
-                b.ret(ll.Constant(PTR, None))
+                e.pyerr()
             e.call("PyTuple_SetItem", tup, I64(i), item)  # steals the reference
         return tup
 
@@ -336,6 +370,13 @@ class _Array(Repr):
 
     def refcount(self, b, v, t, fn):
         b.call(declare(b.module, fn), [b.extract_value(v, OWNER)])  # NULL-safe (Py_XINCREF)
+
+    def convert(self, b, v, src, dst):
+        # An array of any layout stored where any strides are allowed (a struct's 'A' field):
+        # the same struct, relabelled.
+        if isinstance(dst, ArrayType) and dst.layout == "A" and (src.dtype, src.ndim) == (dst.dtype, dst.ndim):
+            return v
+        raise InternalCompilerError(f"cannot convert {src} to {dst}")
 
     def unbox(self, e, obj, t: ArrayType):
         return struct_from_ndarray(e.b, obj, t)  # borrowed: the caller's argument keeps it alive
@@ -449,10 +490,102 @@ class _PyObject(Repr):
 
     def dispatch_check(self, c, obj, t: PyObjectType):
         if issubclass(t.cls, type):
-            # Classes are opaque objects, except those that are Type[...] values (int, float...).
+            # Classes are opaque objects, except those that are Type[...] values (int, float...;
+            # user types' classes are of another metaclass, so ``type_is`` already tells them).
             return c.all_of([lambda: c.type_is(obj, t.cls),
                              *(lambda k=k: c.b.icmp_unsigned("!=", obj, c.const(k)) for k in TYPE_VALUES)])
         return c.type_is(obj, t.cls)
+
+
+def _slot(b: ll.IRBuilder, obj: ll.Value, t: StructType, i: int) -> ll.Value:
+    """A pointer to field ``i``'s slot (a ``PyObject *``) in the instance ``obj`` of ``t``."""
+    offset = slot_offset(t.pyclass, t.field_names[i])
+    return b.bitcast(b.gep(obj, [I64(offset)]), PTR.as_pointer())
+
+
+def new_instance(e, t: StructType, values: list[ll.Value]) -> ll.Value:
+    """A new Python instance of ``t`` holding the fields ``values`` boxed (allocated as
+    ``object.__new__`` does, so no constructor runs: the values already have the fields' types).
+    On failure it releases what it made and leaves with the Python error."""
+    obj = e.call("PyType_GenericAlloc", e.object_constant(t.pyclass), I64(0))
+    e.fail_if(e.b.icmp_unsigned("==", obj, ll.Constant(PTR, None)))
+    for i, (v, f) in enumerate(zip(values, t.field_types)):
+        item = repr_of(f).box(e, v, f)
+        with e.b.if_then(e.b.icmp_unsigned("==", item, ll.Constant(PTR, None)), likely=False):
+            e.call("Py_DecRef", obj)
+            e.pyerr()
+        e.b.store(item, _slot(e.b, obj, t, i))
+    return obj
+
+
+class _Struct(Repr):
+    """An immutable struct: by value, a literal struct of its fields' representations. Its Python
+    object keeps each field as a Python object in a slot."""
+
+    def llvm_type(self, t: StructType):
+        return ll.LiteralStructType([llvm_type(f) for f in t.field_types])
+
+    def refcounted(self, t: StructType):
+        return any(is_refcounted(f) for f in t.field_types)
+
+    def refcount(self, b, v, t: StructType, fn):
+        for i, f in enumerate(t.field_types):
+            if is_refcounted(f):
+                repr_of(f).refcount(b, b.extract_value(v, i), f, fn)
+
+    def constant(self, mb, b, value, t: StructType):
+        agg = ll.Constant(llvm_type(t), None)
+        for i, (name, f) in enumerate(zip(t.field_names, t.field_types)):
+            agg = b.insert_value(agg, repr_of(f).constant(mb, b, getattr(value, name), f), i)
+        return agg
+
+    def unbox(self, e, obj, t: StructType):
+        agg = ll.Constant(llvm_type(t), None)
+        for i, f in enumerate(t.field_types):
+            item = e.b.load(_slot(e.b, obj, t, i))
+            agg = e.b.insert_value(agg, repr_of(f).unbox(e, item, f), i)
+        return agg
+
+    def box(self, e, v, t: StructType):
+        return new_instance(e, t, [e.b.extract_value(v, i) for i in range(len(t.field_types))])
+
+    def checkable(self, t):
+        return True
+
+    def dispatch_check(self, c, obj, t: StructType):
+        return c.type_is(obj, t.pyclass)   # one class per concrete type
+
+
+class _MutableStruct(_PyObject):
+    """A mutable struct: its Python object itself, shared by reference; compiled code reads and
+    writes the fields in the object's slots, so Python sees every write."""
+
+    def checkable(self, t):
+        return True
+
+    def dispatch_check(self, c, obj, t: StructType):
+        return c.type_is(obj, t.pyclass)
+
+    def load_field(self, e, obj: ll.Value, t: StructType, i: int) -> ll.Value:
+        """Field ``i`` of ``obj`` as a machine value (a borrowed one: the object holds it). The
+        constructor and ``__setattr__`` convert what they store, so the unboxing cannot fail."""
+        f = t.field_types[i]
+        return repr_of(f).unbox(e, e.b.load(_slot(e.b, obj, t, i)), f)
+
+    def new_object(self, e, values: list[ll.Value], t: StructType) -> ll.Value:
+        return new_instance(e, t, values)
+
+    def store_field(self, e, obj: ll.Value, t: StructType, i: int, v: ll.Value) -> None:
+        slot = _slot(e.b, obj, t, i)
+        old = e.b.load(slot)
+        f = t.field_types[i]
+        item = repr_of(f).box(e, v, f)
+        e.fail_if(e.b.icmp_unsigned("==", item, ll.Constant(PTR, None)))
+        e.b.store(item, slot)
+        e.call("Py_DecRef", old)
+
+
+_STRUCT, _MUTABLE_STRUCT = _Struct(), _MutableStruct()
 
 
 class _Function(Repr):
@@ -510,6 +643,8 @@ def repr_of(t: JType) -> Repr:
     found = _REPRS.get(type(t))
     if found is not None:
         return found
+    if isinstance(t, StructType) and t.is_concrete:
+        return _MUTABLE_STRUCT if t.mutable else _STRUCT
     if t == Bottom:
         return _BOTTOM
     if isinstance(t, UnionType):
@@ -556,5 +691,7 @@ def convert_value(b: ll.IRBuilder, v: ll.Value, src: JType, dst: JType) -> ll.Va
 
 def dispatch_checkable(t: JType) -> bool:
     """Whether the dispatcher can recognize arguments of ``t`` from their Python objects."""
+    if isinstance(t, StructType):
+        return t.is_concrete
     found = _REPRS.get(type(t))   # abstract types, unions and Bottom have no objects to check
     return found is not None and found.checkable(t)

@@ -18,36 +18,23 @@ from __future__ import annotations
 from llvmlite import ir as ll
 
 from ..lattice import JType, TupleType
-from ..lowering.abi import EXC_STACK_LIMIT, EXCINFO, F32, F64, I32, I64, OK, PTR, PYERR
-from ..lowering.reprs import decref, llvm_type, repr_of
+from ..lowering.abi import EXC_STACK_LIMIT, EXCINFO, I32, I64, OK, PTR, PYERR
+from ..lowering.reprs import CAPIEmitter, decref, llvm_type, repr_of
 from ..runtime import exceptions
-from ..runtime.cpython import declare
 
 __all__ = ["emit_cpython_entry"]
 
 
-class _Entry:
+class _Entry(CAPIEmitter):
     def __init__(self, mb):
         self.mb, self.module = mb, mb.module
-
-    def call(self, name: str, *args) -> ll.Value:
-        return self.b.call(declare(self.module, name), list(args))
 
     def object_constant(self, obj) -> ll.Value:
         """A pointer to ``obj``, kept alive as long as the compiled code."""
         return self.mb.object_ref(self.b, obj)
 
-    def fail_if(self, cond: ll.Value):
-        with self.b.if_then(cond, likely=False):
-            self.b.ret(ll.Constant(PTR, None))
-
-    def fail_if_error(self, value: ll.Value, sentinel: ll.Constant):
-        """C API converters return a sentinel on error *or* for that value: ask PyErr_Occurred."""
-        b = self.b
-        maybe = b.fcmp_ordered("==", value, sentinel) if value.type in (F32, F64) else b.icmp_signed("==", value, sentinel)
-        with b.if_then(maybe, likely=False):
-            err = self.call("PyErr_Occurred")
-            self.fail_if(b.icmp_unsigned("!=", err, ll.Constant(PTR, None)))
+    def pyerr(self):
+        self.b.ret(ll.Constant(PTR, None))
 
     def unbox(self, obj: ll.Value, t: JType) -> ll.Value:
         return repr_of(t).unbox(self, obj, t)
@@ -56,10 +43,6 @@ class _Entry:
         """A new reference to the Python object for ``v`` (NULL with an exception set on failure)."""
         return repr_of(t).box(self, v, t)
 
-    def new_ref(self, obj) -> ll.Value:
-        p = self.object_constant(obj)
-        self.call("Py_IncRef", p)
-        return p
 
 
 def emit_cpython_entry(mb, callee: ll.Function, argtypes: tuple[JType, ...], nfixed: int | None,

@@ -1,0 +1,116 @@
+"""Typing rules for structs in compiled code: construction, field reads and field writes.
+
+A constructor call binds its arguments to the fields (positionally or by name, defaults filled
+in), infers a parametric struct's parameters from the argument types by the rules of a method
+call, and converts each argument to its field's type; the result is a ``New`` node. A field read
+is a ``GetField`` (an element of the value, or a read from a mutable struct's object), a write
+to a mutable struct's field a ``SetField``.
+"""
+
+from __future__ import annotations
+
+from . import ir
+from .errors import FieldError, MethodError, TypingError
+from .lattice import ArrayType, JType, PrimitiveType, StructType, TupleType, join_types
+from .subtype import issubtype, match
+
+__all__ = ["construct", "attribute", "set_attribute", "field_index"]
+
+
+def field_index(t: StructType, attr: str, loc) -> int:
+    try:
+        return t.field_names.index(attr)
+    except ValueError:
+        raise FieldError(f"{t!r} has no field '{attr}' (its fields: {', '.join(t.field_names) or 'none'})",
+                         loc) from None
+
+
+def attribute(inf, base: ir.Expr, attr: str, loc) -> ir.Expr:
+    t = base.type
+    i = field_index(t, attr, loc)
+    return ir.GetField(base, i, type=t.field_types[i], loc=loc)
+
+
+def set_attribute(inf, s: ir.SetAttr) -> ir.Stmt:
+    target = inf.expr(s.target)
+    t = target.type
+    if not isinstance(t, StructType):
+        raise TypingError(f"cannot assign to the attribute '{s.attr}' of a {t} in compiled code", s.loc)
+    i = field_index(t, s.attr, s.loc)
+    if not t.mutable:
+        raise FieldError(f"cannot assign to field '{s.attr}': {t!r} is an immutable struct", s.loc,
+                         hint=f"make a new one ({t.name}(...)), or declare the struct @struct(mutable=True)")
+    value = field_value(inf, inf.expr(s.value), t, i)
+    return ir.SetField(target, i, value, loc=s.loc)
+
+
+def construct(inf, t: StructType, call: ir.Call) -> ir.Expr:
+    """``Circle(1.0)``, ``Point(1, 2)`` (parameters inferred), ``Point[Float64](1, 2)``."""
+    values = [inf.expr(v) for v in _bind(inf, t, call)]
+    if not t.is_concrete:
+        found = _parameters(t, tuple(v.type for v in values))
+        if found is None:
+            shown = ", ".join(f"::{v.type!r}" for v in values)
+            return inf.throw(MethodError, f"no method matching {t.name}({shown}): the arguments do not give "
+                             f"{t.name}'s parameters one value each", call.loc)
+        t = found
+    args = tuple(field_value(inf, v, t, i) for i, v in enumerate(values))
+    return ir.New(args, type=t, loc=call.loc)
+
+
+def _bind(inf, t: StructType, call: ir.Call) -> list[ir.Expr]:
+    defn = t.definition
+    if len(call.args) > len(defn.fields):
+        raise TypingError(f"{t.name}() takes {len(defn.fields)} field value(s), got {len(call.args)}", call.loc)
+    values = dict(zip(defn.fields, call.args))
+    for name, v in call.kwargs:
+        if name not in defn.fields:
+            raise FieldError(f"{t.name}() has no field '{name}' (its fields: {', '.join(defn.fields)})", v.loc)
+        if name in values:
+            raise TypingError(f"{t.name}() got field '{name}' twice", v.loc)
+        values[name] = v
+    missing = [n for n in defn.fields if n not in values and n not in defn.defaults]
+    if missing:
+        raise TypingError(f"{t.name}() is missing the field value(s) {', '.join(missing)}", call.loc)
+    return [values[n] if n in values else inf.const(defn.defaults[n], call.loc) for n in defn.fields]
+
+
+class _Fields:
+    """A struct's field types as a signature ``match`` binds the type parameters against."""
+
+    __slots__ = ("sig", "vararg", "typevars")
+
+    def __init__(self, t: StructType):
+        self.sig, self.vararg, self.typevars = t.definition.field_types, None, t.definition.typevars
+
+
+def _parameters(t: StructType, types: tuple[JType, ...]) -> StructType | None:
+    """The concrete instance of ``t`` that fields of these types make, if there is one."""
+    env = match(types, _Fields(t))
+    tvs = t.definition.typevars
+    if env is None or any(tv not in env for tv in tvs):
+        return None
+    found = StructType(t.definition, tuple(env[tv] for tv in tvs))
+    return found if issubtype(found, t) else None
+
+
+def field_value(inf, v: ir.Expr, t: StructType, i: int) -> ir.Expr:
+    """``v`` converted to the type of field ``i`` of ``t``: unchanged, widened (numbers promote),
+    or an array relabelled to the field's layout; anything else is an error at the argument."""
+    ft = t.field_types[i]
+    if v.type == ft:
+        return v
+    if _widens(v.type, ft):
+        return inf.convert(v, ft)
+    if isinstance(ft, ArrayType) and isinstance(v.type, ArrayType) and ft.layout == "A" and \
+            (v.type.dtype, v.type.ndim) == (ft.dtype, ft.ndim):
+        return ir.Convert(v, type=ft, loc=v.loc)
+    hint = (f"convert it explicitly ({ft!r}(x))" if isinstance(ft, PrimitiveType) and isinstance(v.type, PrimitiveType)
+            else None)
+    raise TypingError(f"{t!r}(...): the value for field '{t.field_names[i]}' is {v.type}, which does not "
+                      f"convert to {ft!r}", v.loc, hint=hint)
+
+
+def _widens(a: JType, b: JType) -> bool:
+    return (isinstance(a, (PrimitiveType, TupleType)) and isinstance(b, (PrimitiveType, TupleType))
+            and join_types(a, b) == b)

@@ -1,0 +1,496 @@
+"""User types: ``@abstract`` classes and ``@struct`` classes (Julia's ``abstract type``,
+``struct`` and ``mutable struct``).
+
+    @abstract
+    class Shape: ...                     # an abstract type below Any (or below Number, Real...)
+
+    @struct
+    class Circle(Shape):                 # concrete and final, its fields typed
+        r: float
+
+    T = TypeVar("T", bound=Real)
+    @struct
+    class Point(Generic[T]):             # parametric: Point[Int64], Point[Float64]
+        x: T
+        y: T
+
+Each decorator returns a new class built from the one written (with ``__slots__``, so the
+compiler knows where each field lives) and registers its lattice type (``lattice.StructType``,
+``lattice.UserAbstractType``). From Python a struct is an ordinary instance of its class: the
+constructor converts each argument to its field's type, an immutable struct refuses writes and
+compares and hashes by value, and instances pickle by value. A parametric struct's instances
+belong to one class per concrete parameter tuple (``type(Point(1, 2))`` prints as
+``Point[Int64]``), a subclass of the class written, so ``isinstance(p, Point)`` holds and the
+compiled dispatcher recognizes each instantiation by its exact class.
+"""
+
+from __future__ import annotations
+
+import copy as _copy
+import dataclasses
+import inspect
+import threading
+import typing
+
+import numpy as np
+
+from .errors import MethodError
+from .lattice import (INT64_MAX, INT64_MIN, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
+                      StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, typeof)
+from .subtype import issubtype, match
+
+__all__ = ["struct", "abstract", "InexactError", "fields", "TypeClass"]
+
+_lock = threading.RLock()
+
+
+class TypeClass(type):
+    """The metaclass of ``@struct`` and ``@abstract`` classes. Their classes are type values
+    (``Type[Circle]``), which a class of this metaclass tells apart from other classes (opaque
+    objects) by its type alone, as the compiled dispatcher checks."""
+
+
+class InexactError(ValueError):
+    """A value that its target type cannot hold exactly (``convert(Int64, 2.5)``), as Julia's."""
+
+
+def fields(x) -> tuple[str, ...]:
+    """The field names of a struct instance or class, in declaration order."""
+    return _definition(x if isinstance(x, type) else type(x)).fields
+
+
+def _definition(cls) -> StructDef:
+    found = getattr(cls, "__dispatchjit_struct__", None)
+    if found is None:
+        raise TypeError(f"{cls!r} is not a @struct class")
+    return found
+
+
+# --- abstract types --------------------------------------------------------------------------
+def abstract(cls: type) -> type:
+    """Make ``cls`` an abstract type: a node of the type tree with no instances and no fields.
+    A base class names its supertype: another ``@abstract`` class or a lattice type
+    (``Number``, ``Real``, ``AbstractFloat``...); without one it is below ``Any``."""
+    parent, typevars, pybase = _supertype(cls)
+    if typevars:
+        raise TypeError(f"abstract type {cls.__name__}: parametric abstract types are not supported yet")
+    own = _own_annotations(cls)
+    if own:
+        raise TypeError(f"abstract type {cls.__name__} cannot have fields ({', '.join(own)}): as in Julia, "
+                        "fields belong to the concrete @struct types below it")
+    new = _remake(cls, pybase, {"__slots__": (), "__new__": _no_instances})
+    t = UserAbstractType(cls.__name__, parent, new)
+    register_class(new, t, instances=False)
+    return new
+
+
+def _no_instances(cls, *args, **kwargs):
+    raise TypeError(f"{cls.__name__} is an abstract type and has no instances; construct one of its "
+                    "concrete @struct subtypes")
+
+
+# --- structs ---------------------------------------------------------------------------------
+def struct(cls: type | None = None, *, mutable: bool = False):
+    """Make ``cls`` a concrete struct type (``@struct`` or ``@struct(mutable=True)``). Every field
+    is annotated with its type (a lattice type, ``int``/``float``/``bool``/``complex``, a tuple,
+    an array with its element type and ndim, another struct, or a type parameter of
+    ``Generic[...]``); ``name: type = value`` gives a default. Concrete types are final: a
+    struct cannot be subclassed."""
+    if cls is None:
+        return lambda c: struct(c, mutable=mutable)
+    with _lock:
+        return _make_struct(cls, mutable)
+
+
+def _make_struct(cls: type, mutable: bool) -> type:
+    parent, typevars, pybase = _supertype(cls)
+    hints = _own_annotations(cls)
+    _check_unannotated(cls, hints)
+    tvmap: dict = {}
+    lattice_tvars = tuple(from_annotation(tv, tvmap) for tv in typevars)
+    names = tuple(hints)
+    types = tuple(_field_type(cls.__name__, n, hints[n], tvmap) for n in names)
+    defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
+    _check_default_order(cls.__name__, names, defaults)
+    fingerprint = (f"{cls.__module__}.{cls.__qualname__}{'!' if mutable else ''}("
+                   + ", ".join(f"{n}: {t!r}" for n, t in zip(names, types)) + ")")
+    defn = StructDef(cls.__name__, None, parent, lattice_tvars, names, types, defaults, mutable, fingerprint)
+    extra = {"__slots__": names, "__dispatchjit_struct__": defn, "__match_args__": names,
+             "__init_subclass__": classmethod(_final),
+             "__dispatchjit_class_for__": classmethod(_class_for),
+             "__reduce__": _reduce, "__copy__": _shallow_copy if mutable else _same,
+             "__setattr__": _set_mutable if mutable else _set_immutable,
+             "__delattr__": _delete_field}
+    if not mutable:
+        extra["__eq__"], extra["__hash__"] = _eq, _hash
+    if typevars:
+        extra["__class_getitem__"] = classmethod(_class_getitem)
+        extra["__new__"] = _infer_parameters
+    extra["__repr__"] = _repr
+    for name in ("__repr__", "__eq__", "__hash__", "__copy__"):   # what the class body defines wins
+        if name in cls.__dict__:
+            extra[name] = cls.__dict__[name]
+    new = _remake(cls, pybase, extra, drop=names)
+    defn.cls = new
+    if typevars:
+        register_class(new, StructType(defn, tuple(tv.bound for tv in lattice_tvars)), instances=False)
+    else:
+        _install_constructor(new, StructType(defn, ()))
+    return new
+
+
+def _final(cls, _instance: bool = False, **kwargs):
+    if not _instance:
+        raise TypeError(f"cannot subclass the struct {cls.__mro__[1].__name__}: concrete types are final; "
+                        "make an @abstract type and put both structs below it")
+
+
+def _class_for(cls, params: tuple) -> type:
+    """The Python class of the instances of ``cls`` at the concrete ``params``."""
+    defn = _definition(cls)
+    found = defn.classes.get(params)
+    if found is not None:
+        return found
+    t = StructType(defn, params)
+    if not t.is_concrete:
+        raise TypeError(f"{t!r} is not a concrete type: it has no instances; give concrete parameters, "
+                        f"as in {defn.name}[{', '.join('Float64' for _ in defn.typevars)}](...)")
+    with _lock:
+        if params not in defn.classes:
+            name = f"{defn.name}[{', '.join(map(repr, params))}]"
+            sub = type(defn.cls)(name, (defn.cls,), {"__slots__": (), "__module__": defn.cls.__module__,
+                                                      "__qualname__": f"{defn.cls.__qualname__}{name[len(defn.name):]}"},
+                                 _instance=True)
+            _install_constructor(sub, t)
+        return defn.classes[params]
+
+
+def _class_getitem(cls, params) -> StructType:
+    """``Point[Float64]`` (a concrete type: call it to construct), ``Point[T]`` and
+    ``Point[Real]`` (for annotations: any ``Point`` whose parameter is below ``Real``)."""
+    defn = _definition(cls)
+    params = params if isinstance(params, tuple) else (params,)
+    if len(params) != len(defn.typevars):
+        raise TypeError(f"{defn.name} takes {len(defn.typevars)} type parameter(s), got {len(params)}")
+    tvmap: dict = {}
+    types = tuple(from_annotation(p, tvmap) for p in params)
+    for tv, p in zip(defn.typevars, types):
+        if not isinstance(p, TypeVar) and not issubtype(p, tv.bound):
+            raise TypeError(f"{defn.name}[{', '.join(map(repr, types))}]: {p!r} is not below the bound "
+                            f"{tv.bound!r} of {tv.name}")
+    return StructType(defn, types)
+
+
+# --- construction ----------------------------------------------------------------------------
+def _install_constructor(cls: type, t: StructType) -> None:
+    """Give the class of ``t``'s instances its ``__new__`` (fields converted to their types) and
+    make it the class of ``t``'s values."""
+    defn = t.definition
+    env = {"_alloc": object.__new__, "_set": object.__setattr__}
+    params, body = [], []
+    for i, (name, ft) in enumerate(zip(defn.fields, t.field_types)):
+        if name in defn.defaults:
+            env[f"_d{i}"] = defn.defaults[name]
+            params.append(f"{name}=_d{i}")
+        else:
+            params.append(name)
+        env[f"_c{i}"] = _converter(ft, defn.name, name)
+        fast = _fast_check(ft, name, env, i)
+        convert = f"_c{i}({name})"
+        body.append(f"    _set(self, {name!r}, {name} if {fast} else {convert})" if fast else
+                    f"    _set(self, {name!r}, {convert})")
+    source = (f"def __new__(cls, {', '.join(params)}):\n    self = _alloc(cls)\n" + "\n".join(body)
+              + "\n    return self\n")
+    exec(source, env)  # noqa: S102 - our own text, built from identifiers
+    new = env["__new__"]
+    new.__qualname__ = f"{cls.__qualname__}.__new__"
+    cls.__new__ = new
+    cls.__dispatchjit_converters__ = {n: env[f"_c{i}"] for i, n in enumerate(defn.fields)}
+    defn.classes[t.params] = cls
+    register_class(cls, t, instances=True)
+
+
+_EXACT = {"Int64": None, "Float64": float, "Bool": bool, "Complex128": complex}
+
+
+def _fast_check(ft: JType, name: str, env: dict, i: int) -> str | None:
+    """A cheap test that an argument is already a value of ``ft`` (so it is stored as it is)."""
+    if isinstance(ft, PrimitiveType):
+        if ft.name == "Int64":
+            return f"(type({name}) is int and {INT64_MIN} <= {name} <= {INT64_MAX})"
+        env[f"_t{i}"] = _EXACT.get(ft.name) or ft.dtype.type
+        return f"type({name}) is _t{i}"
+    if isinstance(ft, StructType):
+        env[f"_t{i}"] = ft.pyclass
+        return f"type({name}) is _t{i}"
+    return None
+
+
+def _converter(ft: JType, struct_name: str, field_name: str):
+    """The function converting a constructor argument to field type ``ft`` (Julia's
+    ``convert(ft, x)``): numbers convert when the value is exact (else ``InexactError``), tuples
+    elementwise; anything else must already be of the field's type (a ``MethodError`` says so)."""
+    def fail(x, why: str = ""):
+        try:
+            what = repr(typeof(x))
+        except (TypeError, OverflowError):
+            what = type(x).__name__
+        return MethodError(f"cannot convert the argument for field '{field_name}' of {struct_name} "
+                           f"({what}) to {ft!r}{why}")
+
+    if isinstance(ft, PrimitiveType):
+        return lambda x: _convert_number(ft, x, fail)
+    if isinstance(ft, TupleType):
+        parts = [_converter(p, struct_name, f"{field_name}[{k}]") for k, p in enumerate(ft.params)]
+
+        def convert_tuple(x):
+            if not isinstance(x, tuple) or len(x) != len(parts):
+                raise fail(x, f": a tuple of {len(parts)} values is needed")
+            return tuple(c(v) for c, v in zip(parts, x))
+        return convert_tuple
+
+    def convert_exact(x):
+        try:
+            t = typeof(x)
+        except (TypeError, OverflowError):
+            raise fail(x) from None
+        if not issubtype(t, ft):
+            raise fail(x)
+        return x
+    return convert_exact
+
+
+def _convert_number(ft: PrimitiveType, x, fail):
+    try:
+        t = typeof(x)
+    except (TypeError, OverflowError):
+        raise fail(x) from None
+    if not isinstance(t, PrimitiveType):
+        raise fail(x)
+    if ft.kind in ("float", "complex"):
+        if ft.kind == "float" and t.kind == "complex":
+            if complex(x).imag != 0:
+                raise InexactError(f"{x!r} has an imaginary part: it does not convert to {ft!r}")
+            x = complex(x).real
+        return ft.pytype(x)
+    if t.kind == "complex":
+        c = complex(x)
+        if c.imag != 0:
+            raise InexactError(f"{x!r} has an imaginary part: it does not convert to {ft!r}")
+        x = c.real
+    if t.kind in ("float", "complex"):
+        if not float(x).is_integer():
+            raise InexactError(f"{x!r} is not an integer: it does not convert to {ft!r} exactly")
+    value = int(x)
+    lo, hi = _int_range(ft)
+    if not lo <= value <= hi:
+        raise InexactError(f"{x!r} is out of the range of {ft!r}")
+    return ft.pytype(value)
+
+
+def _int_range(t: PrimitiveType) -> tuple[int, int]:
+    if t.kind == "bool":
+        return 0, 1
+    if t.kind == "uint":
+        return 0, (1 << t.bits) - 1
+    return -(1 << (t.bits - 1)), (1 << (t.bits - 1)) - 1
+
+
+def _infer_parameters(cls, *args, **kwargs):
+    """``Point(1, 2)``: the parameters from the arguments' types, by the same rules as a method
+    call (one ``T`` for ``x: T, y: T``: the diagonal rule)."""
+    defn = _definition(cls)
+    values = _bind(defn, args, kwargs)
+    types = tuple(map(typeof, values))
+    env = match(types, _FieldSignature(defn))
+    if env is None or any(tv not in env for tv in defn.typevars):
+        shown = ", ".join(f"::{t!r}" for t in types)
+        wanted = ", ".join(f"{n}: {t!r}" for n, t in zip(defn.fields, defn.field_types))
+        bounds = ", ".join(f"{tv.name} <: {tv.bound!r}" for tv in defn.typevars)
+        raise MethodError(f"no method matching {defn.name}({shown}): the fields ({wanted}) where {bounds} do not "
+                          f"fit these arguments; convert them to one type, or give the parameters: "
+                          f"{defn.name}[{', '.join('Float64' for _ in defn.typevars)}](...)")
+    return _class_for(cls, tuple(env[tv] for tv in defn.typevars))(*values)
+
+
+class _FieldSignature:
+    """A struct's fields as the signature ``match`` binds type parameters against."""
+
+    __slots__ = ("sig", "vararg", "typevars")
+
+    def __init__(self, defn: StructDef):
+        self.sig, self.vararg, self.typevars = defn.field_types, None, defn.typevars
+
+
+def _bind(defn: StructDef, args: tuple, kwargs: dict) -> tuple:
+    if len(args) > len(defn.fields):
+        raise TypeError(f"{defn.name}() takes {len(defn.fields)} field value(s), got {len(args)}")
+    values = dict(zip(defn.fields, args))
+    for name, v in kwargs.items():
+        if name not in defn.fields:
+            raise TypeError(f"{defn.name}() has no field {name!r} (its fields: {', '.join(defn.fields)})")
+        if name in values:
+            raise TypeError(f"{defn.name}() got field {name!r} twice")
+        values[name] = v
+    missing = [n for n in defn.fields if n not in values and n not in defn.defaults]
+    if missing:
+        raise TypeError(f"{defn.name}() is missing the field value(s) {', '.join(missing)}")
+    return tuple(values[n] if n in values else defn.defaults[n] for n in defn.fields)
+
+
+# --- Python behaviour of instances -----------------------------------------------------------
+def _repr(self) -> str:
+    parts = ", ".join(f"{n}={getattr(self, n)!r}" for n in _definition(type(self)).fields)
+    return f"{typeof(self)!r}({parts})"
+
+
+def _values(self) -> tuple:
+    return tuple(getattr(self, n) for n in _definition(type(self)).fields)
+
+
+def _same_value(a, b) -> bool:
+    # Arrays are compared by identity (Julia's === on the fields), everything else by ==.
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return a is b
+    return bool(a == b)
+
+
+def _eq(self, other):
+    if type(other) is not type(self):
+        return NotImplemented
+    return all(_same_value(a, b) for a, b in zip(_values(self), _values(other)))
+
+
+def _hash(self) -> int:
+    return hash((type(self), *(id(v) if isinstance(v, np.ndarray) else v for v in _values(self))))
+
+
+def _set_immutable(self, name, value):
+    defn = _definition(type(self))
+    if name in defn.fields:
+        raise dataclasses.FrozenInstanceError(
+            f"cannot assign to field '{name}': {typeof(self)!r} is an immutable struct; make a new one "
+            f"({defn.name}(...)), or declare it @struct(mutable=True)")
+    raise AttributeError(f"{typeof(self)!r} has no field '{name}' (its fields: {', '.join(defn.fields)})")
+
+
+def _set_mutable(self, name, value):
+    converter = type(self).__dispatchjit_converters__.get(name)
+    if converter is None:
+        defn = _definition(type(self))
+        raise AttributeError(f"{typeof(self)!r} has no field '{name}' (its fields: {', '.join(defn.fields)})")
+    object.__setattr__(self, name, converter(value))
+
+
+def _delete_field(self, name):
+    raise AttributeError(f"cannot delete field '{name}' of {typeof(self)!r}: a struct keeps all its fields")
+
+
+def _reduce(self):
+    return _rebuild, (typeof(self), _values(self))
+
+
+def _rebuild(t: StructType, values: tuple):
+    """Unpickle: the values were the fields of an instance of ``t``, so they are stored as they are."""
+    obj = object.__new__(t.pyclass)
+    for name, v in zip(t.field_names, values):
+        object.__setattr__(obj, name, v)
+    return obj
+
+
+def _same(self):
+    return self   # an immutable value: a copy would be indistinguishable
+
+
+def _shallow_copy(self):
+    return _rebuild(typeof(self), _values(self))
+
+
+# --- reading the class written ---------------------------------------------------------------
+def _supertype(cls: type) -> tuple[AbstractType, tuple, type]:
+    """The lattice supertype named by ``cls``'s bases, its ``Generic`` parameters, and the
+    Python base class the new class derives from."""
+    parent, typevars, pybase = Any, (), object
+    for base in cls.__dict__.get("__orig_bases__", cls.__bases__):
+        if base is object or base is typing.Generic:
+            continue
+        if typing.get_origin(base) is typing.Generic:
+            typevars = typing.get_args(base)
+            continue
+        if isinstance(base, type) and hasattr(base, "__dispatchjit_struct__"):
+            raise TypeError(f"{cls.__name__} cannot subclass the struct {base.__name__}: concrete types are final; "
+                            "make an @abstract type and put both structs below it")
+        t = from_annotation(base) if isinstance(base, type) else base
+        if not isinstance(t, AbstractType):
+            raise TypeError(f"{cls.__name__}: a base class must be an @abstract class or an abstract lattice type "
+                            f"(Number, Real, AbstractFloat...), not {base!r}")
+        if parent is not Any:
+            raise TypeError(f"{cls.__name__} has two supertypes ({parent!r} and {t!r}); a type has one")
+        parent = t
+        if isinstance(t, UserAbstractType):
+            pybase = t.cls
+    return parent, typevars, pybase
+
+
+def _own_annotations(cls) -> dict:
+    hints = inspect.get_annotations(cls, eval_str=True)
+    return {n: h for n, h in hints.items() if typing.get_origin(h) is not typing.ClassVar and h is not typing.ClassVar}
+
+
+def _check_unannotated(cls, hints: dict) -> None:
+    for name, value in cls.__dict__.items():
+        if name.startswith("__") or name in hints:
+            continue
+        if callable(value) or isinstance(value, (property, staticmethod, classmethod)) or inspect.isdatadescriptor(value):
+            continue
+        raise TypeError(f"field '{name}' of {cls.__name__} has no type annotation: write `{name}: "
+                        f"{type(value).__name__} = {value!r}` (compiled structs need each field's type)")
+
+
+def _check_default_order(name: str, names: tuple, defaults: dict) -> None:
+    seen_default = None
+    for n in names:
+        if n in defaults:
+            seen_default = n
+        elif seen_default is not None:
+            raise TypeError(f"{name}: field '{n}' without a default follows '{seen_default}', which has one")
+
+
+def _field_type(struct_name: str, name: str, annotation, tvmap: dict) -> JType:
+    """The lattice type of one field; types compiled code cannot hold by value are errors here,
+    at the definition."""
+    try:
+        t = from_annotation(annotation, tvmap)
+    except TypeError as err:
+        raise TypeError(f"field '{name}' of {struct_name}: {err}") from None
+    return _storable(struct_name, name, t)
+
+
+def _storable(struct_name: str, name: str, t: JType) -> JType:
+    where = f"field '{name}' of {struct_name}"
+    if isinstance(t, TypeVar) or isinstance(t, (PrimitiveType, StructType)) or t is Nothing:
+        return t
+    if isinstance(t, TupleType) and t.vararg is None:
+        return TupleType(tuple(_storable(struct_name, name, p) for p in t.params))
+    if isinstance(t, ArrayType):
+        if t.ndim is None:
+            raise TypeError(f"{where}: an array field needs its number of dimensions, as in Array[Float64, 1]")
+        if not (t.dtype.is_concrete or isinstance(t.dtype, TypeVar)):
+            raise TypeError(f"{where}: the element type {t.dtype!r} is abstract; use a concrete one or a type parameter")
+        return ArrayType(t.dtype, t.ndim, t.layout or "A")   # any layout unless one is named
+    raise TypeError(f"{where} has the type {t!r}, which a compiled struct cannot hold: use a concrete type "
+                    "(Float64, Int64, a tuple, an array, another struct) or a type parameter "
+                    "(T = TypeVar('T', bound=Real); class S(Generic[T]))")
+
+
+def _remake(cls: type, pybase: type, extra: dict, drop: tuple = ()) -> type:
+    """A new class with ``cls``'s body (its methods), ``pybase`` as its base and ``extra`` added:
+    ``__slots__`` can only be given when a class is created."""
+    skip = {"__dict__", "__weakref__", "__orig_bases__", "__parameters__", *drop}
+    ns = {k: v for k, v in cls.__dict__.items() if k not in skip}
+    ns.update(extra)
+    if type(cls) not in (type, TypeClass):
+        raise TypeError(f"{cls.__name__}: a user type's class cannot have the metaclass {type(cls).__name__}")
+    new = TypeClass(cls.__name__, (pybase,), ns)
+    new.__qualname__ = cls.__qualname__
+    return new

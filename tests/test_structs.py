@@ -1,0 +1,464 @@
+"""User types: @abstract and @struct classes, from Python and in compiled code.
+
+Declaring (errors at the definition), constructing (conversion of each field, parameters
+inferred by the diagonal rule), Python behaviour (repr, equality, hashing, immutability,
+pickling, copying), dispatch on user types, field reads and writes in compiled code, values
+across the boundary (by value for immutable structs, by reference for mutable ones), errors at
+the user's line, redefinition, and the same programs run by CPython and compiled.
+"""
+
+import copy
+import dataclasses
+import gc
+import math
+import pickle
+import sys
+from typing import Generic, TypeVar
+
+import numpy as np
+import pytest
+
+from dispatchjit import (AbstractFloat, Any, Array, FieldError, Float32, Float64, InexactError, Int32, Int64,
+                         MethodError, Number, Real, Tuple, TypingError, abstract, fields, generic, struct, typeof)
+from dispatchjit.subtype import issubtype
+
+FILE = __file__
+
+
+def line_of(marker: str) -> int:
+    with open(FILE) as f:
+        for n, text in enumerate(f, 1):
+            if text.rstrip().endswith(f"#@{marker}"):
+                return n
+    raise LookupError(marker)
+
+
+@abstract
+class Shape: ...
+
+
+@struct
+class Circle(Shape):
+    r: float
+
+
+@struct
+class Rect(Shape):
+    w: float
+    h: float
+
+
+T = TypeVar("T", bound=Real)
+
+
+@struct
+class Point(Generic[T]):
+    x: T
+    y: T
+
+
+@struct(mutable=True)
+class Counter:
+    n: int
+
+
+@struct
+class Particle:
+    pos: Tuple[Float64, Float64]
+    vel: Tuple[Float64, Float64]
+    mass: float = 1.0
+
+
+@struct
+class Labelled:
+    values: Array[Float64, 1]
+    centre: Point[Float64]
+    count: int
+
+
+@abstract
+class MyReal(AbstractFloat): ...
+
+
+@struct
+class Meters(MyReal):
+    v: float
+
+
+# --- declaring -------------------------------------------------------------------------------
+def test_types_take_their_place_in_the_lattice():
+    shape, circle = typeof(Shape).param, typeof(Circle(1.0))
+    assert circle == typeof(Circle).param and repr(circle) == "Circle" and repr(shape) == "Shape"
+    assert issubtype(circle, shape) and issubtype(shape, Any) and not issubtype(shape, Number)
+    assert not issubtype(typeof(Rect(1.0, 2.0)), circle)
+    meters = typeof(Meters(1.0))
+    assert issubtype(meters, typeof(MyReal).param) and issubtype(meters, Real) and issubtype(meters, Number)
+    assert isinstance(Circle(1.0), Shape) and isinstance(Point(1, 2), Point)
+
+
+def test_parametric_types_are_invariant_and_abstract_parameters_mean_below():
+    assert typeof(Point(1, 2)) == Point[Int64] and repr(Point[Int64]) == "Point[Int64]"
+    assert Point[Int64].is_concrete and not Point[Real].is_concrete
+    assert not issubtype(Point[Int64], Point[Float64])
+    assert issubtype(Point[Int64], Point[Real]) and issubtype(Point[Float64], Point[AbstractFloat])
+    assert repr(Point[Real]) == "Point"          # the bare class: every Point
+    assert issubtype(Point[Int64], typeof(Point).param)
+    assert type(Point(1, 2)).__name__ == "Point[Int64]" and type(Point(1, 2)) is not type(Point(1.0, 2.0))
+
+
+@pytest.mark.parametrize("source, message", [
+    ("@struct\nclass S:\n    x = 1.0\n", "field 'x' of S has no type annotation"),
+    ("@struct\nclass S(Circle):\n    y: float\n", "cannot subclass the struct Circle"),
+    ("@struct\nclass S:\n    x: Real\n", "field 'x' of S has the type Real"),
+    ("@struct\nclass S:\n    x: Array[Float64]\n", "needs its number of dimensions"),
+    ("@struct\nclass S(Shape, Number):\n    x: float\n", "two supertypes"),
+    ("@abstract\nclass A:\n    x: float\n", "cannot have fields"),
+    ("@struct\nclass S:\n    x: float = 1.0\n    y: float\n", "'y' without a default follows 'x'"),
+    ("class S(Circle):\n    pass\n", "concrete types are final"),
+])
+def test_bad_definitions_are_type_errors_at_the_definition(source, message):
+    scope = dict(globals())
+    with pytest.raises(TypeError, match=message):
+        exec(source, scope)
+
+
+def test_point_bound_is_checked():
+    with pytest.raises(TypeError, match="not below the bound Real"):
+        Point[Tuple[Int64]]
+
+
+# --- construction from Python ----------------------------------------------------------------
+def test_default_constructor_converts_each_field():
+    r = Rect(2.0, 3)
+    assert (r.w, r.h) == (2.0, 3.0) and type(r.h) is float
+    assert Rect(h=1, w=2) == Rect(2.0, 1.0)
+    p = Point[Float64](1, 2)
+    assert (p.x, p.y, typeof(p)) == (1.0, 2.0, Point[Float64]) and type(p.x) is float
+    assert Particle((0, 0), (1, 2)).mass == 1.0 and Particle((0, 0), (1, 2)).vel == (1.0, 2.0)
+    assert type(Point[Int32](1, 2).x) is np.int32
+
+
+def test_parameters_are_inferred_by_the_diagonal_rule():
+    assert typeof(Point(1, 2)) == Point[Int64] and typeof(Point(1.0, 2.0)) == Point[Float64]
+    with pytest.raises(MethodError, match=r"no method matching Point\(::Int64, ::Float64\)"):
+        Point(1, 2.0)
+    with pytest.raises(TypeError, match="not a concrete type"):
+        Point[Real](1, 2)
+
+
+def test_arguments_that_do_not_convert_name_the_field():
+    with pytest.raises(InexactError, match="not an integer"):
+        Point[Int64](1.5, 2)
+    with pytest.raises(InexactError, match="out of the range of Int32"):
+        Point[Int32](2 ** 40, 1)
+    with pytest.raises(MethodError, match="field 'r' of Circle"):
+        Circle("1.0")
+    with pytest.raises(MethodError, match="field 'pos\\[1\\]' of Particle"):
+        Particle((0.0, "a"), (0.0, 0.0))
+    with pytest.raises(TypeError, match=r"Point\[Float64\].*missing 1 required positional argument: 'y'"):
+        Point[Float64](1.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        Point[Float64](1.0, z=2.0)
+    with pytest.raises(TypeError, match="has no field 'z'"):
+        Point(1.0, z=2.0)
+
+
+# --- Python behaviour --------------------------------------------------------------------------
+def test_repr_equality_hash_and_immutability():
+    p = Point(1, 2)
+    assert repr(p) == "Point[Int64](x=1, y=2)" and repr(Circle(1.5)) == "Circle(r=1.5)"
+    assert p == Point(1, 2) and p != Point(1, 3) and hash(p) == hash(Point(1, 2)) and p != Point(1.0, 2.0)
+    with pytest.raises(dataclasses.FrozenInstanceError, match="immutable struct"):
+        p.x = 3
+    with pytest.raises(AttributeError, match="has no field 'z'"):
+        p.z = 3
+    assert fields(p) == ("x", "y") and fields(Rect) == ("w", "h")
+
+
+def test_pickle_and_copy_by_value():
+    for value in (Point(1, 2), Point[Float64](1, 2), Rect(1.0, 2.0), Particle((1, 2), (3, 4)), Counter(3)):
+        back = pickle.loads(pickle.dumps(value))
+        assert type(back) is type(value) and fields(back) == fields(value)
+        assert all(getattr(back, n) == getattr(value, n) for n in fields(value))
+    p = Point(1, 2)
+    assert copy.copy(p) is p and copy.deepcopy(p) == p
+    c = Counter(1)
+    d = copy.copy(c)
+    d.n = 5
+    assert (c.n, d.n) == (1, 5)
+
+
+def test_mutable_struct_writes_convert_and_compare_by_identity():
+    c = Counter(0)
+    c.n = 3.0
+    assert c.n == 3 and type(c.n) is int
+    with pytest.raises(InexactError):
+        c.n = 2.5
+    assert Counter(1) != Counter(1)
+
+
+# --- compiled code ---------------------------------------------------------------------------
+@generic
+def area(s: Circle):
+    return math.pi * s.r * s.r
+
+
+@generic
+def area(s: Rect):  # noqa: F811
+    return s.w * s.h
+
+
+@generic
+def area(s: Shape):  # noqa: F811
+    return 0.0
+
+
+@generic
+def total(shapes):
+    t = 0.0
+    for s in shapes:
+        t += area(s)
+    return t
+
+
+@struct
+class Blob(Shape):
+    size: int
+
+
+def test_dispatch_on_structs_and_their_abstract_supertype():
+    assert area(Circle(1.0)) == math.pi and area(Rect(2.0, 3)) == 6.0
+    assert area(Blob(3)) == 0.0                    # only the method for Shape applies
+    chosen = {s.signature: s.method.sig for s in area.specializations}
+    assert chosen[(typeof(Circle(1.0)),)] == (typeof(Circle).param,)
+    assert chosen[(typeof(Blob(1)),)] == (typeof(Shape).param,)
+    with pytest.raises(MethodError, match="Point"):
+        area(Point(1, 2))
+
+
+def test_a_tuple_of_mixed_shapes_is_one_specialization():
+    shapes = (Circle(1.0), Rect(2.0, 3), Circle(2.0))
+    assert total(shapes) == pytest.approx(math.pi + 6.0 + 4 * math.pi)
+    assert [s.signature for s in total.specializations] == [(typeof(shapes),)]
+
+
+@generic
+def norm2(p: Point[T]) -> T:
+    return p.x * p.x + p.y * p.y
+
+
+def test_type_parameters_bind_in_the_body():
+    assert norm2(Point(1, 2)) == 5 and type(norm2(Point(1, 2))) is int
+    assert norm2(Point(1.5, 2.0)) == 6.25
+    assert {s.signature for s in norm2.specializations} == {(Point[Int64],), (Point[Float64],)}
+
+
+@generic
+def make(a, b):
+    return Point(a, b), Point[Float64](a, b), Rect(w=a, h=b), Circle(a)
+
+
+def test_construction_in_compiled_code_returns_instances():
+    p, q, r, c = make(1, 2)
+    assert (p, q, r, c) == (Point(1, 2), Point[Float64](1.0, 2.0), Rect(1.0, 2.0), Circle(1.0))
+    assert typeof(p) == Point[Int64] and type(q) is type(Point(1.0, 2.0)) and type(q.x) is float
+
+
+@generic
+def make_mixed(a, b):
+    return Point(a, b)  #@mixed
+
+
+def test_parameters_that_do_not_unify_raise_method_error_at_the_line():
+    with pytest.raises(MethodError, match="no method matching Point") as info:
+        make_mixed(1, 2.0)
+    assert info.traceback[-1].lineno + 1 == line_of("mixed")
+
+
+@generic
+def bump(c: Counter, k: int):
+    for i in range(k):
+        c.n += 1
+
+
+@generic
+def fresh_counter(k):
+    c = Counter(k)
+    c.n = c.n * 2
+    return c
+
+
+def test_mutable_structs_are_shared_by_reference():
+    c = Counter(0)
+    bump(c, 10)
+    assert c.n == 10
+    bump(c, 5)
+    assert c.n == 15 and type(c.n) is int
+    made = fresh_counter(21)
+    assert type(made) is Counter and made.n == 42
+
+
+@generic
+def missing_field(p):
+    return p.z  #@missing
+
+
+@generic
+def write_immutable(p):
+    p.x = 1.0  #@frozen
+
+
+def test_field_errors_name_the_struct_and_the_line():
+    with pytest.raises(FieldError) as info:
+        missing_field(Point(1.0, 2.0))
+    assert isinstance(info.value, AttributeError)
+    assert f"{FILE}:{line_of('missing')}:" in str(info.value) and "its fields: x, y" in str(info.value)
+    with pytest.raises(FieldError) as info:
+        write_immutable(Point(1.0, 2.0))
+    assert f"{FILE}:{line_of('frozen')}:" in str(info.value) and "immutable struct" in str(info.value)
+
+
+@generic
+def bad_field_value(x):
+    return Circle((x, x))  #@badvalue
+
+
+def test_a_field_value_that_does_not_convert_is_a_typing_error():
+    with pytest.raises(TypingError, match="field 'r'") as info:
+        bad_field_value(1.0)
+    assert f"{FILE}:{line_of('badvalue')}:" in str(info.value)
+
+
+@generic
+def step(p: Particle, dt):
+    (x, y), (vx, vy) = p.pos, p.vel
+    return Particle((x + vx * dt, y + vy * dt), p.vel, p.mass)
+
+
+@generic
+def describe(s: Labelled):
+    t = 0.0
+    for v in s.values:
+        t += v
+    return Labelled(s.values, Point[Float64](s.centre.x + t, s.centre.y), s.count + 1)
+
+
+def test_structs_holding_tuples_arrays_and_structs_cross_the_boundary():
+    p = step(Particle((0.0, 0.0), (1.0, 2.0), 3.0), 0.5)
+    assert p == Particle((0.5, 1.0), (1.0, 2.0), 3.0)
+    values = np.arange(4.0)
+    before = sys.getrefcount(values)
+    out = describe(Labelled(values, Point(1.0, 2.0), 3))
+    assert out.values is values and out.centre == Point(7.0, 2.0) and out.count == 4
+    del out
+    for _ in range(1000):
+        describe(Labelled(values, Point(1.0, 2.0), 3))
+    gc.collect()
+    assert sys.getrefcount(values) == before
+
+
+ORIGIN = Point(0.0, 0.0)
+
+
+@generic
+def from_origin(p):
+    return Point(p.x - ORIGIN.x, p.y - ORIGIN.y)
+
+
+def test_a_global_struct_is_a_constant():
+    assert from_origin(Point(1.0, 2.0)) == Point(1.0, 2.0)
+
+
+def test_struct_arguments_take_the_dispatcher():
+    c = Circle(2.0)
+    area(c)
+    area(c)
+    assert area._dispatcher is not None and (typeof(c),) in area._dispatcher[1]
+    assert area(Circle(1.0)) == math.pi
+
+
+def run_cell(source: str, scope: dict, n: int) -> None:
+    """Run ``source`` as a notebook cell does: its text kept in linecache under a cell name."""
+    import linecache
+    name = f"<cell-structs-{n}>"
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    exec(compile(source, name, "exec"), scope)
+
+
+def test_redefinition_makes_a_new_type_and_old_code_keeps_working():
+    scope = {"struct": struct, "generic": generic, "__name__": "cells"}
+    run_cell("@struct\nclass V:\n    a: float\n@generic\ndef get(v: V):\n    return v.a\n", scope, 1)
+    old_v, get = scope["V"], scope["get"]
+    old = old_v(1.0)
+    assert get(old) == 1.0
+    run_cell("@struct\nclass V:\n    a: int\n    b: int\n", scope, 2)
+    new = scope["V"](2, 3)
+    assert typeof(new) != typeof(old)
+    with pytest.raises(MethodError):
+        get(new)                                   # the method was for the old V
+    assert get(old) == 1.0
+
+
+# --- differential: the same code run by CPython and compiled ---------------------------------
+def _advance_one(p, dt):
+    (x, y), (vx, vy) = p.pos, p.vel
+    return Particle((x + vx * dt, y + vy * dt), (vx - x * dt, vy - y * dt), p.mass)
+
+
+advance_one = generic(_advance_one)
+
+
+def _advance(ps, dt):
+    a, b, c = ps
+    return advance_one(a, dt), advance_one(b, dt), advance_one(c, dt)
+
+
+def _energy(ps):
+    e = 0.0
+    for p in ps:
+        vx, vy = p.vel
+        e += 0.5 * p.mass * (vx * vx + vy * vy)
+    return e
+
+
+def _areas(shapes, scale):
+    best, total_ = 0.0, 0.0
+    for s in shapes:
+        a = area(s) * scale
+        if a > best:
+            best = a
+        total_ += a
+    return best, total_
+
+
+def _counter_loop(c, k):
+    for i in range(k):
+        if i % 3 == 0:
+            c.n += i
+        else:
+            c.n -= 1
+    return c.n
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_struct_programs_agree_with_cpython(seed):
+    rng = np.random.default_rng(seed)
+    ps = tuple(Particle(tuple(rng.normal(size=2)), tuple(rng.normal(size=2)), float(rng.uniform(0.5, 2)))
+               for _ in range(3))
+    dt = float(rng.uniform(0, 0.1))
+    expected = tuple(_advance_one(p, dt) for p in ps)
+    assert generic(_advance)(ps, dt) == expected
+    assert generic(_energy)(ps) == pytest.approx(_energy(ps), rel=1e-15)
+    shapes = (Circle(float(rng.uniform(0, 2))), Rect(float(rng.uniform(0, 3)), int(rng.integers(0, 5))),
+              Circle(float(rng.uniform(0, 2))))
+    scale = float(rng.uniform(0.1, 3))
+    pure_area = {Circle: lambda s: math.pi * s.r * s.r, Rect: lambda s: s.w * s.h}
+    expected_best, expected_total = 0.0, 0.0
+    for s in shapes:
+        a = pure_area[type(s)](s) * scale
+        expected_best, expected_total = max(expected_best, a), expected_total + a
+    assert generic(_areas)(shapes, scale) == pytest.approx((expected_best, expected_total), rel=1e-15)
+    k = int(rng.integers(0, 50))
+    start = int(rng.integers(-10, 10))
+    c1, c2 = Counter(start), Counter(start)
+    assert generic(_counter_loop)(c1, k) == _counter_loop(c2, k) and c1.n == c2.n
