@@ -97,7 +97,9 @@ def _versions() -> str:
 
 
 def entry_key(func, method, argtypes, target) -> str:
-    text = repr((func.__module__, func.__qualname__, fingerprint(method), argtypes, target.cpu_id, _versions()))
+    from .lattice import type_key   # user types are keyed on their definitions, not their names
+    signature = tuple(map(type_key, argtypes))
+    text = repr((func.__module__, func.__qualname__, fingerprint(method), signature, target.cpu_id, _versions()))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

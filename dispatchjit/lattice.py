@@ -19,7 +19,7 @@ import numpy as np
 __all__ = [
     "JType", "AbstractType", "PrimitiveType", "SingletonType", "TupleType", "UnionType", "TypeType",
     "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "ValType", "Val", "Boxed",
-    "StructDef", "StructType", "UserAbstractType", "register_class", "substitute", "map_components",
+    "StructDef", "StructType", "UserAbstractType", "register_class", "substitute", "map_components", "type_key",
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
     "Float16", "Float32", "Float64", "Complex64", "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Array",
@@ -664,6 +664,24 @@ def map_components(t: JType, fn) -> JType:
     if isinstance(t, StructType):
         return StructType(t.definition, tuple(map(fn, t.params)))
     return t
+
+
+def type_key(t: JType) -> str:
+    """``t`` written out with each user type's definition (``StructDef.fingerprint``), so that a
+    struct redefined with other fields names another type: what the on-disk cache keys on."""
+    if isinstance(t, StructType):
+        params = f"[{', '.join(map(type_key, t.params))}]" if t.params else ""
+        return f"{t.definition.fingerprint}{params}"
+    if isinstance(t, UserAbstractType):
+        return f"{t.cls.__module__}.{t.cls.__qualname__}"
+    if isinstance(t, TupleType):
+        tail = "" if t.vararg is None else f", {type_key(t.vararg)}, ..."
+        return f"Tuple[{', '.join(map(type_key, t.params))}{tail}]"
+    if isinstance(t, ArrayType):
+        return f"Array[{type_key(t.dtype)}, {t.ndim}, {t.layout}]"
+    if isinstance(t, TypeType):
+        return f"{type(t).__name__}[{type_key(t.param)}]"
+    return repr(t)
 
 
 def substitute(t: JType, mapping: dict) -> JType:

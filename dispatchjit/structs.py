@@ -26,7 +26,7 @@ compiled dispatcher recognizes each instantiation by its exact class.
 
 from __future__ import annotations
 
-import copy as _copy
+import copyreg
 import dataclasses
 import inspect
 import threading
@@ -36,7 +36,8 @@ import numpy as np
 
 from .errors import MethodError
 from .lattice import (INT64_MAX, INT64_MIN, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
-                      StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, typeof)
+                      StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
+                      typeof)
 from .subtype import issubtype, match
 
 __all__ = ["struct", "abstract", "InexactError", "fields", "TypeClass"]
@@ -48,6 +49,22 @@ class TypeClass(type):
     """The metaclass of ``@struct`` and ``@abstract`` classes. Their classes are type values
     (``Type[Circle]``), which a class of this metaclass tells apart from other classes (opaque
     objects) by its type alone, as the compiled dispatcher checks."""
+
+
+def _pickle_class(cls: TypeClass):
+    """Classes pickle by reference; a parametric struct's instantiation (``Point[Int64]``, not an
+    attribute of its module) as its class and parameters."""
+    defn = getattr(cls, "__dispatchjit_struct__", None)
+    if defn is not None and defn.cls is not cls:
+        return _class_for_type, (from_annotation(cls),)
+    return cls.__qualname__
+
+
+def _class_for_type(t: StructType) -> type:
+    return t.pyclass
+
+
+copyreg.pickle(TypeClass, _pickle_class)
 
 
 class InexactError(ValueError):
@@ -113,7 +130,7 @@ def _make_struct(cls: type, mutable: bool) -> type:
     defaults = {n: cls.__dict__[n] for n in names if n in cls.__dict__}
     _check_default_order(cls.__name__, names, defaults)
     fingerprint = (f"{cls.__module__}.{cls.__qualname__}{'!' if mutable else ''}("
-                   + ", ".join(f"{n}: {t!r}" for n, t in zip(names, types)) + ")")
+                   + ", ".join(f"{n}: {type_key(t)}" for n, t in zip(names, types)) + ")")
     defn = StructDef(cls.__name__, None, parent, lattice_tvars, names, types, defaults, mutable, fingerprint)
     extra = {"__slots__": names, "__dispatchjit_struct__": defn, "__match_args__": names,
              "__init_subclass__": classmethod(_final),

@@ -506,3 +506,68 @@ def test_spawn_pool_without_prefill_compiles_in_workers_then_reuses(tmp_path, mo
     with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         results = [fut.result(timeout=120) for fut in [pool.submit(m.work, 3, 4) for _ in range(4)]]
     assert results == [(13, 0)] * 4
+
+
+# --- user types ---------------------------------------------------------------------------------
+SHAPES = '''\
+from typing import Generic, TypeVar
+from dispatchjit import Real, generic, struct
+
+T = TypeVar("T", bound=Real)
+
+
+@struct
+class Point(Generic[T]):
+    x: T
+    y: T
+
+
+@struct(mutable=True)
+class Box:
+    n: int
+
+
+@generic(cache=True)
+def moved(p, d):
+    return Point(p.x + d, p.y + d)
+
+
+@generic(cache=True)
+def total(p):
+    return p.x + 10 * p.y
+
+
+@generic(cache=True)
+def fill(b, k):
+    for i in range(k):
+        b.n += i
+    return b.n
+'''
+
+SHAPES_PROBE = '''\
+import json
+import shapes
+p = shapes.moved(shapes.Point(1.0, 2.0), 0.5)
+b = shapes.Box(1)
+n = shapes.fill(b, 4)
+print(json.dumps({"moved": [type(p).__name__, p.x, p.y], "fill": [n, b.n], "total": shapes.total(p),
+                  "compilations": [shapes.moved.compilations, shapes.fill.compilations,
+                                   shapes.total.compilations]}))
+'''
+
+
+def test_struct_signatures_are_cached_and_keyed_on_the_definition(tmp_path):
+    (tmp_path / "shapes.py").write_text(SHAPES)
+    cache = tmp_path / "cache"
+    first = run(tmp_path, cache, SHAPES_PROBE)
+    assert first == {"moved": ["Point[Float64]", 1.5, 2.5], "fill": [7, 7], "total": 26.5,
+                     "compilations": [1, 1, 1]}
+    second = run(tmp_path, cache, SHAPES_PROBE)
+    assert second == dict(first, compilations=[0, 0, 0])            # loaded, not compiled
+    # A field added (on the same line, so no method moves): Point is another type now.
+    edit(tmp_path / "shapes.py", "    x: T\n", "    w: T; x: T\n")
+    edit(tmp_path / "shapes.py", "return Point(p.x + d, p.y + d)", "return Point(p.x, p.x + d, p.y + d)")
+    third = run(tmp_path, cache, SHAPES_PROBE.replace("shapes.Point(1.0, 2.0)", "shapes.Point(0.0, 1.0, 2.0)"))
+    # total's own code is unchanged, but its argument's fields moved: compiled again, not loaded.
+    assert third["moved"] == ["Point[Float64]", 1.5, 2.5] and third["total"] == 26.5
+    assert third["compilations"] == [1, 0, 1]
