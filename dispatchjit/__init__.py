@@ -10,14 +10,15 @@
     area(2, 3), area(1.5)      # each signature compiles on its first call
 """
 
-from .errors import AmbiguityError, CompileError, FieldError, InternalCompilerError, MethodError, TypingError
+from .errors import (AmbiguityError, CompileError, FieldError, InexactError, InternalCompilerError, MethodError,
+                     TypingError)
 from .generic import (GenericFunction, Specialization, SpecializationLimitWarning, config, generic, precompile,
                       precompile_all)
-from .reflection import code_llvm, code_native, code_typed, promote, which
-from .structs import InexactError, abstract, fields, struct
+from .reflection import code_llvm, code_native, code_typed, which
+from .structs import abstract, fields, struct
 from .lattice import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
                     Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
-                    Type, UInt8, UInt16, UInt32, UInt64, Unsigned, Val, promote_type, typeof)
+                    Type, UInt8, UInt16, UInt32, UInt64, Unsigned, Val, typeof)
 
 __version__ = "0.1.0"
 
@@ -28,17 +29,29 @@ __all__ = [
     "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16",
     "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float16", "Float32", "Float64", "Complex64",
     "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Val", "struct", "abstract", "fields", "InexactError",
-    "FieldError",
+    "FieldError", "ops", "convert", "promote_rule",
 ]
 
 
+_LIBRARY = {"convert", "promote_rule", "promote_type", "promote"}
+
+
 def __getattr__(name: str):
-    """``dispatchjit.map`` and ``dispatchjit.reduce``: fused elementwise maps and folds over NumPy
-    arrays on the CPU (``fused.elementwise``, ``fused.fold``; ``cuda.map``/``cuda.reduce`` take device arrays). Loaded on
-    first use, and left out of ``__all__`` so ``import *`` never shadows the builtins."""
+    """Loaded on first use: ``dispatchjit.map`` and ``dispatchjit.reduce``, fused elementwise maps
+    and folds over NumPy arrays on the CPU (``fused.elementwise``, ``fused.fold``;
+    ``cuda.map``/``cuda.reduce`` take device arrays), left out of ``__all__`` so ``import *``
+    never shadows the builtins; and the library of generic functions (``dispatchjit.base``):
+    ``ops`` (the operators), ``math`` (the math functions), ``convert``, ``promote_rule``,
+    ``promote_type`` and ``promote``."""
     if name in ("map", "reduce"):
         from . import fused
         return fused.elementwise if name == "map" else fused.fold
+    if name in ("ops", "math"):
+        from .base import mathfuncs, ops
+        return ops if name == "ops" else mathfuncs
+    if name in _LIBRARY:
+        from .base import promotion
+        return getattr(promotion, name)
     raise AttributeError(f"module 'dispatchjit' has no attribute {name!r}")
 
 

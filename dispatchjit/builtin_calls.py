@@ -1,20 +1,28 @@
-"""Typing rules for Python's builtins and the ``math`` module inside compiled code.
+"""Typing rules for Python's builtins, the ``math`` and ``operator`` modules, and the intrinsics
+of dispatchjit's own library (``dispatchjit.base``) inside compiled code.
 
 Each handler takes the inferrer, the typed arguments and the call, and returns a typed
 expression built from ``Prim`` operations that ``lowering.prims`` implements with Python's semantics
 (``math.sqrt(-1.0)`` raises ``ValueError``, ``int(nan)`` raises ``ValueError``...).
+
+The intrinsics (``promote_builtin``, ``lossy``, ``inexact``, ``no_promotion``, ``not_defined``,
+``egal``) are ordinary Python functions here, with the behaviour their names say when called
+from Python; compiled, each is decided from the argument *types* while the function compiles.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 
 from . import ir
-from .errors import TypingError
+from .errors import InexactError, MethodError, TypingError
 from .array_calls import length
-from .lattice import ArrayType, Bool, Complex128, Float32, Float64, Int64, JType, PrimitiveType, TupleType, join_types
+from .lattice import (ArrayType, Bool, Bottom, Complex128, Float32, Float64, Int64, JType, PrimitiveType,
+                      StructType, TupleType, TypeType, join_types, promote_type, typeof)
 
-__all__ = ["BUILTINS", "MATH_UNARY", "MATH_BINARY", "convert_call"]
+__all__ = ["BUILTINS", "MATH_UNARY", "MATH_BINARY", "OPERATORS", "convert_call", "promote_builtin", "lossy",
+           "inexact", "no_promotion", "not_defined", "egal"]
 
 # math functions of one float, and of two; all return Float64 as in Python.
 MATH_UNARY = ("sqrt", "exp", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin",
@@ -185,3 +193,169 @@ BUILTINS.update({getattr(math, n): _math_binary(n) for n in MATH_BINARY})
 BUILTINS.update({getattr(math, n): _math_to_int(n) for n in ("floor", "ceil", "trunc")})
 BUILTINS.update({getattr(math, n): _math_test(n) for n in ("isnan", "isinf", "isfinite")})
 BUILTINS[math.log] = _math_log
+
+
+# --- the operator module: what the built-in methods of dispatchjit.ops compile to ---------------
+# operator function -> the operator it applies (binary, comparison or unary)
+OPERATORS = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
+             operator.floordiv: "//", operator.mod: "%", operator.pow: "**", operator.and_: "&",
+             operator.or_: "|", operator.xor: "^", operator.lshift: "<<", operator.rshift: ">>",
+             operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">=", operator.eq: "==",
+             operator.ne: "!=", operator.neg: "-", operator.pos: "+", operator.invert: "~"}
+_COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
+_UNARY = frozenset({operator.neg, operator.pos, operator.invert})
+
+
+def _operator(fn):
+    op = OPERATORS[fn]
+
+    def handler(inf, args, e):
+        arity = 1 if fn in _UNARY else 2
+        if len(args) != arity:
+            raise TypingError(f"operator.{fn.__name__}() takes {arity} argument(s), got {len(args)}", e.loc)
+        if arity == 1:
+            return inf.unary(op, args[0], e.loc)
+        if op in _COMPARISONS:
+            return inf.compare(op, args[0], args[1], e.loc)
+        return inf.binop(op, args[0], args[1], e.loc)
+    return handler
+
+
+def _not(inf, args, e):
+    return ir.Prim("not", (inf.truth(args[0]),), type=Bool, loc=e.loc)
+
+
+# --- intrinsics of dispatchjit.base --------------------------------------------------------------
+def promote_builtin(a: JType, b: JType) -> JType:
+    """The promotion of two built-in number types (the built-in ``promote_type`` method)."""
+    return promote_type(a, b)
+
+
+def lossy(t: PrimitiveType, x) -> bool:
+    """Whether converting the number ``x`` to the built-in number type ``t`` loses its value
+    (Julia's ``convert`` then raises ``InexactError``; floats may round)."""
+    if t.kind in ("float", "complex"):
+        return isinstance(x, complex) and t.kind != "complex" and x.imag != 0
+    try:
+        return t(x) != x or (x < 0) != (t(x) < 0)
+    except (ValueError, OverflowError):
+        return True
+
+
+def inexact(t: PrimitiveType, x):
+    raise InexactError(f"{x!r} does not convert exactly to {t!r}")
+
+
+def no_promotion(op, x, y):
+    raise MethodError(_no_promotion_message(op, typeof(x), typeof(y)))
+
+
+def not_defined(op, x, y):
+    raise MethodError(_not_defined_message(op, typeof(x), typeof(y)))
+
+
+def egal(x, y) -> bool:
+    """Julia's ``===`` fallback of ``==``: same type and equal fields."""
+    return type(x) is type(y) and x == y
+
+
+def _no_promotion_message(op, a: JType, b: JType) -> str:
+    return (f"no method matching {op.__name__}(::{a!r}, ::{b!r}): {a!r} and {b!r} do not promote to a common "
+            f"type; define promote_rule for Type[{a!r}], Type[{b!r}] and a convert method, or {op.__name__} "
+            "for these types")
+
+
+def _not_defined_message(op, a: JType, b: JType) -> str:
+    return f"no method matching {op.__name__}(::{a!r}, ::{b!r}): define one with @ops.{op.__name__}.method"
+
+
+def _type_args(args, e, n: int, name: str) -> list[JType]:
+    if len(args) != n or not all(isinstance(a.type, TypeType) for a in args[:1]):
+        raise TypingError(f"{name}() takes a type and {n - 1} value(s)", e.loc)
+    return [a.type.param if isinstance(a.type, TypeType) else a.type for a in args]
+
+
+def _typeof(inf, args, e):
+    if len(args) != 1:
+        raise TypingError(f"typeof() takes 1 argument, got {len(args)}", e.loc)
+    return ir.Const(args[0].type, type=TypeType(args[0].type), loc=e.loc)
+
+
+def _promote_builtin(inf, args, e):
+    a, b = (x.type.param for x in args)
+    t = promote_type(a, b)
+    return ir.Const(t, type=TypeType(t), loc=e.loc)
+
+
+def _lossy(inf, args, e):
+    t, x = _type_args(args, e, 2, "lossy")
+    value, loc = args[1], e.loc
+    if t.kind in ("float", "complex") or x == t:
+        if x.kind == "complex" and t.kind != "complex":
+            return inf.compare("!=", ir.Prim("imag", (value,), type=_part(x), loc=loc), ir.Const(0.0, type=_part(x), loc=loc), loc)
+        return ir.Const(False, type=Bool, loc=loc)
+    if x.kind == "complex":
+        raise TypingError(f"cannot convert {x} to {t}", loc)
+    if x.kind == "float":   # not an integer, or out of t's range
+        x64 = inf.convert(value, Float64)
+        lo, hi = _int_range(t)
+        floor = ir.Prim("math.floor", (x64,), type=Float64, loc=loc)
+        checks = [inf.compare("!=", floor, x64, loc), inf.compare("<", x64, ir.Const(float(lo), type=Float64, loc=loc), loc),
+                  inf.compare(">=", x64, ir.Const(float(hi) + 1.0, type=Float64, loc=loc), loc)]
+        return ir.BoolOp("or", tuple(checks), type=Bool, loc=loc)
+    converted = convert_call(inf, t, [value], e)
+    zero = ir.Const(0, type=Int64, loc=loc)
+    changed = inf.compare("!=", converted, value, loc)
+    sign = inf.compare("!=", inf.compare("<", value, zero, loc), inf.compare("<", converted, zero, loc), loc)
+    return ir.BoolOp("or", (changed, sign), type=Bool, loc=loc)
+
+
+def _part(t: PrimitiveType) -> PrimitiveType:
+    return Float32 if t.bits == 64 else Float64
+
+
+def _int_range(t: PrimitiveType) -> tuple[int, int]:
+    if t.kind == "bool":
+        return 0, 1
+    if t.kind == "uint":
+        return 0, (1 << t.bits) - 1
+    return -(1 << (t.bits - 1)), (1 << (t.bits - 1)) - 1
+
+
+def _inexact(inf, args, e):
+    t, x = _type_args(args, e, 2, "inexact")
+    if x.kind == "complex":
+        return inf.throw(InexactError, f"a complex value does not convert exactly to {t!r}", e.loc)
+    return inf.throw(InexactError, f"{{0}} does not convert exactly to {t!r}", e.loc, (args[1],))
+
+
+def _method_error(message):
+    def handler(inf, args, e):
+        op = args[0].type.func
+        text = message(op, args[1].type, args[2].type)
+        return inf.throw(MethodError, text.replace("{", "{{").replace("}", "}}"), e.loc)
+    return handler
+
+
+def _egal(inf, args, e):
+    """``x === y`` for values of the same type compared field by field (by ``==``), else False."""
+    a, b = args
+    loc = e.loc
+    if a.type != b.type:
+        return ir.Const(False, type=Bool, loc=loc)
+    t = a.type
+    if isinstance(t, (TupleType, StructType)):
+        n = len(t.params) if isinstance(t, TupleType) else len(t.field_types)
+        parts = [inf.compare("==", inf.getfield(a, i, loc), inf.getfield(b, i, loc), loc) for i in range(n)]
+        if not parts:
+            return ir.Const(True, type=Bool, loc=loc)
+        return parts[0] if len(parts) == 1 else ir.BoolOp("and", tuple(parts), type=Bool, loc=loc)
+    if isinstance(t, PrimitiveType):
+        return inf.compare("==", a, b, loc)
+    return ir.Const(True, type=Bool, loc=loc)   # Nothing: one value
+
+
+BUILTINS.update({fn: _operator(fn) for fn in OPERATORS})
+BUILTINS.update({operator.not_: _not, operator.abs: _abs, typeof: _typeof, promote_builtin: _promote_builtin,
+                 lossy: _lossy, inexact: _inexact, no_promotion: _method_error(_no_promotion_message),
+                 not_defined: _method_error(_not_defined_message), egal: _egal})

@@ -76,7 +76,7 @@ class _Marker:
 
     def expr(self, e, defined):
         if isinstance(e, ir.Name):
-            if e.id not in defined and e.type != Bottom:
+            if e.id not in defined:
                 self.flagged.add(e.id)
                 return ir.replace(e, checked=True)
             return e

@@ -7,7 +7,7 @@ import linecache
 from dataclasses import dataclass
 
 __all__ = ["SourceLoc", "DispatchJITError", "CompileError", "TypingError", "MethodError", "FieldError", "UnsupportedOnTarget",
-           "AmbiguityError", "InternalCompilerError"]
+           "AmbiguityError", "InexactError", "InternalCompilerError"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +78,10 @@ class MethodError(TypeError):
 
 class AmbiguityError(MethodError):
     """Several methods apply and none is more specific than all the others."""
+
+
+class InexactError(ValueError):
+    """A value that its target type cannot hold exactly (``convert(Int64, 2.5)``), as Julia's."""
 
 
 class InternalCompilerError(RuntimeError):

@@ -106,6 +106,7 @@ class _GenericFunction:
         self.max_specializations = None   # None: dispatchjit.config.max_specializations
         self._warned_limit = False
         self._interpreted: set[tuple[JType, ...]] = set()   # signatures run by the interpreter
+        self.guard = None   # called with each new method before it is added (may refuse it)
 
     # --- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -265,6 +266,8 @@ class _GenericFunction:
         return self
 
     def add_method(self, method: Method) -> None:
+        if self.guard is not None:
+            self.guard(method)
         with COMPILE_LOCK:
             self.table.add(method)
             self._resolved.clear()

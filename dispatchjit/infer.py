@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .runtime.exceptions import MAX_PAYLOAD, register_site
 
-from . import array_calls, ir, struct_calls
+from . import array_calls, ir, library, struct_calls
 from . import kernel_lang
 from .builtin_calls import BUILTINS, convert_call
 from .definite import mark_unbound_reads
@@ -126,10 +126,19 @@ class _Inferrer:
     # --- statements ----------------------------------------------------------------------
     def block(self, stmts) -> tuple[ir.Stmt, ...]:
         out: list[ir.Stmt] = []
-        for s in stmts:
+        for k, s in enumerate(stmts):
             typed = self.stmt(s)
             out.extend(typed if isinstance(typed, list) else (typed,))
+            if _terminates(out) and k + 1 < len(stmts):
+                # What follows is never reached (after a return, or a branch the types decided):
+                # it is not typed; its variables stay declared without a value.
+                self.declare_unassigned(stmts[k + 1:])
+                break
         return tuple(out)
+
+    def declare_unassigned(self, stmts) -> None:
+        for name in ir.assigned_names(stmts):
+            self.vars.setdefault(name, Bottom)
 
     def stmt(self, s: ir.Stmt) -> ir.Stmt:
         method = getattr(self, f"stmt_{type(s).__name__}")
@@ -164,7 +173,14 @@ class _Inferrer:
         return ir.ExprStmt(self.expr(s.value), loc=s.loc)
 
     def stmt_If(self, s):
-        return ir.If(self.truth(self.expr(s.test)), self.block(s.body), self.block(s.orelse), loc=s.loc)
+        test = self.truth(self.expr(s.test))
+        if isinstance(test, ir.Const) and isinstance(s.test, ir.Compare) and isinstance(test.value, bool):
+            # A test decided by the types alone (``T is Bottom``): only the branch taken is typed,
+            # so the other may do what these types cannot (Julia's inference prunes it too). Its
+            # variables stay declared, without a value: reading one raises UnboundLocalError.
+            self.declare_unassigned(s.orelse if test.value else s.body)
+            return list(self.block(s.body if test.value else s.orelse))
+        return ir.If(test, self.block(s.body), self.block(s.orelse), loc=s.loc)
 
     def stmt_While(self, s):
         return ir.While(self.truth(self.expr(s.test)), self.block(s.body), loc=s.loc)
@@ -363,7 +379,7 @@ class _Inferrer:
             elts += [self.getfield(right, i, loc) for i in range(len(b.params))]
             return ir.TupleExpr(tuple(elts), type=TupleType(a.params + b.params), loc=loc)
         if not (_is_num(a) and _is_num(b)):
-            raise TypingError(f"unsupported operand types for {op}: {a} and {b}", loc)
+            return self.operator(op, (left, right), loc, f"unsupported operand types for {op}: {a} and {b}")
         folded = _fold(op, left, right, loc)
         if folded is not None:
             return folded
@@ -392,16 +408,36 @@ class _Inferrer:
         v = self.expr(e.operand)
         if e.op == "not":
             return ir.Prim("not", (self.truth(v),), type=Bool, loc=e.loc)
+        return self.unary(e.op, v, e.loc)
+
+    def unary(self, op: str, v: ir.Expr, loc) -> ir.Expr:
         t = v.type
+        if t == Bottom:
+            return v
         if not _is_num(t):
-            raise TypingError(f"bad operand type for unary {e.op}: {t}", e.loc)
+            return self.operator(op, (v,), loc, f"bad operand type for unary {op}: {t}")
         if t == Bool:
             v, t = self.convert(v, Int64), Int64
-        if e.op == "+":
+        if op == "+":
             return v
-        if e.op == "~" and not _is_int(t):
-            raise TypingError(f"bad operand type for unary ~: {t}", e.loc)
-        return ir.Prim("neg" if e.op == "-" else "invert", (v,), type=t, loc=e.loc)
+        if op == "~" and not _is_int(t):
+            raise TypingError(f"bad operand type for unary ~: {t}", loc)
+        return ir.Prim("neg" if op == "-" else "invert", (v,), type=t, loc=loc)
+
+    def operator(self, symbol: str, args: tuple[ir.Expr, ...], loc, unsupported: str) -> ir.Expr:
+        """An operator on values other than built-in numbers: a call of its generic function
+        (``ops.add`` for ``+``), whose methods for user types users define; a TypingError
+        where none applies."""
+        if symbol in ("==", "!=") and not all(isinstance(a.type, _FIELDWISE) for a in args):
+            raise TypingError(unsupported, loc)   # arrays compare elementwise: not yet
+        func = library.binary(symbol) if len(args) == 2 else library.unary(symbol)
+        try:
+            self.ctx.resolve(func, tuple(a.type for a in args))
+        except MethodError:
+            shown = ", ".join(f"a: {a.type!r}" if i == 0 else f"b: {a.type!r}" for i, a in enumerate(args))
+            raise TypingError(unsupported, loc, hint=f"define a method of ops.{func.__name__} for these "
+                                                     f"types: @ops.{func.__name__}.method def _({shown}): ...") from None
+        return self.invoke(func, args, loc)
 
     def truth(self, v: ir.Expr) -> ir.Expr:
         """Python truthiness as a Bool expression."""
@@ -420,12 +456,23 @@ class _Inferrer:
 
     def expr_Compare(self, e: ir.Compare):
         operands = tuple(self.expr(o) for o in e.operands)
+        if len(e.ops) == 1 and e.ops[0] not in ("is", "is not"):
+            return self.compare(e.ops[0], *operands, e.loc)
         common = []
         for op, a, b in zip(e.ops, operands, operands[1:]):
             if op in ("is", "is not"):
                 return self.identity(op, a, b, e, len(e.ops))
             common.append(self.compare_type(op, a, b, e.loc))
         return ir.Compare(e.ops, operands, tuple(common), type=Bool, loc=e.loc)
+
+    def compare(self, op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
+        """``a op b``: a machine comparison of numbers, else a call of the operator's generic
+        function (``ops.lt``...)."""
+        if Bottom in (a.type, b.type):
+            return ir.Prim("unreachable", (a, b), type=Bottom, loc=loc)
+        if _is_num(a.type) and _is_num(b.type):
+            return ir.Compare((op,), (a, b), (self.compare_type(op, a, b, loc),), type=Bool, loc=loc)
+        return self.operator(op, (a, b), loc, f"cannot compare {a.type} {op} {b.type} in compiled code")
 
     def compare_type(self, op: str, a: ir.Expr, b: ir.Expr, loc) -> JType:
         ta, tb = a.type, b.type
@@ -437,9 +484,11 @@ class _Inferrer:
         return t
 
     def identity(self, op, a, b, e, nops):
-        if nops != 1 or Nothing not in (a.type, b.type) and not isinstance(b, ir.Const):
-            raise TypingError("`is` is supported only as `x is None` / `x is not None`", e.loc)
-        same = a.type == b.type and isinstance(a.type, SingletonType)
+        types = isinstance(a.type, TypeType) and isinstance(b.type, TypeType)   # T is Bottom
+        if nops != 1 or not types and Nothing not in (a.type, b.type) and not isinstance(b, ir.Const):
+            raise TypingError("`is` is supported only as `x is None` / `x is not None` and between types",
+                              e.loc)
+        same = a.type == b.type and (types or isinstance(a.type, SingletonType))
         return ir.Const(same == (op == "is"), type=Bool, loc=e.loc)
 
     def expr_BoolOp(self, e: ir.BoolOp):
@@ -505,7 +554,8 @@ class _Inferrer:
         return ir.Const(found, type=TypeType(found), loc=e.loc)
 
     def getfield(self, value: ir.Expr, i: int, loc) -> ir.Expr:
-        return ir.GetField(value, i, type=value.type.params[i], loc=loc)
+        t = value.type
+        return ir.GetField(value, i, type=t.params[i] if isinstance(t, TupleType) else t.field_types[i], loc=loc)
 
     def expr_Call(self, e: ir.Call):
         if isinstance(e.func, ir.Name) and e.func.id.startswith("$"):
@@ -528,6 +578,10 @@ class _Inferrer:
         if isinstance(callee, ir.Const):
             if callee.value is kernel_lang.syncthreads:
                 return ir.Prim("cuda.syncthreads", args, type=Nothing, loc=e.loc)
+            if any(isinstance(a.type, StructType) for a in args):
+                library = _library_function(callee.value)
+                if library is not None:   # abs(d), math.sin(d): the generic function's methods
+                    return self.invoke(library, args, e.loc)
             handler = BUILTINS.get(_builtin_key(callee.value))
             if handler is not None:
                 return handler(self, args, e)
@@ -598,6 +652,10 @@ class _Inferrer:
         return ir.Convert(v, type=t, loc=v.loc)
 
 
+# Values ``==`` compares by their fields (or as numbers) when no method says otherwise.
+_FIELDWISE = (PrimitiveType, TupleType, StructType, SingletonType)
+
+
 def _takes_anything(func, argtypes) -> bool:
     """Whether a call with ``nospecialize`` (boxed) arguments resolves the same whatever their
     types: the function has one method, taking ``Any`` at those positions."""
@@ -640,6 +698,14 @@ def _convert_constant(value, t: PrimitiveType):
             wrapped -= 1 << t.bits
         return t.pytype(wrapped)
     return bool(value) if t.kind == "bool" else t.pytype(value)
+
+
+def _library_function(value):
+    """The generic function of dispatchjit's library standing for a builtin or math function."""
+    key = _builtin_key(value)
+    if key is None or key not in BUILTINS:
+        return None
+    return library.builtin(key)
 
 
 def _builtin_key(value):

@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 from .spec import SpecKey
-from .lattice import from_annotation, promote_type, typeof
+from .lattice import from_annotation, typeof
 
-__all__ = ["which", "code_typed", "code_llvm", "code_native", "promote"]
+__all__ = ["which", "code_typed", "code_llvm", "code_native"]
 
 
 def _key(f, types) -> SpecKey:
@@ -46,7 +46,3 @@ def code_native(f, *types) -> str:
     return host().emit_assembly(driver.optimized_module(_key(f, types)))
 
 
-def promote(*values):
-    """Convert numbers to their common promoted type, as Julia's ``promote``."""
-    t = promote_type(*(typeof(v) for v in values))
-    return tuple(t(v) for v in values)

@@ -9,9 +9,9 @@ to a mutable struct's field a ``SetField``.
 
 from __future__ import annotations
 
-from . import ir
+from . import ir, library
 from .errors import FieldError, MethodError, TypingError
-from .lattice import ArrayType, JType, PrimitiveType, StructType, TupleType, join_types
+from .lattice import ArrayType, Bottom, JType, PrimitiveType, StructType, TupleType, TypeType, join_types
 from .subtype import issubtype, match
 
 __all__ = ["construct", "attribute", "set_attribute", "field_index"]
@@ -55,6 +55,8 @@ def construct(inf, t: StructType, call: ir.Call) -> ir.Expr:
                              f"{t.name}'s parameters one value each", call.loc)
         t = found
     args = tuple(field_value(inf, v, t, i) for i, v in enumerate(values))
+    if any(a.type == Bottom for a in args):   # a value that never arrives: no struct either
+        return ir.Prim("unreachable", args, type=Bottom, loc=call.loc)
     return ir.New(args, type=t, loc=call.loc)
 
 
@@ -96,19 +98,28 @@ def _parameters(t: StructType, types: tuple[JType, ...]) -> StructType | None:
 
 def field_value(inf, v: ir.Expr, t: StructType, i: int) -> ir.Expr:
     """``v`` converted to the type of field ``i`` of ``t``: unchanged, widened (numbers promote),
-    or an array relabelled to the field's layout; anything else is an error at the argument."""
+    an array relabelled to the field's layout, or else by a call of ``convert(field type, v)``
+    (which users extend); a conversion to another type is an error at the argument."""
     ft = t.field_types[i]
-    if v.type == ft:
+    if v.type == ft or v.type == Bottom:
         return v
     if _widens(v.type, ft):
         return inf.convert(v, ft)
     if isinstance(ft, ArrayType) and isinstance(v.type, ArrayType) and ft.layout == "A" and \
             (v.type.dtype, v.type.ndim) == (ft.dtype, ft.ndim):
         return ir.Convert(v, type=ft, loc=v.loc)
-    hint = (f"convert it explicitly ({ft!r}(x))" if isinstance(ft, PrimitiveType) and isinstance(v.type, PrimitiveType)
-            else None)
-    raise TypingError(f"{t!r}(...): the value for field '{t.field_names[i]}' is {v.type}, which does not "
-                      f"convert to {ft!r}", v.loc, hint=hint)
+    convert = library.named("convert")
+    target = ir.Const(ft, type=TypeType(ft), loc=v.loc)
+    try:
+        inf.ctx.resolve(convert, (target.type, v.type))
+    except MethodError:   # raised where it runs, as any call that cannot dispatch (Julia)
+        return inf.throw(MethodError, f"cannot convert the value for field '{t.field_names[i]}' of {t!r} ({v.type}) "
+                         f"to {ft!r}: no method matching convert(::Type[{ft!r}], ::{v.type!r})", v.loc)
+    converted = inf.invoke(convert, (target, v), v.loc)
+    if converted.type not in (ft, Bottom):
+        raise TypingError(f"{t!r}(...): convert({ft!r}, ...) of the value for field '{t.field_names[i]}' "
+                          f"({v.type}) returns a {converted.type}, not a {ft!r}", v.loc)
+    return converted
 
 
 def _widens(a: JType, b: JType) -> bool:

@@ -34,7 +34,8 @@ import typing
 
 import numpy as np
 
-from .errors import MethodError
+from . import library
+from .errors import InexactError, MethodError
 from .lattice import (INT64_MAX, INT64_MIN, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
                       StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
                       typeof)
@@ -65,10 +66,6 @@ def _class_for_type(t: StructType) -> type:
 
 
 copyreg.pickle(TypeClass, _pickle_class)
-
-
-class InexactError(ValueError):
-    """A value that its target type cannot hold exactly (``convert(Int64, 2.5)``), as Julia's."""
 
 
 def fields(x) -> tuple[str, ...]:
@@ -144,16 +141,75 @@ def _make_struct(cls: type, mutable: bool) -> type:
         extra["__class_getitem__"] = classmethod(_class_getitem)
         extra["__new__"] = _infer_parameters
     extra["__repr__"] = _repr
-    for name in ("__repr__", "__eq__", "__hash__", "__copy__"):   # what the class body defines wins
+    for name in ("__repr__", "__hash__", "__copy__"):   # what the class body defines wins
         if name in cls.__dict__:
             extra[name] = cls.__dict__[name]
-    new = _remake(cls, pybase, extra, drop=names)
+    written = {name: cls.__dict__[name] for name in _DUNDERS if name in cls.__dict__}
+    new = _remake(cls, pybase, extra, drop=names + tuple(written))
     defn.cls = new
     if typevars:
         register_class(new, StructType(defn, tuple(tv.bound for tv in lattice_tvars)), instances=False)
     else:
         _install_constructor(new, StructType(defn, ()))
+    _install_operators(new, written)
     return new
+
+
+# --- operators: Python's dunder methods and the generic functions of dispatchjit.ops ----------
+# dunder -> (the generic function's name in ops, whether the instance is the right operand)
+_BINARY = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "truediv", "floordiv": "floordiv",
+           "mod": "mod", "pow": "pow", "matmul": "matmul", "and": "and_", "or": "or_", "xor": "xor",
+           "lshift": "lshift", "rshift": "rshift"}
+_DUNDERS = {f"__{d}__": (op, False) for d, op in _BINARY.items()}
+_DUNDERS.update({f"__r{d}__": (op, True) for d, op in _BINARY.items()})
+_DUNDERS.update({"__lt__": ("lt", False), "__le__": ("le", False), "__gt__": ("gt", False),
+                 "__ge__": ("ge", False), "__neg__": ("neg", False), "__pos__": ("pos", False),
+                 "__invert__": ("invert", False), "__abs__": ("abs", False), "__float__": ("float", False),
+                 "__int__": ("int", False), "__complex__": ("complex", False), "__round__": ("round", False)})
+_EQUALITY = {"__eq__": ("eq", False), "__ne__": ("ne", False)}
+_DUNDERS.update(_EQUALITY)
+
+
+def _install_operators(cls: type, written: dict) -> None:
+    """Give ``cls`` the dunder methods that forward Python's operators to the generic functions
+    (``a + b`` from Python is ``ops.add(a, b)``, as in compiled code), and make each operator
+    dunder written in the class body a method of its generic function, with ``self`` of this
+    type. ``==`` from Python compares fields unless the body defines ``__eq__``."""
+    for name, func in written.items():
+        op_name, reflected = _DUNDERS[name]
+        if reflected:
+            raise TypeError(f"{cls.__name__}.{name}: define the reflected operator as a method of ops.{op_name} "
+                            f"with the other type first (@ops.{op_name}.method def _(a: Number, b: {cls.__name__}))")
+        annotations = func.__annotations__
+        annotations.setdefault(next(iter(inspect.signature(func).parameters)), cls)
+        for param, ann in annotations.items():   # "V2" in V2's own body: the class being defined
+            if ann == cls.__name__ or ann == cls.__qualname__:
+                annotations[param] = cls
+        library.named(op_name).method(func)
+    for name, (op_name, reflected) in _DUNDERS.items():
+        if name not in _EQUALITY or name in written:
+            setattr(cls, name, _forwarder(library.named(op_name), reflected, name))
+
+
+def _forwarder(op, reflected: bool, name: str):
+    if name in ("__neg__", "__pos__", "__invert__", "__abs__", "__float__", "__int__", "__complex__"):
+        def unary(self):
+            return op(self)
+        forward = unary
+    elif name == "__round__":
+        def rounding(self, ndigits=None):
+            return op(self) if ndigits is None else op(self, ndigits)
+        forward = rounding
+    elif reflected:
+        def right(self, other):
+            return op(other, self)
+        forward = right
+    else:
+        def left(self, other):
+            return op(self, other)
+        forward = left
+    forward.__name__ = forward.__qualname__ = name
+    return forward
 
 
 def _final(cls, _instance: bool = False, **kwargs):
@@ -266,15 +322,22 @@ def _converter(ft: JType, struct_name: str, field_name: str):
             return tuple(c(v) for c, v in zip(parts, x))
         return convert_tuple
 
-    def convert_exact(x):
+    def convert_other(x):
         try:
             t = typeof(x)
         except (TypeError, OverflowError):
             raise fail(x) from None
-        if not issubtype(t, ft):
-            raise fail(x)
-        return x
-    return convert_exact
+        if issubtype(t, ft):
+            return x
+        try:
+            converted = library.named("convert")(ft, x)   # users' convert methods
+
+        except MethodError:
+            raise fail(x, f": no method matching convert(::Type[{ft!r}], ::{t!r})") from None
+        if not issubtype(typeof(converted), ft):
+            raise fail(x, f": convert returned a {typeof(converted)!r}")
+        return converted
+    return convert_other
 
 
 def _convert_number(ft: PrimitiveType, x, fail):

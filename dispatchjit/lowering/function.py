@@ -551,11 +551,11 @@ class _FunctionLowering(CAPIEmitter):
         return repr_of(t).constant(self.mb, self.b, value, t)
 
     def expr_Name(self, e: ir.Name) -> ll.Value:
-        if e.type == Bottom:
-            return ll.Constant(EMPTY, None)
         if e.checked:
             self.check(self.b.not_(self.b.load(self.bound[e.id])), UnboundLocalError,
                        f"cannot access local variable '{e.id}' where it is not associated with a value", e.loc)
+        if e.type == Bottom:   # never assigned a value (only in a branch the types ruled out)
+            return ll.Constant(EMPTY, None)
         return self.variable(e.id)
 
     def expr_Convert(self, e: ir.Convert) -> ll.Value:

@@ -1,0 +1,11 @@
+"""dispatchjit's own library, Julia's Base in miniature, written as ``@generic`` code that the
+compiler compiles like users' code: conversion and promotion (``promotion``: ``convert``,
+``promote_rule``, ``promote_type``, ``promote``), the operators and builtins as generic
+functions (``ops``: ``ops.add`` is ``+``), and the math functions (``mathfuncs``, public as
+``dispatchjit.math``). Their built-in methods cover the built-in numbers, where compiled code
+gets the same machine instructions as before they were generic functions; users add methods
+for their own types. The package is loaded when it is first needed (a struct's operator, or a
+user naming it), not when dispatchjit is imported.
+"""
+
+from . import mathfuncs, ops, promotion  # noqa: F401  (the modules define the functions)

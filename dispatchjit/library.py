@@ -1,0 +1,57 @@
+"""Where the compiler finds the generic functions of dispatchjit's own library
+(``dispatchjit.base``): the operators (by symbol), the builtins and math functions (by the Python
+function they stand for) and the rest (by name).
+
+The library is written in the language, so it is built on the compiler; the compiler cannot
+import it without an import circle. So the library registers its functions here when it is
+imported, and ``get`` imports it the first time compiled code (or a struct) needs one.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__all__ = ["register", "binary", "unary", "builtin", "named"]
+
+_binary: dict = {}     # "+" -> ops.add
+_unary: dict = {}      # "-" -> ops.neg
+_builtins: dict = {}   # abs -> ops.abs, math.sin -> dispatchjit.math.sin
+_named: dict = {}      # "convert" -> convert
+
+
+def register(f, *, symbol: str | None = None, unary_symbol: str | None = None, stands_for=(),
+             by_name: bool = True) -> None:
+    if by_name:
+        _named[f.__name__] = f
+    if symbol is not None:
+        _binary[symbol] = f
+    if unary_symbol is not None:
+        _unary[unary_symbol] = f
+    for py in stands_for:
+        _builtins[py] = f
+
+
+def _loaded() -> None:
+    if not _named:
+        importlib.import_module("dispatchjit.base")
+
+
+def binary(symbol: str):
+    _loaded()
+    return _binary[symbol]
+
+
+def unary(symbol: str):
+    _loaded()
+    return _unary[symbol]
+
+
+def builtin(py_function):
+    """The generic function standing for a builtin or math function, or None."""
+    _loaded()
+    return _builtins.get(py_function)
+
+
+def named(name: str):
+    _loaded()
+    return _named[name]
