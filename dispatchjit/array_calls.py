@@ -15,8 +15,8 @@ import numpy as np
 from . import ir
 from . import kernel_lang
 from .errors import TypingError
-from .lattice import (ArrayType, Bool, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType, TupleType,
-                    TypeType, UInt64, dtype_to_type, join_types)
+from .lattice import (ArrayType, Bool, Bottom, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType,
+                      StructType, TupleType, TypeType, UInt64, dtype_to_type, join_types)
 
 __all__ = ["SLICE", "ATTRIBUTES", "index", "setitem", "attribute", "method_call", "ARRAY_FUNCTIONS"]
 
@@ -100,11 +100,16 @@ def setitem(inf, s: ir.SetItem) -> ir.Stmt:
     if not isinstance(t, ArrayType):
         raise TypingError(f"cannot assign to an item of {t}", s.loc)
     value = inf.expr(s.value)
-    if not isinstance(value.type, PrimitiveType):
+    if isinstance(t.dtype, StructType):   # an array of structs holds exactly that struct
+        if value.type not in (t.dtype, Bottom):
+            raise TypingError(f"cannot store a {value.type} into {t}", s.value.loc)
+        element = value
+    elif not isinstance(value.type, PrimitiveType):
         raise TypingError(f"cannot store a {value.type} into {t} (only numbers)", s.value.loc)
-    if value.type.kind == "complex" and t.dtype.kind != "complex":
+    elif value.type.kind == "complex" and t.dtype.kind != "complex":
         raise TypingError(f"cannot store a complex value into {t}", s.value.loc)
-    element = _cast(inf, value, t.dtype, s.loc)
+    else:
+        element = _cast(inf, value, t.dtype, s.loc)
     located = index(inf, target, s.index, s.loc)
     if located.op == "getitem":
         return ir.SetItem(target, ir.TupleExpr(located.args[1:], loc=s.loc), element, loc=s.loc)

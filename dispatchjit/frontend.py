@@ -188,7 +188,11 @@ class _Builder:
             return out + [ir.SetItem(array, index, ir.BinOp(op, element, self.expr(node.value), loc=loc), loc=loc)]
         if isinstance(target, ast.Attribute):   # c.n += 1: evaluate c once
             out = []
-            owner = self.once(target.value, out)
+            if isinstance(target.value, ast.Subscript):   # ps[i].x += v: the element stays in place
+                sub = target.value
+                owner = ir.Index(self.once(sub.value, out), self.once(sub.slice, out), loc=self.loc(sub))
+            else:
+                owner = self.once(target.value, out)
             current = ir.Attr(owner, target.attr, loc=self.loc(target))
             return out + [ir.SetAttr(owner, target.attr, ir.BinOp(op, current, self.expr(node.value), loc=loc), loc=loc)]
         raise self.unsupported(target, f"augmented assignment to {_describe(target)}")

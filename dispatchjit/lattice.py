@@ -409,6 +409,12 @@ class StructType(_Structural):
         """The Python class of this type's instances (concrete types only)."""
         return self.definition.cls.__dispatchjit_class_for__(self.params)
 
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy structured dtype of an array of these (plain-data, immutable structs only):
+        ``np.zeros(n, Point[Float64].dtype)`` is a vector of points."""
+        return self.definition.cls.__dispatchjit_dtype__(self.params)
+
     def __call__(self, *args, **kwargs):
         """``Point[Float64](1, 2)``: construct, converting each argument to its field's type."""
         return self.pyclass(*args, **kwargs)
@@ -448,12 +454,20 @@ _BOXED_AS = {"Int64": int, "Float64": float, "Bool": bool, "Complex128": complex
 _BY_DTYPE = {t.dtype: t for t in PRIMITIVES}
 
 
-def dtype_to_type(dtype: np.dtype) -> PrimitiveType:
+STRUCT_KEY = "dispatchjit.struct"   # a struct's dtype carries its type in its metadata
+
+
+def dtype_to_type(dtype: np.dtype) -> JType:
     """The element type of a NumPy dtype; a TypeError names dtypes we do not compile."""
     dtype = np.dtype(dtype)
     try:
         return _BY_DTYPE[dtype]
     except KeyError:
+        if dtype.metadata and STRUCT_KEY in dtype.metadata:
+            return dtype.metadata[STRUCT_KEY]
+        if dtype.names is not None:
+            raise TypeError(f"the structured dtype {dtype} is not a struct's: make the array with a struct's dtype "
+                            "(np.zeros(n, Point[Float64].dtype))") from None
         if dtype.newbyteorder("=") in _BY_DTYPE:
             raise TypeError(f"dtype {dtype} is in non-native byte order; convert the array with "
                             f".astype({dtype.newbyteorder('=').name!r}) first") from None

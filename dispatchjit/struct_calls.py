@@ -32,6 +32,10 @@ def attribute(inf, base: ir.Expr, attr: str, loc) -> ir.Expr:
 
 
 def set_attribute(inf, s: ir.SetAttr) -> ir.Stmt:
+    if isinstance(s.target, ir.Index):
+        element = _element_field_store(inf, s)
+        if element is not None:
+            return element
     target = inf.expr(s.target)
     t = target.type
     if not isinstance(t, StructType):
@@ -42,6 +46,29 @@ def set_attribute(inf, s: ir.SetAttr) -> ir.Stmt:
                          hint=f"make a new one ({t.name}(...)), or declare the struct @struct(mutable=True)")
     value = field_value(inf, inf.expr(s.value), t, i)
     return ir.SetField(target, i, value, loc=s.loc)
+
+
+def _element_field_store(inf, s: ir.SetAttr) -> ir.Stmt | None:
+    """``ps[i].x = v`` on an array of structs (NumPy's record field write): the element is stored
+    again with that field replaced, which LLVM turns into a store of the one field. The array
+    and index are evaluated more than once, so they must be free of calls."""
+    array = inf.expr(s.target.value)
+    t = array.type
+    if not (isinstance(t, ArrayType) and isinstance(t.dtype, StructType)):
+        return None
+    if not _pure(s.target):
+        raise TypingError("assigning to a field of an array element needs an array and index without calls",
+                          s.target.loc, hint="compute the index into a variable first")
+    st = t.dtype
+    i = field_index(st, s.attr, s.loc)
+    fields = [ir.Attr(s.target, name, loc=s.loc) for name in st.field_names]
+    fields[i] = s.value
+    rebuilt = ir.Call(ir.Const(st, loc=s.loc), tuple(fields), loc=s.loc)
+    return inf.stmt(ir.SetItem(s.target.value, s.target.index, rebuilt, loc=s.loc))
+
+
+def _pure(e: ir.Expr) -> bool:
+    return not any(isinstance(n, ir.Call) for n in ir.walk(e))
 
 
 def construct(inf, t: StructType, call: ir.Call) -> ir.Expr:

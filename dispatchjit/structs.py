@@ -36,7 +36,7 @@ import numpy as np
 
 from . import library
 from .errors import InexactError, MethodError
-from .lattice import (INT64_MAX, INT64_MIN, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
+from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
                       StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
                       typeof)
 from .subtype import issubtype, match
@@ -132,6 +132,7 @@ def _make_struct(cls: type, mutable: bool) -> type:
     extra = {"__slots__": names, "__dispatchjit_struct__": defn, "__match_args__": names,
              "__init_subclass__": classmethod(_final),
              "__dispatchjit_class_for__": classmethod(_class_for),
+             "__dispatchjit_dtype__": classmethod(_dtype_for),
              "__reduce__": _reduce, "__copy__": _shallow_copy if mutable else _same,
              "__setattr__": _set_mutable if mutable else _set_immutable,
              "__delattr__": _delete_field}
@@ -236,6 +237,33 @@ def _class_for(cls, params: tuple) -> type:
                                  _instance=True)
             _install_constructor(sub, t)
         return defn.classes[params]
+
+
+def _dtype_for(cls, params: tuple) -> np.dtype:
+    """The aligned structured dtype of ``cls`` at ``params``, with its type in the metadata (so
+    ``typeof`` of an array of it names the struct); made once per type."""
+    t = StructType(_definition(cls), params)
+    cache = _dtypes.get(t)
+    if cache is None:
+        if t.mutable or not t.is_concrete:
+            raise TypeError(f"{t!r} has no array dtype: only concrete immutable structs are stored in arrays")
+        fields = [(name, _element_dtype(ft, t, name)) for name, ft in zip(t.field_names, t.field_types)]
+        cache = _dtypes[t] = np.dtype(np.dtype(fields, align=True), metadata={STRUCT_KEY: t})
+    return cache
+
+
+_dtypes: dict = {}
+
+
+def _element_dtype(ft: JType, t: StructType, name: str) -> np.dtype:
+    if isinstance(ft, PrimitiveType):
+        return ft.dtype
+    if isinstance(ft, StructType) and not ft.mutable:
+        return ft.dtype
+    if isinstance(ft, TupleType):
+        return np.dtype([(f"f{k}", _element_dtype(p, t, name)) for k, p in enumerate(ft.params)], align=True)
+    raise TypeError(f"{t!r} has no array dtype: field '{name}' is a {ft!r} (arrays of structs hold plain data: "
+                    "numbers, tuples of them and such structs)")
 
 
 def _class_getitem(cls, params) -> StructType:

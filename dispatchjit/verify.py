@@ -125,7 +125,8 @@ def representable(t) -> bool:
     if isinstance(t, TupleType):
         return t.vararg is None and all(representable(p) for p in t.params)
     if isinstance(t, ArrayType):
-        return isinstance(t.dtype, PrimitiveType) and isinstance(t.ndim, int) and t.layout in ("C", "F", "A")
+        plain = isinstance(t.dtype, PrimitiveType) or isinstance(t.dtype, StructType) and not t.dtype.mutable
+        return plain and isinstance(t.ndim, int) and t.layout in ("C", "F", "A") and representable(t.dtype)
     if isinstance(t, StructType):
         return t.is_concrete and all(representable(f) for f in t.field_types)
     return False

@@ -17,13 +17,13 @@ from llvmlite import ir as ll
 from .. import ir
 from ..array_calls import SLICE
 from ..errors import CompileError
-from ..lattice import ArrayType, Int64, PrimitiveType
+from ..lattice import ArrayType, Int64, JType
 from ..runtime import arrays as rt
 from ..runtime.cpython import declare
 from ..runtime.exceptions import register_site
-from .abi import I1, I8, I32, I64, PTR, PYERR
-from .reprs import (DATA, OWNER, SHAPE, STRIDES, WRITEABLE, convert_value, element_type, llvm_type, shape_of,
-                    strides_of, struct_from_ndarray)
+from .abi import I1, I32, I64, PTR, PYERR
+from .reprs import (DATA, OWNER, SHAPE, STRIDES, WRITEABLE, convert_value, element_type, llvm_type, repr_of,
+                    shape_of, strides_of, struct_from_ndarray)
 
 __all__ = ["ARRAY_RULES", "store_element", "normalize", "shape_of", "make_array"]
 
@@ -60,16 +60,13 @@ def element_pointer(fl, arr, t: ArrayType, indices: list[ll.Value]) -> ll.Value:
     return b.bitcast(raw, data.type)
 
 
-def load_element(b, ptr, dtype: PrimitiveType) -> ll.Value:
-    v = b.load(ptr)
-    return b.icmp_unsigned("!=", v, I8(0)) if dtype.kind == "bool" else v
+def load_element(b, ptr, dtype: JType) -> ll.Value:
+    return repr_of(dtype).from_memory(b, b.load(ptr), dtype)
 
 
 def store_element(fl, arr, t: ArrayType, indices: list[ll.Value], value: ll.Value, loc) -> None:
-    b = fl.b
     check_writeable(fl, arr, loc)
-    ptr = element_pointer(fl, arr, t, indices)
-    b.store(b.zext(value, I8) if t.dtype.kind == "bool" else value, ptr)
+    fl.b.store(_stored(fl.b, value, t), element_pointer(fl, arr, t, indices))
 
 
 def check_writeable(fl, arr, loc) -> None:
@@ -265,7 +262,7 @@ def _fill(fl, e, args):
 
 
 def _stored(b, value, t: ArrayType):
-    return b.zext(value, I8) if t.dtype.kind == "bool" else value
+    return repr_of(t.dtype).to_memory(b, value, t.dtype)
 
 
 def _filled(fl, e, args):

@@ -104,6 +104,18 @@ class Repr:
         """An i1: whether ``obj`` is of type ``t`` (what ``typeof`` would answer)."""
         raise InternalCompilerError(f"the dispatcher cannot recognize arguments of type {t}")
 
+    def memory_type(self, t: JType) -> ll.Type:
+        """How a value is stored as an array element (NumPy's layout: a bool is a byte)."""
+        return self.llvm_type(t)
+
+    def from_memory(self, b: ll.IRBuilder, v: ll.Value, t: JType) -> ll.Value:
+        """The value of an element loaded as ``memory_type``."""
+        return v
+
+    def to_memory(self, b: ll.IRBuilder, v: ll.Value, t: JType) -> ll.Value:
+        """The value as stored in an element (``memory_type``)."""
+        return v
+
     def kernel_params(self, t: JType) -> list[tuple[ll.Type, str]] | None:
         """The flat kernel parameters a value is passed as, with a description of each; None
         when kernels cannot take it."""
@@ -261,6 +273,15 @@ class _Primitive(Repr):
         e.call("Py_DecRef", pyobj)
         return scalar
 
+    def memory_type(self, t: PrimitiveType):
+        return I8 if t.kind == "bool" else self.llvm_type(t)
+
+    def from_memory(self, b, v, t: PrimitiveType):
+        return b.icmp_unsigned("!=", v, I8(0)) if t.kind == "bool" else v
+
+    def to_memory(self, b, v, t: PrimitiveType):
+        return b.zext(v, I8) if t.kind == "bool" else v
+
     def checkable(self, t):
         return True
 
@@ -292,8 +313,34 @@ def complex_part(t: PrimitiveType) -> PrimitiveType:
     return Float32 if t.bits == 64 else Float64
 
 
-class _Tuple(Repr):
+class _Aggregate(Repr):
+    """A literal struct of its parts' representations (a tuple's elements, a struct's fields),
+    stored in an array element as the struct of the parts' stored forms."""
+
+    def parts(self, t) -> tuple[JType, ...]:
+        raise NotImplementedError
+
+    def memory_type(self, t):
+        return ll.LiteralStructType([element_type(p) for p in self.parts(t)])
+
+    def from_memory(self, b, v, t):
+        return self._each(b, v, t, llvm_type(t), lambda p, x: repr_of(p).from_memory(b, x, p))
+
+    def to_memory(self, b, v, t):
+        return self._each(b, v, t, self.memory_type(t), lambda p, x: repr_of(p).to_memory(b, x, p))
+
+    def _each(self, b, v, t, ty, fn):
+        agg = ll.Constant(ty, None)
+        for i, p in enumerate(self.parts(t)):
+            agg = b.insert_value(agg, fn(p, b.extract_value(v, i)), i)
+        return agg
+
+
+class _Tuple(_Aggregate):
     """A literal struct of the elements' representations."""
+
+    def parts(self, t: TupleType):
+        return t.params
 
     def llvm_type(self, t: TupleType):
         return ll.LiteralStructType([llvm_type(p) for p in t.params])
@@ -396,14 +443,17 @@ class _Array(Repr):
     def dispatch_check(self, c, obj, t: ArrayType):
         b = c.b
         descr = lambda: c.field(obj, 56, PTR)  # noqa: E731  (PyArrayObject.descr)
+        if isinstance(t.dtype, StructType):   # the struct's own dtype object (others: the slow path)
+            kind = lambda: b.icmp_unsigned("==", descr(), c.const(t.dtype.dtype))  # noqa: E731
+        else:
+            kind = lambda: b.and_(b.icmp_unsigned("==", c.field(descr(), 16, PTR), c.const(t.dtype.dtype.type)),  # noqa: E731
+                                  b.icmp_unsigned("!=", c.field(descr(), 26, I8), I8(ord(">"))))  # native order
         flags = lambda: b.and_(c.field(obj, rt.FLAGS_OFFSET, I32), I32(3))  # noqa: E731
         layout = {"C": lambda: b.icmp_unsigned("!=", b.and_(flags(), I32(1)), I32(0)),
                   "F": lambda: b.icmp_unsigned("==", flags(), I32(2)),
                   "A": lambda: b.icmp_unsigned("==", flags(), I32(0))}[t.layout]
         return c.all_of([
-            lambda: c.type_is(obj, np.ndarray),
-            lambda: b.icmp_unsigned("==", c.field(descr(), 16, PTR), c.const(t.dtype.dtype.type)),
-            lambda: b.icmp_unsigned("!=", c.field(descr(), 26, I8), I8(ord(">"))),  # native order
+            lambda: c.type_is(obj, np.ndarray), kind,
             lambda: b.icmp_signed("==", c.field(obj, rt.NDIM_OFFSET, I32), I32(t.ndim)),
             layout])
 
@@ -518,9 +568,13 @@ def new_instance(e, t: StructType, values: list[ll.Value]) -> ll.Value:
     return obj
 
 
-class _Struct(Repr):
+class _Struct(_Aggregate):
     """An immutable struct: by value, a literal struct of its fields' representations. Its Python
-    object keeps each field as a Python object in a slot."""
+    object keeps each field as a Python object in a slot; in an array (a NumPy structured array
+    of ``t.dtype``) it is stored as its fields' stored forms, NumPy's aligned layout."""
+
+    def parts(self, t: StructType):
+        return t.field_types
 
     def llvm_type(self, t: StructType):
         return ll.LiteralStructType([llvm_type(f) for f in t.field_types])
@@ -657,9 +711,9 @@ def llvm_type(t: JType) -> ll.Type:
     return repr_of(t).llvm_type(t)
 
 
-def element_type(t: PrimitiveType) -> ll.Type:
+def element_type(t: JType) -> ll.Type:
     """How an array element is stored: as NumPy does (a bool is a byte)."""
-    return I8 if t.kind == "bool" else llvm_type(t)
+    return repr_of(t).memory_type(t)
 
 
 def is_refcounted(t: JType) -> bool:
