@@ -9,6 +9,7 @@ applies the machine operation directly.
 """
 
 import math
+import os
 from typing import TypeVar
 
 import numpy as np
@@ -277,3 +278,30 @@ def test_dual_numbers_give_the_derivative(x):
     assert d.val == pytest.approx(3 * x ** 3 - 2 * x + 1, rel=1e-12, abs=1e-12)
     assert d.der == pytest.approx(9 * x ** 2 - 2, rel=1e-12, abs=1e-12)
     assert poly(x) == pytest.approx(3 * x ** 3 - 2 * x + 1, rel=1e-12, abs=1e-12)
+
+
+def test_the_readme_example_runs_as_documented(tmp_path):
+    """The User types section's example, run as a module of its own (a fresh set of types)."""
+    import re
+    import subprocess
+    import sys
+    text = open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")).read()
+    section = text[text.index("## User types"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    code = code.replace("Point(1, 2.0)                         #", "_bad = Point(1, 2.0) if False else None  #")
+    checks = '''
+assert total((Circle(1.0), Rect(2.0, 3))) == math.pi + 6.0
+assert repr(Point(1, 2)) == "Point[Int64](x=1, y=2)" and repr(Point[Float64](1, 2)) == "Point[Float64](x=1.0, y=2.0)"
+try:
+    Point(1, 2.0)
+    raise AssertionError("no MethodError")
+except dispatchjit.MethodError as e:
+    assert "Point" in str(e)
+assert norm2(Point(1, 2)) == 5 and c.n == 10
+assert (MyNum(1.0) + 2, 2 + MyNum(1.0)) == (MyNum(3.0), MyNum(3.0))
+print("ok")
+'''
+    path = tmp_path / "readme_example.py"
+    path.write_text("import dispatchjit\n" + code + checks)
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip().endswith("ok"), out.stderr[-3000:]
