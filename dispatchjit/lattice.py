@@ -339,16 +339,18 @@ class StructDef:
     mention the parameters) and defaults, and whether instances are mutable. A redefinition of
     the class makes a new one, so a new type: code compiled for the old one keeps serving old
     instances. ``classes`` maps each concrete parameter tuple to the Python class of its
-    instances; ``fingerprint`` names the definition for the on-disk cache."""
+    instances; ``constructors`` holds the outer constructors (``@Point.method``) as a generic
+    function; ``fingerprint`` names the definition for the on-disk cache."""
 
     __slots__ = ("name", "cls", "parent", "typevars", "fields", "field_types", "defaults", "mutable",
-                 "fingerprint", "classes", "__weakref__")
+                 "fingerprint", "classes", "constructors", "__weakref__")
 
     def __init__(self, name, cls, parent, typevars, fields, field_types, defaults, mutable, fingerprint):
         self.name, self.cls, self.parent, self.typevars = name, cls, parent, typevars
         self.fields, self.field_types, self.defaults = fields, field_types, defaults
         self.mutable, self.fingerprint = mutable, fingerprint
         self.classes: dict[tuple, type] = {}
+        self.constructors = None   # the generic function of the outer constructors (structs.py)
 
     def field_types_for(self, params: tuple[JType, ...]) -> tuple[JType, ...]:
         if not self.typevars:

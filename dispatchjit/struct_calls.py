@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import ir, library
 from .errors import FieldError, MethodError, TypingError
 from .lattice import ArrayType, Bottom, JType, PrimitiveType, StructType, TupleType, TypeType, join_types
+from .state import Edge
 from .subtype import issubtype, match
 
 __all__ = ["construct", "attribute", "set_attribute", "field_index"]
@@ -72,7 +73,18 @@ def _pure(e: ir.Expr) -> bool:
 
 
 def construct(inf, t: StructType, call: ir.Call) -> ir.Expr:
-    """``Circle(1.0)``, ``Point(1, 2)`` (parameters inferred), ``Point[Float64](1, 2)``."""
+    """``Circle(1.0)``, ``Point(1, 2)`` (parameters inferred), ``Point[Float64](1, 2)``; a call
+    of the class itself runs an outer constructor (``@Point.method``) that applies first."""
+    outer = t.definition.constructors
+    if not call.kwargs and (not t.definition.typevars or not t.is_concrete):
+        args = tuple(inf.expr(a) for a in call.args)
+        argtypes = tuple(a.type for a in args)
+        try:
+            inf.ctx.resolve(outer, argtypes)
+        except MethodError:   # the default constructor, until an outer one takes these types
+            inf.result.edges.add(Edge(outer, argtypes, None))
+        else:
+            return inf.invoke(outer, args, call.loc)
     values = [inf.expr(v) for v in _bind(inf, t, call)]
     if not t.is_concrete:
         found = _parameters(t, tuple(v.type for v in values))

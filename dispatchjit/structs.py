@@ -36,6 +36,7 @@ import numpy as np
 
 from . import library
 from .errors import InexactError, MethodError
+from .generic import GenericFunction
 from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
                       StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
                       typeof)
@@ -49,7 +50,21 @@ _lock = threading.RLock()
 class TypeClass(type):
     """The metaclass of ``@struct`` and ``@abstract`` classes. Their classes are type values
     (``Type[Circle]``), which a class of this metaclass tells apart from other classes (opaque
-    objects) by its type alone, as the compiled dispatcher checks."""
+    objects) by its type alone, as the compiled dispatcher checks. (A metaclass method is not an
+    attribute of the instances, so ``method`` never clashes with a field.)"""
+
+    def method(cls, func):
+        """``@Point.method``: add ``func`` as an outer constructor of the struct (Julia's
+        ``Point(x) = Point(x, x)``), a method of a generic function consulted before the default
+        constructor, from Python and in compiled code, when the class itself is called."""
+        defn = _definition(cls)
+        if defn.cls is not cls:
+            raise TypeError(f"add outer constructors to {defn.name} itself, not to {cls.__name__}")
+        with _lock:
+            if not defn.constructors.table.methods:   # calls from Python consult them from now on
+                cls.__new__ = _outer_new(cls.__new__, defn.constructors)
+        defn.constructors.method(func)
+        return cls
 
 
 def _pickle_class(cls: TypeClass):
@@ -129,6 +144,8 @@ def _make_struct(cls: type, mutable: bool) -> type:
     fingerprint = (f"{cls.__module__}.{cls.__qualname__}{'!' if mutable else ''}("
                    + ", ".join(f"{n}: {type_key(t)}" for n, t in zip(names, types)) + ")")
     defn = StructDef(cls.__name__, None, parent, lattice_tvars, names, types, defaults, mutable, fingerprint)
+    defn.constructors = GenericFunction(cls.__name__, f"{cls.__qualname__}.<constructors>", cls.__module__,
+                                        f"the outer constructors of {cls.__name__} (@{cls.__name__}.method)")
     extra = {"__slots__": names, "__dispatchjit_struct__": defn, "__match_args__": names,
              "__init_subclass__": classmethod(_final),
              "__dispatchjit_class_for__": classmethod(_class_for),
@@ -402,6 +419,21 @@ def _int_range(t: PrimitiveType) -> tuple[int, int]:
     if t.kind == "uint":
         return 0, (1 << t.bits) - 1
     return -(1 << (t.bits - 1)), (1 << (t.bits - 1)) - 1
+
+
+def _outer_new(default, constructors):
+    """A struct class's ``__new__`` once it has outer constructors: one that applies to the
+    arguments' types runs; otherwise the default constructor."""
+    def __new__(cls, *args, **kwargs):
+        if not kwargs and cls is _definition(cls).cls:
+            try:
+                constructors.resolve_types(tuple(map(typeof, args)))
+            except (MethodError, TypeError, OverflowError):
+                pass
+            else:
+                return constructors(*args)
+        return default(cls, *args, **kwargs)
+    return __new__
 
 
 def _infer_parameters(cls, *args, **kwargs):

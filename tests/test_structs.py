@@ -559,3 +559,60 @@ def test_arrays_of_two_structs_with_one_layout_are_different_types():
     assert sum_norm2(a) == 3.0   # through the dispatcher now
     assert {s.signature for s in sum_norm2.specializations} >= {(typeof(a),), (typeof(b),)}
     assert (typeof(a),) in sum_norm2._dispatcher[1]
+
+
+# --- outer constructors (Julia's manual, Constructors) ---------------------------------------
+@struct
+class Foo:
+    bar: float
+    baz: float
+
+
+@Foo.method
+def _(x: Real):              # Foo(x) = Foo(x, x)
+    return Foo(x, x)
+
+
+@Foo.method
+def _():                     # Foo() = Foo(0)
+    return Foo(0)
+
+
+@Point.method
+def _(x: Real):              # Point(x) = Point(x, x): the parameter from the one argument
+    return Point(x, x)
+
+
+@generic
+def make_foos(x):
+    return Foo(x), Foo(), Foo(x, 2 * x), Point(x)
+
+
+def test_outer_constructors_dispatch_from_python_and_compiled_code():
+    assert (Foo(1), Foo(), Foo(1, 2)) == (Foo(1.0, 1.0), Foo(0.0, 0.0), Foo(1.0, 2.0))
+    assert Point(2) == Point(2, 2) and typeof(Point(2.5)) == Point[Float64]
+    assert make_foos(3) == (Foo(3.0, 3.0), Foo(0.0, 0.0), Foo(3.0, 6.0), Point(3, 3))
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        Point[Float64](1.0)            # the concrete type's constructor takes the fields only
+    with pytest.raises(TypeError, match="not to Point"):
+        type(Point(1, 2)).method(lambda x: x)
+
+
+def test_an_outer_constructor_defined_later_reaches_code_compiled_before():
+    @struct
+    class Pair:
+        a: float
+        b: float
+
+    @generic
+    def build(x, y):
+        return Pair(x, y)
+
+    assert build(1, 2) == Pair(1.0, 2.0)
+
+    @Pair.method
+    def _(x: Int64, y: Int64):     # taken before the default for two ints
+        return Pair(float(y), float(x))
+
+    assert build(1, 2) == Pair(2.0, 1.0) and Pair(1, 2) == Pair(2.0, 1.0)
+    assert build(1.0, 2.0) == Pair(1.0, 2.0)
