@@ -18,7 +18,7 @@ import operator
 from . import ir
 from .errors import InexactError, MethodError, TypingError
 from .array_calls import length
-from .lattice import (ArrayType, Bool, Bottom, Complex128, Float32, Float64, Int64, JType, PrimitiveType,
+from .lattice import (ArrayType, Bool, Complex128, Float32, Float64, Int64, JType, PrimitiveType,
                       StructType, TupleType, TypeType, join_types, promote_type, typeof)
 
 __all__ = ["BUILTINS", "MATH_UNARY", "MATH_BINARY", "OPERATORS", "convert_call", "promote_builtin", "lossy",

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from .spec import SpecKey
-from .lattice import from_annotation, typeof
+from .lattice import from_annotation
 
 __all__ = ["which", "code_typed", "code_llvm", "code_native"]
 

@@ -13,13 +13,13 @@ import gc
 import math
 import pickle
 import sys
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, Union
 
 import numpy as np
 import pytest
 
-from dispatchjit import (AbstractFloat, Any, Array, FieldError, Float32, Float64, InexactError, Int32, Int64,
-                         MethodError, Number, Real, Tuple, TypingError, abstract, fields, generic, struct, typeof)
+from dispatchjit import (AbstractFloat, AmbiguityError, Any, Array, FieldError, Float64, InexactError, Int32,
+                         Int64, MethodError, Number, Real, Tuple, Type, abstract, fields, generic, struct, typeof)
 from dispatchjit.subtype import issubtype
 
 FILE = __file__
@@ -616,3 +616,52 @@ def test_an_outer_constructor_defined_later_reaches_code_compiled_before():
 
     assert build(1, 2) == Pair(2.0, 1.0) and Pair(1, 2) == Pair(2.0, 1.0)
     assert build(1.0, 2.0) == Pair(1.0, 2.0)
+
+
+# --- dispatch: unions, Type[...], ambiguity ----------------------------------------------------
+S = TypeVar("S")
+
+
+@generic
+def kind(s: Circle | Rect):
+    return 1
+
+
+@generic
+def kind(s: Union[Point[Int64], Shape]):  # noqa: F811
+    return 2
+
+
+@generic
+def type_kind(t: Type[Circle]):
+    return 10
+
+
+@generic
+def type_kind(t: Type[S]):  # noqa: F811
+    return 20
+
+
+@generic
+def pass_type(t):
+    return type_kind(t)
+
+
+@generic
+def clash(a: Shape, b: Circle):
+    return 1
+
+
+@generic
+def clash(a: Circle, b: Shape):  # noqa: F811
+    return 2
+
+
+def test_unions_type_values_and_ambiguities_with_user_types():
+    assert (kind(Circle(1.0)), kind(Rect(1.0, 2.0)), kind(Blob(1)), kind(Point(1, 2))) == (1, 1, 2, 2)
+    with pytest.raises(MethodError, match=r"kind\(::Point\[Float64\]\)"):
+        kind(Point(1.0, 2.0))
+    assert (type_kind(Circle), type_kind(Rect), pass_type(Circle), pass_type(Rect)) == (10, 20, 10, 20)
+    with pytest.raises(AmbiguityError, match=r"(?s)clash\(::Circle, ::Circle\) is ambiguous.*define\s+clash\(::Circle, ::Circle\)"):
+        clash(Circle(1.0), Circle(1.0))
+    assert clash(Rect(1.0, 1.0), Circle(1.0)) == 1

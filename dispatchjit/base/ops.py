@@ -30,7 +30,6 @@ INTEGERS = make_union(*(t for t in NUMBERS.members if t.kind in ("int", "uint", 
 
 def _function(name: str, doc: str, **registered) -> GenericFunction:
     f = GenericFunction(name, name, __name__, doc)
-    globals()[name] = f
     library.register(f, **registered)
     return f
 
@@ -102,20 +101,67 @@ def _seal(f: GenericFunction, arity: int) -> None:
     f.guard = guard
 
 
-_ARITHMETIC = [("add", "+", operator.add), ("sub", "-", operator.sub), ("mul", "*", operator.mul),
-               ("truediv", "/", operator.truediv), ("floordiv", "//", operator.floordiv),
-               ("mod", "%", operator.mod), ("pow", "**", operator.pow)]
-_BITWISE = [("and_", "&", operator.and_), ("or_", "|", operator.or_), ("xor", "^", operator.xor),
-            ("lshift", "<<", operator.lshift), ("rshift", ">>", operator.rshift)]
-_ORDER = [("lt", "<", operator.lt), ("le", "<=", operator.le), ("gt", ">", operator.gt), ("ge", ">=", operator.ge)]
+def _arithmetic(name: str, symbol: str, apply) -> GenericFunction:
+    """``x symbol y``: the machine operation on built-in numbers, promotion for other Numbers."""
+    f = _function(name, f"``x {symbol} y``", symbol=symbol)
+    f.method(_numbers2(apply))
+    f.method(_promoting(f))
+    _seal(f, 2)
+    return f
 
-for _name, _symbol, _apply in _ARITHMETIC + _BITWISE + _ORDER:
-    _f = _function(_name, f"``x {_symbol} y``", symbol=_symbol)
-    _f.method(_numbers2(_apply, INTEGERS if (_name, _symbol, _apply) in _BITWISE else NUMBERS))
-    if (_name, _symbol, _apply) not in _BITWISE:
-        _f.method(_promoting(_f))
-    _seal(_f, 2)
+
+def _bitwise(name: str, symbol: str, apply) -> GenericFunction:
+    """``x symbol y`` on integers (and Bool); no promotion of other types."""
+    f = _function(name, f"``x {symbol} y``", symbol=symbol)
+    f.method(_numbers2(apply, INTEGERS))
+    _seal(f, 2)
+    return f
+
+
+def _unary(name: str, symbol: str, apply) -> GenericFunction:
+    f = _function(name, f"unary ``{symbol}x``", unary_symbol=symbol)
+    f.method(_numbers1(apply))
+    _seal(f, 1)
+    return f
+
+
+def _builtin1(apply, *also) -> GenericFunction:
+    """A builtin of one number, by its own name (``abs(x)`` in compiled code calls it)."""
+    f = _function(apply.__name__, f"``{apply.__name__}(x)``", stands_for=(apply, *also))
+    f.method(_numbers1(apply))
+    _seal(f, 1)
+    return f
+
+
+def _builtin2(apply) -> GenericFunction:
+    """``min(x, y)``/``max(x, y)``: the builtin on built-in numbers, promotion for other Numbers."""
+    f = _function(apply.__name__, f"``{apply.__name__}(x, y)``", stands_for=(apply,))
+    f.method(_numbers2(apply))
+    f.method(_promoting(f))
+    _seal(f, 2)
+    return f
+
+
+# (The names below shadow the builtins of the same names in this module: its code reaches
+# those through ``builtins``.)
+add = _arithmetic("add", "+", operator.add)
 add.method(_tuple_pair(operator.add))   # tuples concatenate
+sub = _arithmetic("sub", "-", operator.sub)
+mul = _arithmetic("mul", "*", operator.mul)
+truediv = _arithmetic("truediv", "/", operator.truediv)
+floordiv = _arithmetic("floordiv", "//", operator.floordiv)
+mod = _arithmetic("mod", "%", operator.mod)
+pow = _arithmetic("pow", "**", operator.pow)
+lt = _arithmetic("lt", "<", operator.lt)
+le = _arithmetic("le", "<=", operator.le)
+gt = _arithmetic("gt", ">", operator.gt)
+ge = _arithmetic("ge", ">=", operator.ge)
+and_ = _bitwise("and_", "&", operator.and_)
+or_ = _bitwise("or_", "|", operator.or_)
+xor = _bitwise("xor", "^", operator.xor)
+lshift = _bitwise("lshift", "<<", operator.lshift)
+rshift = _bitwise("rshift", ">>", operator.rshift)
+matmul = _function("matmul", "``x @ y``", symbol="@")   # its methods come with the array library
 
 eq = _function("eq", "``x == y``: numbers by value, other values field by field", symbol="==")
 eq.method(_numbers2(operator.eq))
@@ -126,26 +172,20 @@ ne = _function("ne", "``x != y``: ``not (x == y)``", symbol="!=")
 ne.method(_numbers2(operator.ne))
 ne.method(_not_equal(eq))
 _seal(ne, 2)
-matmul = _function("matmul", "``x @ y``", symbol="@")
 
-for _name, _symbol, _apply in [("neg", "-", operator.neg), ("pos", "+", operator.pos),
-                               ("invert", "~", operator.invert)]:
-    _f = _function(_name, f"unary ``{_symbol}x``", unary_symbol=_symbol)
-    _f.method(_numbers1(_apply))
-    _seal(_f, 1)
+neg = _unary("neg", "-", operator.neg)
+pos = _unary("pos", "+", operator.pos)
+invert = _unary("invert", "~", operator.invert)
 
-# The builtins, by their own names (called as abs(x), min(x, y)... in compiled code).
-for _apply in (builtins.abs, builtins.float, builtins.int, builtins.bool, builtins.complex, builtins.round):
-    _f = _function(_apply.__name__, f"``{_apply.__name__}(x)``",
-                   stands_for=(_apply, operator.abs) if _apply is builtins.abs else (_apply,))
-    _f.method(_numbers1(_apply))
-    _seal(_f, 1)
+abs = _builtin1(builtins.abs, operator.abs)
+float = _builtin1(builtins.float)
+int = _builtin1(builtins.int)
+bool = _builtin1(builtins.bool)
+complex = _builtin1(builtins.complex)
+round = _builtin1(builtins.round)
 round.method(_numbers2(builtins.round))
-for _apply in (builtins.min, builtins.max):
-    _f = _function(_apply.__name__, f"``{_apply.__name__}(x, y)``", stands_for=(_apply,))
-    _f.method(_numbers2(_apply))
-    _f.method(_promoting(_f))
-    _seal(_f, 2)
-_function("len", "``len(x)``", stands_for=(builtins.len,))
+min = _builtin2(builtins.min)
+max = _builtin2(builtins.max)
+len = _function("len", "``len(x)``", stands_for=(builtins.len,))
 len.method(_tuples(builtins.len))
 len.method(_tuples(builtins.len, AbstractArray))
