@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from dispatchjit import Array, Bool, Float32, Float64, Int32, Int64, cuda, generic
+from dispatchjit import Array, Bool, Float32, Float64, Int32, Int64, cuda, generic, struct, typeof
 
 # Math in kernels is lowered to libdevice calls; flip to False to leave those kernels out.
 MATH_IN_KERNELS = True
@@ -68,6 +68,23 @@ def _grid_1d(threads: int, out: int = -1):
 
 
 # --- kernels ---------------------------------------------------------------------------------
+@struct
+class Affine:
+    scale: float
+    shift: float
+
+
+AFFINE = typeof(Affine(1.0, 0.0))
+
+
+@generic
+def affine_map(f, x, out):
+    """A struct argument: passed to the kernel as its fields."""
+    i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
+    if i < len(x):
+        out[i] = f.scale * x[i] + f.shift
+
+
 @generic
 def saxpy(a, x, y, out):
     i = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
@@ -358,6 +375,9 @@ CASES = [
     CudaCase("block_sums", block_sums, (V64, V64), lambda rng: (rng.random(1000), np.zeros(8)),
              lambda x, out: (8, 128), lambda x, out: (np.add.reduceat(x, np.arange(0, 1000, 128)),),
              outputs=(1,), rtol=1e-12),
+    CudaCase("affine_struct", affine_map, (AFFINE, V64, V64), lambda rng: (Affine(2.5, -1.0), rng.random(300),
+                                                                        np.zeros(300)),
+             _grid_1d(128), lambda f, x, out: (2.5 * x - 1.0,), outputs=(2,)),
     CudaCase("histogram", histogram, (VI64, VI64), lambda rng: (rng.integers(0, 1000, 3000), np.zeros(16, np.int64)),
              _grid_1d(256, 0), lambda x, bins: (np.bincount(x % 16, minlength=16),), outputs=(1,)),
 ]

@@ -257,3 +257,4 @@ def test_an_atomic_the_hardware_lacks_is_a_typing_error_at_its_line():
     with pytest.raises(TypingError, match=r"cuda.atomic.max\(\) works on integer arrays") as info:
         cuda.launch(float_max, 1, 1)(cuda.to_device(np.zeros(2)))
     assert f"{__file__}:{line_of('fmax')}" in str(info.value)
+

@@ -14,7 +14,7 @@ import pytest
 
 from dispatchjit import cuda, gpu
 from dispatchjit.state import state
-from dispatchjit.lattice import ArrayType, FunctionType
+from dispatchjit.lattice import ArrayType, FunctionType, StructType
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cuda_corpus import CASE_IDS, CASES, add, axpy, launch_and_check  # noqa: E402
@@ -51,6 +51,9 @@ class FakeKernel:
                 del params[:1 + 2 * t.ndim]
                 args.append(self.device.array_at(ptr, t.dtype.dtype, [int(n) for n in shape],
                                                  [int(s) for s in strides]))
+            elif isinstance(t, StructType):   # one parameter per (numeric) field
+                fields, params[:] = params[:len(t.field_types)], params[len(t.field_types):]
+                args.append(t(*fields))
             else:
                 args.append(params.pop(0))
         assert not params, "more parameters than the kernel takes"

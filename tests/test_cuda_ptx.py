@@ -16,7 +16,7 @@ M64 = Array[Float64, 2, "C"]
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cuda_corpus import saxpy  # noqa: E402
+from cuda_corpus import AFFINE, affine_map, saxpy  # noqa: E402
 from filecheck import check  # noqa: E402
 
 
@@ -198,3 +198,20 @@ def test_code_ptx_from_either_backend():
     """)
     with pytest.raises(ValueError, match="backend is 'llvm'"):
         cuda.code_ptx(saxpy, Float32, V32, V32, V32, backend="ptx")
+
+
+
+def test_a_struct_argument_is_flattened_into_its_fields():
+    ptx = cuda.code_ptx(affine_map, AFFINE, V64, V64)
+    # scale and shift, then out's and x's data, shape and stride; out[i] = scale * x[i] + shift
+    check(ptx, r"""
+        CHECK:         .visible .entry [[K:affine_map\w*]](
+        CHECK-NEXT:    .param .{{[bf]}}64 [[K]]_param_0,
+        CHECK-NEXT:    .param .{{[bf]}}64 [[K]]_param_1,
+        CHECK-COUNT-6: .param .u64 {{.*}}[[K]]_param_{{[2-7]}}
+        CHECK-NEXT:    )
+        CHECK-DAG:     ld.param.{{[bf]}}64 [[SCALE:%[a-z]+[0-9]+]], [[[K]]_param_0];
+        CHECK-DAG:     ld.param.{{[bf]}}64 [[SHIFT:%[a-z]+[0-9]+]], [[[K]]_param_1];
+        CHECK:         mul.rn.f64 [[P:%[a-z]+[0-9]+]], [[SCALE]],
+        CHECK:         add.rn.f64 {{%[a-z]+[0-9]+}}, [[SHIFT]], [[P]];
+    """)

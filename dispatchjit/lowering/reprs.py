@@ -335,12 +335,34 @@ class _Aggregate(Repr):
             agg = b.insert_value(agg, fn(p, b.extract_value(v, i)), i)
         return agg
 
+    # A kernel takes the parts' parameters one after the other.
+    def part_values(self, t, value) -> list:
+        raise NotImplementedError
+
+    def kernel_params(self, t):
+        params = [repr_of(p).kernel_params(p) for p in self.parts(t)]
+        if any(ps is None for ps in params):
+            return None
+        return [(ty, f"{t!r} part {i}: {what}") for i, ps in enumerate(params) for ty, what in ps]
+
+    def from_kernel_params(self, b, params, t):
+        agg = ll.Constant(llvm_type(t), None)
+        for i, p in enumerate(self.parts(t)):
+            agg = b.insert_value(agg, repr_of(p).from_kernel_params(b, params, p), i)
+        return agg
+
+    def kernel_values(self, t, value) -> list:
+        return [x for p, v in zip(self.parts(t), self.part_values(t, value)) for x in repr_of(p).kernel_values(p, v)]
+
 
 class _Tuple(_Aggregate):
     """A literal struct of the elements' representations."""
 
     def parts(self, t: TupleType):
         return t.params
+
+    def part_values(self, t, value):
+        return value
 
     def llvm_type(self, t: TupleType):
         return ll.LiteralStructType([llvm_type(p) for p in t.params])
@@ -575,6 +597,9 @@ class _Struct(_Aggregate):
 
     def parts(self, t: StructType):
         return t.field_types
+
+    def part_values(self, t, value):
+        return [getattr(value, name) for name in t.field_names]
 
     def llvm_type(self, t: StructType):
         return ll.LiteralStructType([llvm_type(f) for f in t.field_types])
