@@ -298,7 +298,7 @@ def _lossy(inf, args, e):
         raise TypingError(f"cannot convert {x} to {t}", loc)
     if x.kind == "float":   # not an integer, or out of t's range
         x64 = inf.convert(value, Float64)
-        lo, hi = _int_range(t)
+        lo, hi = t.int_range
         floor = ir.Prim("math.floor", (x64,), type=Float64, loc=loc)
         checks = [inf.compare("!=", floor, x64, loc), inf.compare("<", x64, ir.Const(float(lo), type=Float64, loc=loc), loc),
                   inf.compare(">=", x64, ir.Const(float(hi) + 1.0, type=Float64, loc=loc), loc)]
@@ -312,14 +312,6 @@ def _lossy(inf, args, e):
 
 def _part(t: PrimitiveType) -> PrimitiveType:
     return Float32 if t.bits == 64 else Float64
-
-
-def _int_range(t: PrimitiveType) -> tuple[int, int]:
-    if t.kind == "bool":
-        return 0, 1
-    if t.kind == "uint":
-        return 0, (1 << t.bits) - 1
-    return -(1 << (t.bits - 1)), (1 << (t.bits - 1)) - 1
 
 
 def _inexact(inf, args, e):

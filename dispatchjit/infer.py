@@ -210,7 +210,7 @@ class _Inferrer:
         self.assigned |= {held, broke, once, *names}
         for name, tt in ((held, t), (broke, Bool), (once, Int64)):
             self.bind(name, tt, loc)
-        body = _flag_breaks(s.body, broke, loc)
+        body = _flag_breaks(s.body, broke)
         zero, one = ir.Const(0, type=Int64, loc=loc), ir.Const(1, type=Int64, loc=loc)
         out: list[ir.Stmt] = [ir.Assign(held, iterable, loc=loc),
                               ir.Assign(broke, ir.Const(False, type=Bool, loc=loc), loc=loc)]
@@ -740,14 +740,14 @@ def _terminates(stmts) -> bool:
     return False
 
 
-def _flag_breaks(stmts, flag: str, loc) -> tuple:
+def _flag_breaks(stmts, flag: str) -> tuple:
     """``stmts`` (untyped) with each ``break`` of this loop preceded by ``flag = True``."""
     out = []
     for s in stmts:
         if isinstance(s, ir.Break):
             out += [ir.Assign(flag, ir.Const(True, loc=s.loc), loc=s.loc), s]
         elif isinstance(s, ir.If):
-            out.append(ir.replace(s, body=_flag_breaks(s.body, flag, loc), orelse=_flag_breaks(s.orelse, flag, loc)))
+            out.append(ir.replace(s, body=_flag_breaks(s.body, flag), orelse=_flag_breaks(s.orelse, flag)))
         else:
             out.append(s)   # a nested loop's breaks are its own
     return tuple(out)

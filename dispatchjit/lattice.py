@@ -124,6 +124,15 @@ class PrimitiveType(JType):
         """``Float32(1.5)``: convert a Python value, as Julia's constructors do."""
         return self.pytype(value)
 
+    @property
+    def int_range(self) -> tuple[int, int]:
+        """The smallest and largest value of an integer type (Bool: 0 and 1)."""
+        if self.kind == "bool":
+            return 0, 1
+        if self.kind == "uint":
+            return 0, (1 << self.bits) - 1
+        return -(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1
+
     def __repr__(self) -> str:
         return self.name
 

@@ -135,6 +135,7 @@ def _make_struct(cls: type, mutable: bool) -> type:
     parent, typevars, pybase = _supertype(cls)
     hints = _own_annotations(cls)
     _check_unannotated(cls, hints)
+    written = _written_operators(cls)
     tvmap: dict = {}
     lattice_tvars = tuple(from_annotation(tv, tvmap) for tv in typevars)
     names = tuple(hints)
@@ -146,24 +147,7 @@ def _make_struct(cls: type, mutable: bool) -> type:
     defn = StructDef(cls.__name__, None, parent, lattice_tvars, names, types, defaults, mutable, fingerprint)
     defn.constructors = GenericFunction(cls.__name__, f"{cls.__qualname__}.<constructors>", cls.__module__,
                                         f"the outer constructors of {cls.__name__} (@{cls.__name__}.method)")
-    extra = {"__slots__": names, "__dispatchjit_struct__": defn, "__match_args__": names,
-             "__init_subclass__": classmethod(_final),
-             "__dispatchjit_class_for__": classmethod(_class_for),
-             "__dispatchjit_dtype__": classmethod(_dtype_for),
-             "__reduce__": _reduce, "__copy__": _shallow_copy if mutable else _same,
-             "__setattr__": _set_mutable if mutable else _set_immutable,
-             "__delattr__": _delete_field}
-    if not mutable:
-        extra["__eq__"], extra["__hash__"] = _eq, _hash
-    if typevars:
-        extra["__class_getitem__"] = classmethod(_class_getitem)
-        extra["__new__"] = _infer_parameters
-    extra["__repr__"] = _repr
-    for name in ("__repr__", "__hash__", "__copy__"):   # what the class body defines wins
-        if name in cls.__dict__:
-            extra[name] = cls.__dict__[name]
-    written = {name: cls.__dict__[name] for name in _DUNDERS if name in cls.__dict__}
-    new = _remake(cls, pybase, extra, drop=names + tuple(written))
+    new = _remake(cls, pybase, _class_attributes(cls, defn), drop=names + tuple(written))
     defn.cls = new
     if typevars:
         register_class(new, StructType(defn, tuple(tv.bound for tv in lattice_tvars)), instances=False)
@@ -171,6 +155,27 @@ def _make_struct(cls: type, mutable: bool) -> type:
         _install_constructor(new, StructType(defn, ()))
     _install_operators(new, written)
     return new
+
+
+def _class_attributes(cls: type, defn: StructDef) -> dict:
+    """What a struct's class gets besides the body written (which wins for ``__repr__``,
+    ``__hash__`` and ``__copy__``): slots for the fields, immutability or converting writes,
+    value equality for immutable structs, pickling, and for a parametric one ``Point[...]``
+    and the constructor inferring the parameters."""
+    extra = {"__slots__": defn.fields, "__dispatchjit_struct__": defn, "__match_args__": defn.fields,
+             "__init_subclass__": classmethod(_final), "__dispatchjit_class_for__": classmethod(_class_for),
+             "__dispatchjit_dtype__": classmethod(_dtype_for), "__reduce__": _reduce, "__repr__": _repr,
+             "__copy__": _shallow_copy if defn.mutable else _same,
+             "__setattr__": _set_mutable if defn.mutable else _set_immutable, "__delattr__": _delete_field}
+    if not defn.mutable:
+        extra["__eq__"], extra["__hash__"] = _eq, _hash
+    if defn.typevars:
+        extra["__class_getitem__"] = classmethod(_class_getitem)
+        extra["__new__"] = _infer_parameters
+    for name in ("__repr__", "__hash__", "__copy__"):
+        if name in cls.__dict__:
+            extra[name] = cls.__dict__[name]
+    return extra
 
 
 # --- operators: Python's dunder methods and the generic functions of dispatchjit.ops ----------
@@ -188,22 +193,30 @@ _EQUALITY = {"__eq__": ("eq", False), "__ne__": ("ne", False)}
 _DUNDERS.update(_EQUALITY)
 
 
+def _written_operators(cls: type) -> dict:
+    """The operator dunders the class body defines (reflected ones are refused: the operand
+    order is the method's signature)."""
+    written = {name: cls.__dict__[name] for name in _DUNDERS if name in cls.__dict__}
+    for name in written:
+        op_name, reflected = _DUNDERS[name]
+        if reflected:
+            raise TypeError(f"{cls.__name__}.{name}: define the reflected operator as a method of ops.{op_name} "
+                            f"with the other type first (@ops.{op_name}.method def _(a: Number, b: {cls.__name__}))")
+    return written
+
+
 def _install_operators(cls: type, written: dict) -> None:
     """Give ``cls`` the dunder methods that forward Python's operators to the generic functions
     (``a + b`` from Python is ``ops.add(a, b)``, as in compiled code), and make each operator
     dunder written in the class body a method of its generic function, with ``self`` of this
     type. ``==`` from Python compares fields unless the body defines ``__eq__``."""
     for name, func in written.items():
-        op_name, reflected = _DUNDERS[name]
-        if reflected:
-            raise TypeError(f"{cls.__name__}.{name}: define the reflected operator as a method of ops.{op_name} "
-                            f"with the other type first (@ops.{op_name}.method def _(a: Number, b: {cls.__name__}))")
         annotations = func.__annotations__
         annotations.setdefault(next(iter(inspect.signature(func).parameters)), cls)
         for param, ann in annotations.items():   # "V2" in V2's own body: the class being defined
             if ann == cls.__name__ or ann == cls.__qualname__:
                 annotations[param] = cls
-        library.named(op_name).method(func)
+        library.named(_DUNDERS[name][0]).method(func)
     for name, (op_name, reflected) in _DUNDERS.items():
         if name not in _EQUALITY or name in written:
             setattr(cls, name, _forwarder(library.named(op_name), reflected, name))
@@ -407,18 +420,10 @@ def _convert_number(ft: PrimitiveType, x, fail):
         if not float(x).is_integer():
             raise InexactError(f"{x!r} is not an integer: it does not convert to {ft!r} exactly")
     value = int(x)
-    lo, hi = _int_range(ft)
+    lo, hi = ft.int_range
     if not lo <= value <= hi:
         raise InexactError(f"{x!r} is out of the range of {ft!r}")
     return ft.pytype(value)
-
-
-def _int_range(t: PrimitiveType) -> tuple[int, int]:
-    if t.kind == "bool":
-        return 0, 1
-    if t.kind == "uint":
-        return 0, (1 << t.bits) - 1
-    return -(1 << (t.bits - 1)), (1 << (t.bits - 1)) - 1
 
 
 def _outer_new(default, constructors):

@@ -320,6 +320,27 @@ class _Aggregate(Repr):
     def parts(self, t) -> tuple[JType, ...]:
         raise NotImplementedError
 
+    def part_values(self, t, value) -> list:
+        """The Python values of a Python object's parts (a tuple's items, a struct's fields)."""
+        raise NotImplementedError
+
+    def llvm_type(self, t):
+        return ll.LiteralStructType([llvm_type(p) for p in self.parts(t)])
+
+    def refcounted(self, t):
+        return any(is_refcounted(p) for p in self.parts(t))
+
+    def refcount(self, b, v, t, fn):
+        for i, p in enumerate(self.parts(t)):
+            if is_refcounted(p):
+                repr_of(p).refcount(b, b.extract_value(v, i), p, fn)
+
+    def constant(self, mb, b, value, t):
+        agg = ll.Constant(llvm_type(t), None)
+        for i, (v, p) in enumerate(zip(self.part_values(t, value), self.parts(t))):
+            agg = b.insert_value(agg, repr_of(p).constant(mb, b, v, p), i)
+        return agg
+
     def memory_type(self, t):
         return ll.LiteralStructType([element_type(p) for p in self.parts(t)])
 
@@ -336,9 +357,6 @@ class _Aggregate(Repr):
         return agg
 
     # A kernel takes the parts' parameters one after the other.
-    def part_values(self, t, value) -> list:
-        raise NotImplementedError
-
     def kernel_params(self, t):
         params = [repr_of(p).kernel_params(p) for p in self.parts(t)]
         if any(ps is None for ps in params):
@@ -364,25 +382,8 @@ class _Tuple(_Aggregate):
     def part_values(self, t, value):
         return value
 
-    def llvm_type(self, t: TupleType):
-        return ll.LiteralStructType([llvm_type(p) for p in t.params])
-
-    def refcounted(self, t: TupleType):
-        return any(is_refcounted(p) for p in t.params)
-
-    def refcount(self, b, v, t: TupleType, fn):
-        for i, p in enumerate(t.params):
-            if is_refcounted(p):
-                repr_of(p).refcount(b, b.extract_value(v, i), p, fn)
-
     def truth(self, b, v, t: TupleType):
         return I1(int(bool(t.params)))
-
-    def constant(self, mb, b, value, t: TupleType):
-        agg = ll.Constant(llvm_type(t), None)
-        for i, (v, p) in enumerate(zip(value, t.params)):
-            agg = b.insert_value(agg, repr_of(p).constant(mb, b, v, p), i)
-        return agg
 
     def convert(self, b, v, src, dst):
         if not isinstance(dst, TupleType):
@@ -600,23 +601,6 @@ class _Struct(_Aggregate):
 
     def part_values(self, t, value):
         return [getattr(value, name) for name in t.field_names]
-
-    def llvm_type(self, t: StructType):
-        return ll.LiteralStructType([llvm_type(f) for f in t.field_types])
-
-    def refcounted(self, t: StructType):
-        return any(is_refcounted(f) for f in t.field_types)
-
-    def refcount(self, b, v, t: StructType, fn):
-        for i, f in enumerate(t.field_types):
-            if is_refcounted(f):
-                repr_of(f).refcount(b, b.extract_value(v, i), f, fn)
-
-    def constant(self, mb, b, value, t: StructType):
-        agg = ll.Constant(llvm_type(t), None)
-        for i, (name, f) in enumerate(zip(t.field_names, t.field_types)):
-            agg = b.insert_value(agg, repr_of(f).constant(mb, b, getattr(value, name), f), i)
-        return agg
 
     def unbox(self, e, obj, t: StructType):
         agg = ll.Constant(llvm_type(t), None)
