@@ -452,7 +452,23 @@ class _Inferrer:
             return ir.Const(bool(t.params), type=Bool, loc=v.loc)
         if isinstance(t, (FunctionType, TypeType)):
             return ir.Const(True, type=Bool, loc=v.loc)
+        if isinstance(t, StructType):
+            return self.struct_truth(v)
         raise TypingError(f"cannot test the truth of {_src(v)} of type {t}", v.loc)
+
+    def struct_truth(self, v: ir.Expr) -> ir.Expr:
+        """A struct is true, as any Python object, unless ``ops.bool`` has a method for it
+        (``__bool__`` in its class body)."""
+        func = library.builtin(builtins.bool)
+        try:
+            self.ctx.resolve(func, (v.type,))
+        except MethodError:
+            self.result.edges.add(Edge(func, (v.type,), None))   # until a method says otherwise
+            return ir.Const(True, type=Bool, loc=v.loc)
+        result = self.invoke(func, (v,), v.loc)
+        if result.type not in (Bool, Bottom):
+            raise TypingError(f"bool() of a {v.type!r} returned a {result.type}, not a Bool", v.loc)
+        return result
 
     def expr_Compare(self, e: ir.Compare):
         operands = tuple(self.expr(o) for o in e.operands)

@@ -352,7 +352,7 @@ class StructDef:
     function; ``fingerprint`` names the definition for the on-disk cache."""
 
     __slots__ = ("name", "cls", "parent", "typevars", "fields", "field_types", "defaults", "mutable",
-                 "fingerprint", "classes", "constructors", "__weakref__")
+                 "fingerprint", "classes", "constructors", "checked", "__weakref__")
 
     def __init__(self, name, cls, parent, typevars, fields, field_types, defaults, mutable, fingerprint):
         self.name, self.cls, self.parent, self.typevars = name, cls, parent, typevars
@@ -360,6 +360,7 @@ class StructDef:
         self.mutable, self.fingerprint = mutable, fingerprint
         self.classes: dict[tuple, type] = {}
         self.constructors = None   # the generic function of the outer constructors (structs.py)
+        self.checked = None        # for a class with __post_init__: the function running it
 
     def field_types_for(self, params: tuple[JType, ...]) -> tuple[JType, ...]:
         if not self.typevars:

@@ -96,7 +96,10 @@ def construct(inf, t: StructType, call: ir.Call) -> ir.Expr:
     args = tuple(field_value(inf, v, t, i) for i, v in enumerate(values))
     if any(a.type == Bottom for a in args):   # a value that never arrives: no struct either
         return ir.Prim("unreachable", args, type=Bottom, loc=call.loc)
-    return ir.New(args, type=t, loc=call.loc)
+    new = ir.New(args, type=t, loc=call.loc)
+    if t.definition.checked is not None:   # __post_init__ sees (and may refuse) each new one
+        return inf.invoke(t.definition.checked, (new,), call.loc)
+    return new
 
 
 def _bind(inf, t: StructType, call: ir.Call) -> list[ir.Expr]:

@@ -154,7 +154,27 @@ def _make_struct(cls: type, mutable: bool) -> type:
     else:
         _install_constructor(new, StructType(defn, ()))
     _install_operators(new, written)
+    if "__post_init__" in cls.__dict__:
+        defn.checked = _checker(new, cls.__dict__["__post_init__"])
     return new
+
+
+def _checker(cls: type, post_init) -> GenericFunction:
+    """``__post_init__`` (dataclasses' name) checks or completes a new instance, as a Julia
+    inner constructor does: the generic function compiled code calls on each struct it makes."""
+    post_init.__annotations__.setdefault(next(iter(inspect.signature(post_init).parameters)), cls)
+    check = GenericFunction("__post_init__", f"{cls.__qualname__}.__post_init__", cls.__module__, post_init.__doc__)
+    check.method(post_init)
+    checked = GenericFunction(cls.__name__, f"{cls.__qualname__}.<checked>", cls.__module__, "a checked new instance")
+    checked.method(_checking(check))
+    return checked
+
+
+def _checking(check):
+    def checked(obj):
+        check(obj)
+        return obj
+    return checked
 
 
 def _class_attributes(cls: type, defn: StructDef) -> dict:
@@ -189,8 +209,11 @@ _DUNDERS.update({"__lt__": ("lt", False), "__le__": ("le", False), "__gt__": ("g
                  "__ge__": ("ge", False), "__neg__": ("neg", False), "__pos__": ("pos", False),
                  "__invert__": ("invert", False), "__abs__": ("abs", False), "__float__": ("float", False),
                  "__int__": ("int", False), "__complex__": ("complex", False), "__round__": ("round", False)})
-_EQUALITY = {"__eq__": ("eq", False), "__ne__": ("ne", False)}
-_DUNDERS.update(_EQUALITY)
+# Forwarded only when the class body defines them: without, Python's own behaviour stands
+# (fields compared, the object true, no len).
+_WRITTEN_ONLY = {"__eq__": ("eq", False), "__ne__": ("ne", False), "__bool__": ("bool", False),
+                 "__len__": ("len", False)}
+_DUNDERS.update(_WRITTEN_ONLY)
 
 
 def _written_operators(cls: type) -> dict:
@@ -209,7 +232,8 @@ def _install_operators(cls: type, written: dict) -> None:
     """Give ``cls`` the dunder methods that forward Python's operators to the generic functions
     (``a + b`` from Python is ``ops.add(a, b)``, as in compiled code), and make each operator
     dunder written in the class body a method of its generic function, with ``self`` of this
-    type. ``==`` from Python compares fields unless the body defines ``__eq__``."""
+    type. ``==`` from Python compares fields unless the body defines ``__eq__``; an instance is
+    true and has no ``len`` unless the body defines ``__bool__`` or ``__len__``."""
     for name, func in written.items():
         annotations = func.__annotations__
         annotations.setdefault(next(iter(inspect.signature(func).parameters)), cls)
@@ -218,12 +242,13 @@ def _install_operators(cls: type, written: dict) -> None:
                 annotations[param] = cls
         library.named(_DUNDERS[name][0]).method(func)
     for name, (op_name, reflected) in _DUNDERS.items():
-        if name not in _EQUALITY or name in written:
+        if name not in _WRITTEN_ONLY or name in written:
             setattr(cls, name, _forwarder(library.named(op_name), reflected, name))
 
 
 def _forwarder(op, reflected: bool, name: str):
-    if name in ("__neg__", "__pos__", "__invert__", "__abs__", "__float__", "__int__", "__complex__"):
+    if name in ("__neg__", "__pos__", "__invert__", "__abs__", "__float__", "__int__", "__complex__", "__bool__",
+                "__len__"):
         def unary(self):
             return op(self)
         forward = unary
@@ -330,6 +355,8 @@ def _install_constructor(cls: type, t: StructType) -> None:
         convert = f"_c{i}({name})"
         body.append(f"    _set(self, {name!r}, {name} if {fast} else {convert})" if fast else
                     f"    _set(self, {name!r}, {convert})")
+    if "__post_init__" in vars(defn.cls):
+        body.append("    self.__post_init__()")
     source = (f"def __new__(cls, {', '.join(params)}):\n    self = _alloc(cls)\n" + "\n".join(body)
               + "\n    return self\n")
     exec(source, env)  # noqa: S102 - our own text, built from identifiers

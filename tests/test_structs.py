@@ -665,3 +665,83 @@ def test_unions_type_values_and_ambiguities_with_user_types():
     with pytest.raises(AmbiguityError, match=r"(?s)clash\(::Circle, ::Circle\) is ambiguous.*define\s+clash\(::Circle, ::Circle\)"):
         clash(Circle(1.0), Circle(1.0))
     assert clash(Rect(1.0, 1.0), Circle(1.0)) == 1
+
+
+# --- invariants: __post_init__ (Julia's inner constructors), truth and len ---------------------
+@struct
+class OrderedPair:           # Julia's manual: OrderedPair(x, y) = x > y ? error("out of order") : new(x, y)
+    x: float
+    y: float
+
+    def __post_init__(self):
+        if self.x > self.y:
+            raise ValueError("out of order")  #@order
+
+
+@generic
+def ordered(a, b):
+    return OrderedPair(a, b)
+
+
+@struct(mutable=True)
+class Magnitude:
+    v: float
+
+    def __post_init__(self):
+        if self.v < 0:
+            self.v = -self.v
+
+
+@generic
+def magnitude(a):
+    return Magnitude(a)
+
+
+def test_post_init_checks_every_new_instance_from_python_and_compiled_code():
+    assert OrderedPair(1, 2) == ordered(1, 2) == OrderedPair(1.0, 2.0)
+    with pytest.raises(ValueError, match="out of order"):
+        OrderedPair(2, 1)
+    with pytest.raises(ValueError, match="out of order") as info:
+        ordered(2, 1)
+    assert info.traceback[-1].lineno + 1 == line_of("order")
+    assert Magnitude(-2).v == 2.0 and magnitude(-3.0).v == 3.0
+    pairs = np.zeros(2, typeof(OrderedPair(0.0, 1.0)).dtype)
+    with pytest.raises(ValueError, match="out of order"):
+        nudge_pair(pairs)     # a field written into an array element makes a new instance too
+
+
+@generic
+def nudge_pair(ps):
+    ps[0].x = 5.0
+
+
+@struct
+class Span:
+    lo: float
+    hi: float
+
+    def __bool__(self):
+        return self.hi > self.lo
+
+    def __len__(self):
+        return 2
+
+
+@generic
+def truthy(s):
+    if s:
+        return 1
+    return 0
+
+
+@generic
+def negated_len(s):
+    return not s, len(s)
+
+
+def test_truth_and_len_follow_python_unless_the_class_says_otherwise():
+    assert (truthy(Span(0, 1)), truthy(Span(1, 0)), bool(Span(1, 0)), len(Span(0, 1))) == (1, 0, False, 2)
+    assert negated_len(Span(0, 1)) == (False, 2)
+    assert truthy(Circle(0.0)) == 1 and bool(Circle(0.0)) is True     # any object is true
+    with pytest.raises(TypeError):
+        len(Circle(1.0))
