@@ -35,7 +35,7 @@ import typing
 import numpy as np
 
 from . import library
-from .errors import InexactError, MethodError
+from .errors import AmbiguityError, InexactError, MethodError
 from .generic import GenericFunction
 from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
                       StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
@@ -456,33 +456,56 @@ def _convert_number(ft: PrimitiveType, x, fail):
 def _outer_new(default, constructors):
     """A struct class's ``__new__`` once it has outer constructors: one that applies to the
     arguments' types runs; otherwise the default constructor."""
+    applies: dict = {}   # (argument types, methods defined) -> whether an outer one applies
+
     def __new__(cls, *args, **kwargs):
         if not kwargs and cls is _definition(cls).cls:
             try:
-                constructors.resolve_types(tuple(map(typeof, args)))
-            except (MethodError, TypeError, OverflowError):
-                pass
-            else:
+                key = (tuple(map(typeof, args)), len(constructors.table.methods))
+            except (TypeError, OverflowError):
+                return default(cls, *args, **kwargs)
+            found = applies.get(key)
+            if found is None:
+                found = applies[key] = _resolves(constructors, key[0])
+            if found:
                 return constructors(*args)
         return default(cls, *args, **kwargs)
     return __new__
 
 
+def _resolves(f: GenericFunction, argtypes: tuple) -> bool:
+    """Whether a call of ``f`` at these types reaches one of its methods (or an ambiguity
+    among them, which the call then reports)."""
+    try:
+        f.resolve_types(argtypes)
+    except AmbiguityError:
+        return True
+    except MethodError:
+        return False
+    return True
+
+
 def _infer_parameters(cls, *args, **kwargs):
     """``Point(1, 2)``: the parameters from the arguments' types, by the same rules as a method
-    call (one ``T`` for ``x: T, y: T``: the diagonal rule)."""
+    call (one ``T`` for ``x: T, y: T``: the diagonal rule); remembered per argument types."""
     defn = _definition(cls)
-    values = _bind(defn, args, kwargs)
+    values = args if not kwargs and len(args) == len(defn.fields) else _bind(defn, args, kwargs)
     types = tuple(map(typeof, values))
-    env = match(types, _FieldSignature(defn))
-    if env is None or any(tv not in env for tv in defn.typevars):
-        shown = ", ".join(f"::{t!r}" for t in types)
-        wanted = ", ".join(f"{n}: {t!r}" for n, t in zip(defn.fields, defn.field_types))
-        bounds = ", ".join(f"{tv.name} <: {tv.bound!r}" for tv in defn.typevars)
-        raise MethodError(f"no method matching {defn.name}({shown}): the fields ({wanted}) where {bounds} do not "
-                          f"fit these arguments; convert them to one type, or give the parameters: "
-                          f"{defn.name}[{', '.join('Float64' for _ in defn.typevars)}](...)")
-    return _class_for(cls, tuple(env[tv] for tv in defn.typevars))(*values)
+    concrete = _inferred.get((defn, types))
+    if concrete is None:
+        env = match(types, _FieldSignature(defn))
+        if env is None or any(tv not in env for tv in defn.typevars):
+            shown = ", ".join(f"::{t!r}" for t in types)
+            wanted = ", ".join(f"{n}: {t!r}" for n, t in zip(defn.fields, defn.field_types))
+            bounds = ", ".join(f"{tv.name} <: {tv.bound!r}" for tv in defn.typevars)
+            raise MethodError(f"no method matching {defn.name}({shown}): the fields ({wanted}) where {bounds} "
+                              f"do not fit these arguments; convert them to one type, or give the parameters: "
+                              f"{defn.name}[{', '.join('Float64' for _ in defn.typevars)}](...)")
+        concrete = _inferred[(defn, types)] = _class_for(cls, tuple(env[tv] for tv in defn.typevars))
+    return concrete(*values)
+
+
+_inferred: dict = {}   # (definition, argument types) -> the class of the instance made
 
 
 class _FieldSignature:
