@@ -217,33 +217,42 @@ _DUNDERS.update(_WRITTEN_ONLY)
 
 
 def _written_operators(cls: type) -> dict:
-    """The operator dunders the class body defines (reflected ones are refused: the operand
-    order is the method's signature)."""
-    written = {name: cls.__dict__[name] for name in _DUNDERS if name in cls.__dict__}
-    for name in written:
-        op_name, reflected = _DUNDERS[name]
-        if reflected:
-            raise TypeError(f"{cls.__name__}.{name}: define the reflected operator as a method of ops.{op_name} "
-                            f"with the other type first (@ops.{op_name}.method def _(a: Number, b: {cls.__name__}))")
-    return written
+    """The operator dunders the class body defines."""
+    return {name: cls.__dict__[name] for name in _DUNDERS if name in cls.__dict__}
 
 
 def _install_operators(cls: type, written: dict) -> None:
     """Give ``cls`` the dunder methods that forward Python's operators to the generic functions
     (``a + b`` from Python is ``ops.add(a, b)``, as in compiled code), and make each operator
     dunder written in the class body a method of its generic function, with ``self`` of this
-    type. ``==`` from Python compares fields unless the body defines ``__eq__``; an instance is
-    true and has no ``len`` unless the body defines ``__bool__`` or ``__len__``."""
+    type (a reflected one, ``__radd__``, with ``self`` second). ``==`` from Python compares
+    fields unless the body defines ``__eq__``; an instance is true and has no ``len`` unless
+    the body defines ``__bool__`` or ``__len__``."""
     for name, func in written.items():
+        op_name, reflected = _DUNDERS[name]
         annotations = func.__annotations__
         annotations.setdefault(next(iter(inspect.signature(func).parameters)), cls)
         for param, ann in annotations.items():   # "V2" in V2's own body: the class being defined
             if ann == cls.__name__ or ann == cls.__qualname__:
                 annotations[param] = cls
-        library.named(_DUNDERS[name][0]).method(func)
+        library.named(op_name).method(_swapped(cls, name, func) if reflected else func)
     for name, (op_name, reflected) in _DUNDERS.items():
         if name not in _WRITTEN_ONLY or name in written:
             setattr(cls, name, _forwarder(library.named(op_name), reflected, name))
+
+
+def _swapped(cls: type, name: str, func):
+    """``__radd__(self, other)`` as the method ``add(other, self)``: a generic function of its
+    own for the body, called with the operands swapped back."""
+    body = GenericFunction(name, f"{cls.__qualname__}.{name}", cls.__module__, func.__doc__)
+    body.method(func)
+    self_name, other_name = list(inspect.signature(func).parameters)[:2]
+
+    def reflected(other, self):
+        return body(self, other)
+    reflected.__annotations__ = {"other": func.__annotations__.get(other_name, Any),
+                                 "self": func.__annotations__[self_name]}
+    return reflected
 
 
 def _forwarder(op, reflected: bool, name: str):

@@ -197,14 +197,30 @@ def test_dunder_methods_in_the_class_body_become_methods():
         V2(1, 2) - V2(1, 2)
 
 
-def test_reflected_dunders_are_refused_with_the_spelling_to_use():
-    with pytest.raises(TypeError, match="reflected operator as a method of ops.add"):
-        @struct
-        class W:
-            x: float
+@struct
+class Meters:
+    v: float
 
-            def __radd__(self, other):
-                return self
+    def __mul__(self, k: float):
+        return Meters(self.v * k)
+
+    def __rmul__(self, k: float):          # k * m
+        return Meters(k * self.v)
+
+    def __rtruediv__(self, k: float):      # k / m: the operands' order is kept
+        return Meters(k / self.v)
+
+
+@generic
+def scaled(m, k):
+    return k * m, m * k, k / m
+
+
+def test_reflected_dunders_become_methods_with_the_operands_swapped():
+    assert 3.0 * Meters(2.0) == Meters(6.0) and Meters(2.0) * 3.0 == Meters(6.0) and 8.0 / Meters(2.0) == Meters(4.0)
+    assert scaled(Meters(2.0), 4.0) == (Meters(8.0), Meters(8.0), Meters(2.0))
+    sigs = [m.sig for m in ops.truediv.methods() if typeof(Meters(1.0)) in m.sig]
+    assert sigs == [(Float64, typeof(Meters(1.0)))]
 
 
 @generic
