@@ -745,3 +745,32 @@ def test_truth_and_len_follow_python_unless_the_class_says_otherwise():
     assert truthy(Circle(0.0)) == 1 and bool(Circle(0.0)) is True     # any object is true
     with pytest.raises(TypeError):
         len(Circle(1.0))
+
+
+@struct(mutable=True)
+class Holder:
+    a: Array[Float64, 1]
+    n: int
+
+
+@generic
+def swap_many(h, x, y, k):
+    for i in range(k):
+        if i % 2 == 0:
+            h.a = x
+        else:
+            h.a = y
+        h.n += 1
+    return h.a
+
+
+def test_writes_to_a_mutable_structs_fields_count_references_exactly():
+    x, y = np.zeros(3), np.ones(3)
+    h = Holder(x, 0)
+    assert swap_many(h, x, y, 3) is x            # i = 2 wrote x last
+    rx, ry = sys.getrefcount(x), sys.getrefcount(y)
+    for _ in range(100):
+        assert swap_many(h, x, y, 1000) is y     # i = 999 wrote y last
+    gc.collect()
+    assert (sys.getrefcount(x), sys.getrefcount(y)) == (rx - 1, ry + 1)   # h now holds y, not x
+    assert h.n == 100003 and h.a is y
