@@ -6,11 +6,15 @@ SQLite database (WAL mode, so processes read and write it at once) under
 ``$DISPATCHJIT_CACHE_DIR``, else the platform's user cache directory.
 
 An entry is keyed by everything that decides its machine code: the method's code (a
-fingerprint of its code object, defaults and options), the concrete signature, the target (CPU
-name and features) and the versions of dispatchjit, llvmlite and LLVM. It also records what the
-code inlined: each generic call it resolved at compile time, with the fingerprint of the
-method it resolved to. A load re-resolves those calls in the current process and uses the entry
-only if every one still lands on the same code, so an edited callee never serves stale code.
+fingerprint of its code object, defaults and options), the concrete signature (user types by
+their definitions), the target (CPU name and features) and the versions of dispatchjit,
+llvmlite and LLVM. It also records what the code inlined: each generic call it resolved at
+compile time, with the fingerprint of the method it resolved to, and each module global it read
+as a constant. A load re-resolves those calls in the current process and re-reads those globals,
+and uses the entry only if every call still lands on the same code and every global still has
+the value (a number, a tuple, a type) or the type (an array, another object) the code was
+compiled with; an object the code refers to is the module's current one, not a copy. So an
+edited callee or a changed global never serves stale code.
 
 Loading does no parsing, inference or optimization: the object code goes straight to the JIT
 linker, with the Python objects and raise sites it refers to recreated from the entry
@@ -25,6 +29,7 @@ import os
 import pickle
 import sqlite3
 import struct
+import sys
 import threading
 import time
 import warnings
@@ -36,7 +41,7 @@ from .state import Edge
 __all__ = ["CacheWarning", "cache_dir", "Store", "store", "fingerprint", "entry_key",
            "CachedCode", "FORMAT"]
 
-FORMAT = 2   # bump when the table or the meaning of a stored column changes (2: modules moved)
+FORMAT = 3   # bump when the table or the meaning of a stored column changes (3: globals recorded)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS specializations (
@@ -229,6 +234,7 @@ class CachedCode:
     edges: list            # (generic function, argument types, method fingerprint): itself and
                            # every call it inlined
     counter: str           # the symbol of its call counter
+    globals: list          # (module, name, kind, ...): the module globals it read (_global_record)
 
 
 def pack(cached: CachedCode) -> bytes | None:
@@ -269,8 +275,8 @@ def load(func, method, argtypes):
                       "compiling it again", CacheWarning, stacklevel=4)
         db.delete(key)
         return None
-    if stale_reason(cached.edges) is not None:
-        return None   # a callee changed since: the next compile replaces the entry
+    if stale_reason(cached.edges) is not None or stale_global(cached.globals, cached.objects) is not None:
+        return None   # a callee or a global changed since: the next compile replaces the entry
     sites = [exceptions.register_site(s.exc, s.template, s.loc, s.kinds) for s in cached.sites]
     keepalive: list = []
     loaded = target.load(code, uid, cached.objects, sites, [], keepalive)
@@ -313,6 +319,56 @@ def stale_reason(stored_edges) -> str | None:
     return None
 
 
+_MISSING = object()
+
+
+def _global_record(module: str, name: str, objects: list):
+    """How a load checks the global ``module.name`` the code read: an object the code refers to
+    by its type (the load substitutes the module's current object), a type by its definition,
+    a value baked into the code by its pickle; None for generic functions and modules (calls
+    are checked as edges) and ``False`` for a value that cannot be checked."""
+    import types as pytypes
+
+    from .lattice import FunctionType, JType, from_annotation, type_key, typeof
+    value = getattr(sys.modules.get(module), "__dict__", {}).get(name, _MISSING)
+    if value is _MISSING or isinstance(value, pytypes.ModuleType):
+        return None
+    index = next((i for i, o in enumerate(objects) if o is value), None)
+    try:
+        if isinstance(typeof(value), FunctionType):   # a generic function: its calls are edges
+            return None
+        if index is not None:
+            return module, name, "object", index, type_key(typeof(value))
+        if isinstance(value, (type, JType)):
+            return module, name, "type", type_key(from_annotation(value))
+        return module, name, "value", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - cannot be checked: the entry is not stored
+        return False
+
+
+def stale_global(records, objects: list) -> str | None:
+    """Why the globals recorded with an entry (``_global_record``) no longer hold what its code
+    was compiled with; None when they do, after putting the modules' current objects into
+    ``objects``."""
+    from .lattice import from_annotation, type_key, typeof
+    for module, name, kind, *data in records:
+        value = getattr(sys.modules.get(module), "__dict__", {}).get(name, _MISSING)
+        if value is _MISSING:
+            return f"the global {module}.{name} is gone"
+        try:
+            if kind == "object" and type_key(typeof(value)) == data[1]:
+                objects[data[0]] = value
+                continue
+            if kind == "type" and type_key(from_annotation(value)) == data[0]:
+                continue
+            if kind == "value" and pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) == data[0]:
+                continue
+        except Exception:  # noqa: BLE001 - it cannot be the same: compile again
+            pass
+        return f"the global {module}.{name} changed"
+    return None
+
+
 def save(compiled, mb, entry_name: str, code: bytes, closure: dict, typed_text: str, target) -> None:
     """Store a fresh compile, whose module ``mb`` has the entry point ``entry_name`` (when every
     object it refers to can be recreated elsewhere)."""
@@ -322,8 +378,17 @@ def save(compiled, mb, entry_name: str, code: bytes, closure: dict, typed_text: 
     root = compiled.key
     # The root too: when its own source changes, `dispatchjit cache list` reports the entry stale.
     edges = [(k.func, k.argtypes, fingerprint(k.method)) for k in closure]
-    cached = CachedCode(compiled.return_type, list(mb.objects), [site(s) for s in mb.sites], edges,
-                        f"{entry_name}.calls")
+    read = {(k.method.func.__module__, name) for k, inf in closure.items() for name in inf.globals_read}
+    records = [_global_record(module, name, mb.objects) for module, name in sorted(read)]
+    if False in records:
+        return   # a global it read cannot be checked in another process: not stored
+    records = [r for r in records if r is not None]
+    objects = list(mb.objects)
+    for record in records:
+        if record[2] == "object":
+            objects[record[3]] = None   # not a copy: the load puts in the module's current object
+    cached = CachedCode(compiled.return_type, objects, [site(s) for s in mb.sites], edges,
+                        f"{entry_name}.calls", records)
     payload = pack(cached)
     if payload is None:
         return

@@ -86,7 +86,7 @@ def _status(row) -> str:
         return f"unknown: cannot import its code here ({err})"
     except Exception as err:  # noqa: BLE001
         return f"stale: unreadable ({type(err).__name__})"
-    reason = cache.stale_reason(payload.edges)
+    reason = cache.stale_reason(payload.edges) or cache.stale_global(payload.globals, list(payload.objects))
     return "valid" if reason is None else f"stale: {reason}"
 
 

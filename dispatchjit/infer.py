@@ -39,12 +39,14 @@ _MAX_PASSES = 50
 class InferredFunction:
     """The typed body of a specialization and what it depends on: ``edges`` holds an ``Edge``
     for each generic call it makes (callee, argument types, the method it resolved to), which is
-    what invalidation re-checks when a method is added."""
+    what invalidation re-checks when a method is added; ``globals_read`` the module globals its
+    code took as constants (the on-disk cache checks them when it loads the code)."""
 
     key: SpecKey
     fn: ir.Function
     invokes: set[SpecKey] = field(default_factory=set)
     edges: set[Edge] = field(default_factory=set)
+    globals_read: set[str] = field(default_factory=set)   # module globals read (as constants)
 
 
 class Context(typing.Protocol):
@@ -96,7 +98,7 @@ class _Inferrer:
         for _ in range(_MAX_PASSES):
             before, ret_before = dict(self.vars), self.ret
             self.returns: list[tuple[JType, SourceLoc]] = []
-            self.result.invokes, self.result.edges = set(), set()
+            self.result.invokes, self.result.edges, self.result.globals_read = set(), set(), set()
             body = self.block(self.fn.body)
             if not _terminates(body):
                 self.returns.append((Nothing, self._end_loc()))
@@ -317,6 +319,7 @@ class _Inferrer:
             value = self.closure[e.id]
         elif e.id in self.globals:
             value = self.globals[e.id]
+            self.result.globals_read.add(e.id)
         elif hasattr(builtins, e.id):
             value = getattr(builtins, e.id)
         else:

@@ -776,3 +776,27 @@ def test_typing_errors_name_the_problem():
         too_many(np.zeros(3))
     with pytest.raises(TypingError, match="flags"):
         bad_attr(np.zeros(3))
+
+
+GLOBAL_TABLE = np.arange(5.0)
+
+
+@generic
+def sum_global_table():
+    s = 0.0
+    for i in range(len(GLOBAL_TABLE)):
+        s += GLOBAL_TABLE[i]
+    return s, GLOBAL_TABLE.shape[0]
+
+
+@generic
+def bump_global_table(k):
+    GLOBAL_TABLE[0] += k
+
+
+def test_a_global_array_is_the_array_itself():
+    # (It read as an empty array: the constant was a zeroed array struct.)
+    assert sum_global_table() == (10.0, 5)
+    bump_global_table(10.0)
+    assert GLOBAL_TABLE[0] == 10.0 and sum_global_table() == (20.0, 5)
+    GLOBAL_TABLE[0] = 0.0

@@ -571,3 +571,50 @@ def test_struct_signatures_are_cached_and_keyed_on_the_definition(tmp_path):
     # total's own code is unchanged, but its argument's fields moved: compiled again, not loaded.
     assert third["moved"] == ["Point[Float64]", 1.5, 2.5] and third["total"] == 26.5
     assert third["compilations"] == [1, 0, 1]
+
+
+# --- module globals the code read ------------------------------------------------------------
+GLOBALS = '''\
+import numpy as np
+from dispatchjit import generic
+
+SCALE = 2.0
+TABLE = np.arange(4.0)
+
+
+@generic(cache=True)
+def scaled(x):
+    return SCALE * x
+
+
+@generic(cache=True)
+def accumulate(k):
+    for i in range(len(TABLE)):
+        TABLE[i] += k
+    return TABLE[0] + TABLE[1] + TABLE[2] + TABLE[3]
+'''
+
+GLOBALS_PROBE = '''\
+import json
+import glob_mod
+s = glob_mod.scaled(10.0)
+a = glob_mod.accumulate(1.0)
+print(json.dumps({"scaled": s, "accumulate": a, "table": glob_mod.TABLE.tolist(),
+                  "compilations": [glob_mod.scaled.compilations, glob_mod.accumulate.compilations]}))
+'''
+
+
+def test_a_changed_global_is_never_served_from_the_cache_and_arrays_are_the_modules(tmp_path):
+    (tmp_path / "glob_mod.py").write_text(GLOBALS)
+    cache = tmp_path / "cache"
+    first = run(tmp_path, cache, GLOBALS_PROBE)
+    assert first == {"scaled": 20.0, "accumulate": 10.0, "table": [1.0, 2.0, 3.0, 4.0], "compilations": [1, 1]}
+    second = run(tmp_path, cache, GLOBALS_PROBE)
+    assert second == dict(first, compilations=[0, 0])       # loaded; the module's own array updated
+    edit(tmp_path / "glob_mod.py", "SCALE = 2.0", "SCALE = 3.0")
+    third = run(tmp_path, cache, GLOBALS_PROBE)
+    assert third["scaled"] == 30.0 and third["compilations"] == [1, 0]
+    edit(tmp_path / "glob_mod.py", "TABLE = np.arange(4.0)", "TABLE = np.arange(4)")   # another dtype
+    fourth = run(tmp_path, cache, GLOBALS_PROBE)
+    assert fourth["accumulate"] == 10.0 and fourth["compilations"] == [0, 1]
+    assert sum(len(r["payload"]) for r in rows(cache)) < 20000   # no copy of the array stored

@@ -545,7 +545,10 @@ class _FunctionLowering(CAPIEmitter):
         return value
 
     def expr_Const(self, e: ir.Const) -> ll.Value:
-        return self.constant(e.value, e.type)
+        try:
+            return self.constant(e.value, e.type)
+        except UnsupportedOnTarget as err:   # a Python object in GPU code
+            raise CompileError(str(err), e.loc) from None
 
     def constant(self, value, t: JType) -> ll.Value:
         return repr_of(t).constant(self.mb, self.b, value, t)

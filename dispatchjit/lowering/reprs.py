@@ -448,6 +448,11 @@ class _Array(Repr):
             return v
         raise InternalCompilerError(f"cannot convert {src} to {dst}")
 
+    def constant(self, mb, b, value, t: ArrayType):
+        # A global array read by compiled code: the array itself (the module keeps it alive), so
+        # reads see its contents and writes change it, as in CPython.
+        return struct_from_ndarray(b, mb.object_ref(b, value), t)
+
     def unbox(self, e, obj, t: ArrayType):
         return struct_from_ndarray(e.b, obj, t)  # borrowed: the caller's argument keeps it alive
 
