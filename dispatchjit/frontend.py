@@ -13,6 +13,7 @@ import linecache
 import textwrap
 
 from . import ir
+from .methods import source_stamp
 from .errors import CompileError, SourceLoc
 
 __all__ = ["build_ir", "def_loc"]
@@ -79,7 +80,42 @@ def _parse(func):
     source = "".join(lines)
     dedented = textwrap.dedent(source)
     indent = len(lines[0]) - len(dedented.splitlines(True)[0])
+    if _file_changed(func) and not _is_source_of(dedented, file, code):
+        raise CompileError(
+            f"cannot compile {func.__qualname__}: its source file was changed after the function was defined, "
+            "so the text there is not the code Python runs", SourceLoc(file, code.co_firstlineno, func=func.__qualname__),
+            hint="reload the module (importlib.reload) or run the cell again, then call it")
     return ast.parse(dedented), file, code.co_firstlineno, indent
+
+
+def _file_changed(func) -> bool:
+    """Whether the function's file is not as it was when the function was defined (its size and
+    modification time, recorded by ``methods.stamp_source``)."""
+    recorded = getattr(func, "__dispatchjit_source_stamp__", None)
+    return recorded is not None and recorded != source_stamp(func.__code__.co_filename)
+
+
+def _is_source_of(source: str, file: str, code) -> bool:
+    """Whether ``source`` (a ``def``) compiles to the bytecode of ``code``: a file edited after
+    import gives another function's text. A closure's body reads its free variables as cells,
+    which the text compiled alone cannot, so those are taken as they are. (Only asked when the
+    file changed: tools that compile a module from a rewritten tree, as pytest does, give other
+    bytecode for the same text.)"""
+    if code.co_freevars:
+        return True
+    try:
+        module = compile(source, file, "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    defined = [c for c in module.co_consts if hasattr(c, "co_code") and c.co_name == code.co_name]
+    return any(_shape(c) == _shape(code) for c in defined)
+
+
+def _shape(code) -> tuple:
+    """A code object's instructions, names and constants (nested code by its own shape), not
+    where its lines are."""
+    consts = tuple(_shape(c) if hasattr(c, "co_code") else (type(c), c) for c in code.co_consts)
+    return code.co_code, code.co_names, consts
 
 
 class _Builder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import linecache
+import os
 import typing
 from dataclasses import dataclass
 
@@ -114,6 +115,7 @@ def methods_from_function(func, name: str | None = None) -> list[Method]:
     hold (only ints, floats, bools, complex numbers, ``None`` and tuples of those)."""
     name = name or func.__name__
     file, line = _def_location(func)
+    func.__dispatchjit_source_stamp__ = source_stamp(func.__code__.co_filename)
     where = f"`{name}` at {file}:{line}"
     hints = _annotations(func)
     typevars: dict = {}
@@ -137,6 +139,16 @@ def methods_from_function(func, name: str | None = None) -> list[Method]:
                       full, k)
                for k in range(len(sig) - len(defaults), len(sig))]
     return [full, *shorter]
+
+
+def source_stamp(file: str) -> tuple[int, int] | None:
+    """A file's size and modification time (None for source that is not a file: a notebook cell,
+    a prompt): the compiler compares them to tell a file edited after the function was defined."""
+    try:
+        st = os.stat(file)
+    except (OSError, ValueError):
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def _def_location(func) -> tuple[str, int]:

@@ -9,6 +9,8 @@ import textwrap
 
 import pytest
 
+import dispatchjit
+
 pexpect = pytest.importorskip("pexpect")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -298,3 +300,25 @@ def test_notebook_cell_rerun(tmp_path):
     assert f(1) == 0 and g(1) == 0 and f(1.5) == 0.5
     assert len(g.invalidated) == 2
     assert str(g.invalidated[-1].invalidated_by).startswith("f(x) @ <notebook-cell-")
+
+
+def test_a_file_edited_after_import_never_compiles_text_python_does_not_run(tmp_path):
+    """Python runs the code it compiled at import; compiled code must be that same code, or an
+    error that says the file changed, never the new text."""
+    import importlib
+    import linecache
+    import sys
+    (tmp_path / "edited_mod.py").write_text("from dispatchjit import generic\n\n\n@generic\ndef f(x):\n    return x + 1\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        mod = importlib.import_module("edited_mod")
+        (tmp_path / "edited_mod.py").write_text("from dispatchjit import generic\n\n\n@generic\ndef f(x):\n"
+                                                "    return x + 100\n")
+        linecache.checkcache()           # the new text is what a source reader finds now
+        with pytest.raises(dispatchjit.CompileError, match="changed after the function was defined") as info:
+            mod.f(1)
+        assert "importlib.reload" in str(info.value)
+        assert importlib.reload(mod).f(1) == 101
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("edited_mod", None)
