@@ -44,6 +44,10 @@ def _parts(inf, index: ir.Expr) -> list[ir.Expr]:
 
 def _int_index(inf, e: ir.Expr) -> ir.Expr:
     typed = inf.expr(e)
+    if typed.type == Bool:   # NumPy: a[True] is a mask (a new axis of length 1), not a[1]
+        raise TypingError("a boolean index is a mask in NumPy (a[True] has a new axis), not an integer; "
+                          "boolean indexing is not supported in compiled code yet", e.loc,
+                          hint="index with int(flag) if you meant the element")
     if not _is_int(typed.type):
         raise TypingError(f"array indices must be integers or slices, not {typed.type}", e.loc)
     if typed.type == UInt64:  # values past Int64 must not wrap around to negative indices
@@ -117,7 +121,13 @@ def setitem(inf, s: ir.SetItem) -> ir.Stmt:
 
 
 def _cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
-    """NumPy's assignment cast: floats into integer arrays truncate (NaN and inf raise)."""
+    """NumPy's assignment cast: floats into integer arrays truncate (NaN and inf raise); a
+    Python integer the dtype cannot hold raises OverflowError, as NumPy 2 does (NEP 50; a
+    computed Int64 wraps, as NumPy's int64 scalars do)."""
+    if isinstance(value, ir.Const) and type(value.value) is int and dtype.kind in ("int", "uint"):
+        lo, hi = dtype.int_range
+        if not lo <= value.value <= hi:
+            return inf.throw(OverflowError, f"Python integer {value.value} out of bounds for {dtype.dtype}", loc)
     if dtype.kind in ("int", "uint") and value.type.kind == "float":
         value = ir.Prim("toint", (value,), type=Int64, loc=loc)
     if dtype.kind == "bool":

@@ -7,6 +7,7 @@ case that crashed) rather than killing the test run.
 """
 
 import array
+import gc
 import os
 import subprocess
 import sys
@@ -388,3 +389,69 @@ def test_battery_of_bad_calls_never_crashes():
     last = proc.stderr.strip().splitlines()[-3:]
     assert proc.returncode == 0 and "ALL DONE" in proc.stdout, (
         f"exit status {proc.returncode}; last calls: {last}")
+
+
+# --- wrong results found from outside (issue 18), each now right or a clear error --------------
+@generic
+def round_to(x, n):
+    return round(x, n)
+
+
+@pytest.mark.parametrize("n", [-400, -309, -308, -307, -23, -1, 0, 1, 15, 22, 23, 300, 308, 400])
+@pytest.mark.parametrize("x", [123.456, -1.5e300, 5e-300, 0.5, -0.0, float("inf"), float("-inf"), float("nan")])
+def test_round_with_extreme_digits_agrees_with_cpython(x, n):
+    assert repr(round_to(x, n)) == repr(round(x, n))
+
+
+@generic
+def store_300(a):
+    a[0] = 300
+
+
+@generic
+def full_300(n):
+    return np.full(n, 300, np.uint8)
+
+
+def test_a_python_integer_the_dtype_cannot_hold_raises_overflow_error_as_numpy():
+    a = np.zeros(2, np.uint8)
+    with pytest.raises(OverflowError, match="Python integer 300 out of bounds for uint8"):
+        store_300(a)
+    assert a[0] == 0
+    with pytest.raises(OverflowError, match="Python integer 300 out of bounds for uint8"):
+        full_300(3)
+    with pytest.raises(OverflowError):          # what NumPy itself says
+        a[0] = 300
+
+
+@generic
+def bool_index(a):
+    return a[True]
+
+
+def test_a_boolean_index_is_not_taken_as_an_integer():
+    with pytest.raises(TypingError, match="boolean index is a mask"):
+        bool_index(np.arange(3.0))
+
+
+@generic(nogil=True)
+def nogil_passthrough(x):
+    return x
+
+
+@generic(nogil=True)
+def nogil_tuple(a):
+    return (a, 1.0)
+
+
+def test_nogil_functions_cannot_hand_back_uncounted_references():
+    from dispatchjit import CompileError
+    obj = object()
+    before = sys.getrefcount(obj)
+    for f, arg in ((nogil_passthrough, obj), (nogil_passthrough, np.zeros(2)), (nogil_tuple, obj)):
+        with pytest.raises(CompileError, match="nogil=True cannot return"):
+            f(arg)
+    del arg   # (the loop variable held obj too)
+    gc.collect()
+    assert sys.getrefcount(obj) == before
+    assert nogil_tuple(2.0) == (2.0, 1.0)

@@ -352,7 +352,13 @@ def _round_digits(fl, e, args):
     rounded = b.select(b.and_(half, b.fcmp_ordered(">", err, F64(0.0))), b.fadd(floor, F64(1.0)), rounded)
     rounded = b.select(b.and_(half, b.fcmp_ordered("<", err, F64(0.0))), floor, rounded)
     result = b.select(negative, b.fmul(rounded, p), b.fdiv(rounded, p))
-    return b.select(_finite(fl, y), result, x)
+    # As CPython: x itself when it has no digits beyond the n-th (|x * 10**n| >= 2**53, or the
+    # product overflows); a zero of x's sign when 10**-n is beyond every double (n < -308).
+    keep = b.or_(b.not_(_finite(fl, y)), b.fcmp_ordered(">=", _call_math(fl, "fabs", [y]), F64(2.0 ** 53)))
+    result = b.select(b.and_(b.not_(negative), keep), x, result)
+    zero = _call_math(fl, "copysign", [F64(0.0), x])
+    result = b.select(b.icmp_signed("<", n, I64(-308)), zero, result)
+    return b.select(_finite(fl, x), result, x)   # inf and nan round to themselves
 
 
 def _round_int_digits(fl, e, args):

@@ -13,6 +13,8 @@ import functools
 
 from llvmlite import ir as llir
 
+from ..errors import CompileError
+from ..lowering.reprs import is_refcounted
 from ..runtime.jit import engine, link_cells, link_cold
 from ..state import COMPILE_LOCK
 from .target import Compiled, Target
@@ -101,6 +103,12 @@ class CPUTarget(Target):
         fn = closure[key].fn
         nfixed = len(fn.params) if fn.vararg is not None else None
         from .boxing import emit_cpython_entry   # not imported by processes that only load cached code
+        if mb.nogil and is_refcounted(fn.return_type):
+            # Code run without the GIL counts no references: it could only hand back a borrowed
+            # one, which the caller would then own (a use-after-free in waiting).
+            raise CompileError(f"a function compiled with nogil=True cannot return {fn.return_type} (arrays and "
+                               "Python objects need the GIL to be counted)", fn.loc,
+                               hint="return numbers or tuples of numbers, and write results into an array argument")
         emit_cpython_entry(mb, mb.functions[key], key.argtypes, nfixed, fn.return_type, name, release_gil=mb.nogil)
         return Compiled(name)
 
