@@ -11,6 +11,7 @@ import inspect
 import itertools
 import linecache
 import textwrap
+import types
 
 from . import ir
 from .methods import source_stamp
@@ -39,10 +40,24 @@ def build_ir(func) -> ir.Function:
 
 def build_generated(generator, argtypes) -> ir.Function:
     """The body a ``generated`` method's generator returns for ``argtypes``: a function (whose
-    source is read) or the source text of one ``def``, parsed as a file of its own."""
+    source is read) or the source text of one ``def``, parsed as a file of its own. It takes
+    the generator's parameters (the call's arguments are passed to it)."""
+    fn = _generated_body(generator, argtypes)
+    n = len(argtypes)
+    if len(fn.params) != n if fn.vararg is None else len(fn.params) > n:
+        takes = f"{len(fn.params)} parameter(s){' and *args' if fn.vararg else ''}"
+        raise CompileError(f"the body {generator.__qualname__} generated takes {takes}, for a call with {n} "
+                           "argument(s)", def_loc(generator))
+    return fn
+
+
+def _generated_body(generator, argtypes) -> ir.Function:
     body = generator(*argtypes)
-    if callable(body):
+    if isinstance(body, types.FunctionType):
         return build_ir(body)
+    if callable(body):
+        raise CompileError(f"the generator {generator.__qualname__} returned {body!r}; it must return a function "
+                           "defined with def, or the source of one `def`", def_loc(generator))
     if not isinstance(body, str):
         raise CompileError(f"the generator {generator.__qualname__} returned {type(body).__name__}; "
                            "it must return a function or the source of one `def`", def_loc(generator))

@@ -17,8 +17,9 @@ import html
 import inspect
 import sys
 import threading
-import warnings
+import types
 import typing
+import warnings
 from dataclasses import dataclass, field
 
 from .lowering.reprs import dispatch_checkable
@@ -259,6 +260,7 @@ class _GenericFunction:
     def method(self, func):
         """Add ``func`` as a method of this function whatever its name or where it is defined
         (``@area.method``): how code elsewhere extends a generic function."""
+        _check_function(func, f"{self.__name__}.method")
         options = getattr(func, "__dispatchjit_options__", {})
         _check_options(options)
         for method in methods_from_function(func, self.__name__):
@@ -386,9 +388,11 @@ def generic(func=None, **options):
     ``@generic`` alone or ``@generic(...)`` with options."""
     if func is None:
         return lambda f: generic(f, **options)
+    _check_function(func, "@generic")
     _check_options(options)
     if isinstance(options.get("nospecialize"), str):
         options["nospecialize"] = (options["nospecialize"],)
+    _check_nospecialize(func, options.get("nospecialize"))
     if options:
         # Per method: read by the compiler when it lowers this method's body.
         func.__dispatchjit_options__ = dict(options)
@@ -401,6 +405,27 @@ def generic(func=None, **options):
     for method in methods_from_function(func, func.__name__):
         gf.add_method(method)
     return gf
+
+
+def _check_function(func, what: str) -> None:
+    """Methods are Python functions written with ``def`` (or ``lambda``): their source is what
+    compiles."""
+    if isinstance(func, types.FunctionType):
+        return
+    if isinstance(func, GenericFunction):
+        raise TypeError(f"{what}: {func.__name__} is already a generic function; add methods to it with "
+                        f"@{func.__name__}.method")
+    inner = getattr(func, "__func__", None) or getattr(func, "__wrapped__", None)
+    hint = f" (it wraps {inner.__qualname__}: decorate that one)" if isinstance(inner, types.FunctionType) else ""
+    raise TypeError(f"{what} takes a function defined with def, not {type(func).__name__} {func!r}{hint}")
+
+
+def _check_nospecialize(func, names) -> None:
+    params = set(inspect.signature(func).parameters)
+    unknown = [n for n in names or () if n not in params]
+    if unknown:
+        raise TypeError(f"@generic(nospecialize=...) names {', '.join(map(repr, unknown))}, which "
+                        f"{func.__qualname__} has no parameter of (it has {', '.join(params) or 'none'})")
 
 
 def _check_options(options: dict) -> None:

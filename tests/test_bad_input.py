@@ -455,3 +455,43 @@ def test_nogil_functions_cannot_hand_back_uncounted_references():
     gc.collect()
     assert sys.getrefcount(obj) == before
     assert nogil_tuple(2.0) == (2.0, 1.0)
+
+
+def _plain(x):
+    return x
+
+
+@pytest.mark.parametrize("thing", [
+    __import__("functools").partial(_plain, 1), len, type("C", (), {}),
+    __import__("functools").lru_cache(_plain), staticmethod(_plain), 3, first_f64,
+], ids=["partial", "builtin", "class", "lru_cache", "staticmethod", "int", "generic function"])
+def test_decorating_what_is_not_a_function_is_a_type_error_saying_so(thing):
+    with pytest.raises(TypeError, match="takes a function defined with def|already a generic function"):
+        generic(thing)
+    with pytest.raises(TypeError, match="takes a function defined with def|already a generic function"):
+        total.method(thing)
+
+
+def test_nospecialize_naming_no_parameter_is_an_error():
+    with pytest.raises(TypeError, match="names 'zz', which .* has no parameter"):
+        generic(nospecialize="zz")(_plain)
+
+
+def _two_params(x, y):
+    return x
+
+
+def _gen_wrong_arity(x):
+    return _two_params
+
+
+def _gen_builtin(x):
+    return len
+
+
+@pytest.mark.parametrize("gen, message", [(_gen_wrong_arity, "takes 2 parameter.*for a call with 1 argument"), (_gen_builtin, "returned")])
+def test_a_generated_body_that_does_not_fit_is_a_compile_error(gen, message):
+    from dispatchjit import CompileError
+    f = generic(generated=True)(gen)
+    with pytest.raises(CompileError, match=message):
+        f(1.0)
