@@ -163,9 +163,9 @@ def _inspect(args) -> int:
     if not name:
         print("dispatchjit: give the function as MODULE:FUNCTION", file=sys.stderr)
         return 2
-    func = importlib.import_module(module_name)
-    for part in name.split("."):
-        func = getattr(func, part)
+    func = _find_function(module_name, name)
+    if func is None:
+        return 1
     qualified = f"{func.__module__}.{func.__qualname__}"
     methods = [{"method": str(m)} for m in func.methods()]
     memory = [{"signature": repr(s.signature), "method": str(s.method), "return_type": repr(s.return_type),
@@ -186,6 +186,28 @@ def _inspect(args) -> int:
     print("\nspecializations on disk:")
     _emit(disk, ("id", "signature", "status"), False)
     return 0
+
+
+def _find_function(module_name: str, name: str):
+    """The generic function ``module_name:name``, or None after saying on stderr why not. The
+    current directory is searched first, as ``python -m`` does."""
+    if "" not in sys.path:
+        sys.path.insert(0, "")
+    try:
+        found = importlib.import_module(module_name)
+    except ImportError as err:
+        print(f"dispatchjit: cannot import {module_name}: {err}", file=sys.stderr)
+        return None
+    for part in name.split("."):
+        found = getattr(found, part, None)
+        if found is None:
+            print(f"dispatchjit: {module_name} has no {name}", file=sys.stderr)
+            return None
+    if not callable(getattr(found, "methods", None)) or not hasattr(found, "specializations"):
+        print(f"dispatchjit: {module_name}:{name} is a {type(found).__name__}, not a generic function",
+              file=sys.stderr)
+        return None
+    return found
 
 
 # --- output -----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import os
 
 import numpy as np
 
-from .lattice import ArrayType, dtype_to_type, typeof
+from .lattice import ArrayType, FunctionType, dtype_to_type, typeof
 from .lowering.reprs import repr_of
 from .runtime.emulator import run_blocks_threaded
 from .state import state
@@ -185,10 +185,15 @@ def as_device_array(obj) -> DeviceArray:
 
 # --- launching -------------------------------------------------------------------------------
 def _dim3(d) -> tuple[int, int, int]:
-    d = (d,) if isinstance(d, int) else tuple(d)
-    if not 1 <= len(d) <= 3 or any(not isinstance(n, int) or n < 0 for n in d):
+    if isinstance(d, (int, np.integer)) and not isinstance(d, bool):
+        d = (d,)
+    elif isinstance(d, tuple):
+        d = tuple(d)
+    else:
+        raise TypeError(f"a grid or block size is an int or a tuple of 1 to 3 ints, not {type(d).__name__} {d!r}")
+    if not 1 <= len(d) <= 3 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0 for n in d):
         raise ValueError(f"a grid or block size is 1 to 3 non-negative ints, not {d!r}")
-    return d + (1,) * (3 - len(d))
+    return tuple(map(int, d)) + (1,) * (3 - len(d))
 
 
 def _cached(key, compile_fn):
@@ -207,6 +212,8 @@ def launch(f, blocks, threads):
     blocks of ``threads`` threads (ints or tuples of up to 3). Arguments: numbers, device
     arrays, objects with ``__cuda_array_interface__``, and NumPy arrays (copied to the device
     and back, as Numba does)."""
+    if not isinstance(typeof(f), FunctionType):
+        raise TypeError(f"a kernel is a @generic function, not {type(f).__name__} {f!r}: decorate it with @generic")
     grid = _dim3(blocks) + _dim3(threads)
 
     def run(*args):

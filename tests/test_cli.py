@@ -250,3 +250,11 @@ def test_inspect_needs_module_colon_function(filled):
     d, cache = filled
     out = cli(d, cache, "inspect", "kern", check=False)
     assert out.returncode == 2 and "MODULE:FUNCTION" in out.stderr
+
+
+@pytest.mark.parametrize("target, says", [("nosuchmod:f", "cannot import nosuchmod"), ("kern:nope", "kern has no nope"),
+                                          ("os:path", "is a module, not a generic function")])
+def test_inspect_of_something_missing_says_what_without_a_traceback(filled, target, says):
+    d, cache = filled
+    out = cli(d, cache, "inspect", target, check=False)
+    assert out.returncode == 1 and says in out.stderr and "Traceback" not in out.stderr

@@ -258,3 +258,17 @@ def test_an_atomic_the_hardware_lacks_is_a_typing_error_at_its_line():
         cuda.launch(float_max, 1, 1)(cuda.to_device(np.zeros(2)))
     assert f"{__file__}:{line_of('fmax')}" in str(info.value)
 
+
+
+def _not_generic(x):
+    pass
+
+
+@pytest.mark.parametrize("f, blocks, threads, error", [
+    (saxpy, 1.5, 4, TypeError), (saxpy, None, 4, TypeError), (saxpy, 1, None, TypeError),
+    (saxpy, -1, 4, ValueError), (saxpy, (1, 2, 3, 4), 4, ValueError), (saxpy, True, 4, TypeError),
+    (_not_generic, 1, 4, TypeError),
+])
+def test_a_launch_with_a_bad_grid_or_a_plain_function_is_a_clear_error(f, blocks, threads, error):
+    with pytest.raises(error, match="grid or block size|@generic function"):
+        cuda.launch(f, blocks, threads)
