@@ -209,6 +209,10 @@ class Store:
         try:
             query = "SELECT * FROM specializations" + (" WHERE function = ?" if function else "")
             return db.execute(query + " ORDER BY created", (function,) if function else ()).fetchall()
+        except sqlite3.Error as err:   # a damaged database (another table of that name, torn pages)
+            warnings.warn(f"dispatchjit cache {self.path} cannot be read ({err}); delete the file to start "
+                          "a new cache", CacheWarning, stacklevel=3)
+            return []
         finally:
             db.row_factory = None
 
@@ -269,7 +273,11 @@ def load(func, method, argtypes):
     try:
         if hashlib.sha256(code).hexdigest() != code_sha or not _sound_object(code):
             raise ValueError("its object code is damaged")
+        if f"{entry_name}\0".encode() not in code:   # another entry's code (and checksum)
+            raise ValueError("its object code is not this entry's")
         cached = unpack(payload)
+        if not isinstance(cached, CachedCode) or not hasattr(cached, "globals"):
+            raise ValueError("its payload is not an entry's")
     except Exception as err:  # noqa: BLE001 - any damage: drop the entry and compile
         warnings.warn(f"dispatchjit cache entry for {func.__name__}{argtypes} is unusable ({err}); "
                       "compiling it again", CacheWarning, stacklevel=4)

@@ -19,6 +19,7 @@ import importlib
 import json
 import shutil
 import sys
+import warnings
 
 from . import cache
 
@@ -30,6 +31,8 @@ _LIST_COLUMNS = ("id", "function", "method", "signature", "target", "code_size",
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # The cache's warnings (a damaged database, an unusable directory) as one line each.
+    warnings.showwarning = lambda message, *rest, **kw: print(f"dispatchjit: {message}", file=sys.stderr)
     try:
         return args.run(args)
     except BrokenPipeError:  # `dispatchjit cache list | head`

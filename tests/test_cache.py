@@ -306,6 +306,25 @@ def test_truncated_object_code_with_a_matching_checksum_does_not_crash(tmp_path)
     assert second["compilations"]["total"] == 1
 
 
+def test_another_entrys_code_or_a_foreign_payload_is_damage_not_a_crash(tmp_path):
+    """Consistent damage: two entries' code and checksums swapped (each blob sound, each hash
+    right), and a payload that is a valid pickle of something else."""
+    import pickle
+    d, cache = _fill(tmp_path)
+    keys = {n: _key_of(cache, f"kern.{n}") for n in ("f", "g", "total")}
+    by_key = {r["key"]: r for r in rows(cache)}
+    for a, b in (("f", "g"), ("g", "f")):
+        update(cache, "UPDATE specializations SET code = ?, code_sha = ? WHERE key = ?", by_key[keys[b]]["code"],
+               by_key[keys[b]]["code_sha"], keys[a])
+    update(cache, "UPDATE specializations SET payload = ? WHERE key = ?", pickle.dumps({"edges": 1}), keys["total"])
+    second = run(d, cache)
+    assert_results(second)
+    assert {n for n, c in second["compilations"].items() if c} == {"f", "g", "total"}
+    third = run(d, cache)
+    assert_results(third)
+    assert third["compilations"] == {n: 0 for n in KERNELS} and cache_warnings(third) == []
+
+
 def test_database_of_another_format_is_moved_aside(tmp_path):
     d, cache = _fill(tmp_path)
     db = sqlite3.connect(cache / "index.sqlite3")

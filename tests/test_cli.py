@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -258,3 +259,30 @@ def test_inspect_of_something_missing_says_what_without_a_traceback(filled, targ
     d, cache = filled
     out = cli(d, cache, "inspect", target, check=False)
     assert out.returncode == 1 and says in out.stderr and "Traceback" not in out.stderr
+
+
+def _garbage(path):
+    path.write_bytes(bytes(range(256)) * 20)
+
+
+def _truncated(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+
+
+def _other_table(path):
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE specializations")
+    db.execute("CREATE TABLE specializations (x)")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _other_table])
+def test_read_commands_report_a_damaged_database_without_a_traceback(copy, damage):
+    d, cache = copy
+    for wal in cache.glob("index.sqlite3-*"):
+        wal.unlink()
+    damage(cache / "index.sqlite3")
+    for command in (("cache", "stats"), ("cache", "list"), ("inspect", "kern:f")):
+        out = cli(d, cache, *command)
+        assert "Traceback" not in out.stderr and "dispatchjit: dispatchjit cache" in out.stderr, (command, out.stderr)
