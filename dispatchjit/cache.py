@@ -126,12 +126,29 @@ class Store:
             try:
                 db = self._open()
             except (OSError, sqlite3.Error) as err:
-                self._broken = True
-                warnings.warn(f"dispatchjit cache at {self.path} is unusable ({err}); compiling without it",
-                              CacheWarning, stacklevel=4)
-                return None
+                db = self._open_read_only()
+                if db is None:
+                    self._broken = True
+                    warnings.warn(f"dispatchjit cache at {self.path} is unusable ({err}); compiling without it",
+                                  CacheWarning, stacklevel=4)
+                    return None
+                warnings.warn(f"dispatchjit cache at {self.path} is read-only ({err}): it serves what it has "
+                              "and stores nothing new", CacheWarning, stacklevel=4)
             self._local.db = db
         return db
+
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        """A cache that cannot be written (a read-only directory or file, shared by a team) still
+        serves its entries: opened immutable, which needs neither the write-ahead log nor a lock."""
+        try:
+            db = sqlite3.connect(f"file:{self.path}?immutable=1", uri=True, isolation_level=None)
+            if db.execute("PRAGMA user_version").fetchone()[0] != FORMAT:
+                db.close()
+                return None
+            db.execute("SELECT key FROM specializations LIMIT 1")
+            return db
+        except sqlite3.Error:
+            return None
 
     def _open(self) -> sqlite3.Connection:
         self.directory.mkdir(parents=True, exist_ok=True)

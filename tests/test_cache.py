@@ -26,7 +26,7 @@ import dispatchjit
 from dispatchjit import generic
 from dispatchjit.cache import CacheWarning
 
-from cache_support import (CALLEE_EXTRA, EXPECTED, KERNELS, cache_warnings, edit, finish, line_with,
+from cache_support import (CALLEE_EXTRA, EXPECTED, KERNELS, PROBE, cache_warnings, edit, finish, line_with,
                            rows, run, script, start, update, write_modules)
 
 
@@ -637,3 +637,15 @@ def test_a_changed_global_is_never_served_from_the_cache_and_arrays_are_the_modu
     fourth = run(tmp_path, cache, GLOBALS_PROBE)
     assert fourth["accumulate"] == 10.0 and fourth["compilations"] == [0, 1]
     assert sum(len(r["payload"]) for r in rows(cache)) < 20000   # no copy of the array stored
+
+
+def test_a_populated_cache_that_cannot_be_written_still_serves_its_entries(tmp_path):
+    d, cache = _fill(tmp_path)
+    readonly = ("import sqlite3, dispatchjit.cache as c\n"
+                "def refuse(self):\n"
+                "    raise sqlite3.OperationalError('attempt to write a readonly database')\n"
+                "c.Store._open = refuse\n")
+    result = run(d, cache, readonly + PROBE)
+    assert_results(result)
+    assert result["compilations"] == {n: 0 for n in KERNELS}          # loaded, read-only
+    assert any("read-only" in m for m in cache_warnings(result))
