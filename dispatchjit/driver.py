@@ -19,13 +19,15 @@ The compile state (typed IR per specialization, untyped IR per method, compiled 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import sys
 import time
 from dataclasses import dataclass, field
 
 from . import codegen, frontend, ir, verify
-from .errors import InternalCompilerError
+from .errors import CompileError, InternalCompilerError, SourceLoc
 from .infer import InferredFunction, infer_function
 from .lattice import Bottom, JType
 from .lowering.function import ModuleBuilder, finish_module_text, options_of
@@ -191,7 +193,7 @@ def compile(job: Job, stop_at: str = "loaded") -> Result:
     """Run ``job`` through the stages up to ``stop_at`` (one of ``STAGES``)."""
     if stop_at not in STAGES:
         raise InternalCompilerError(f"no compiler stage {stop_at!r}; the stages are {', '.join(STAGES)}")
-    with COMPILE_LOCK:
+    with COMPILE_LOCK, _deep_recursion(job):
         result = Result(job)
         result.closure, timings = infer_closure(job.key)
         result.timings.update(timings)
@@ -205,6 +207,26 @@ def compile(job: Job, stop_at: str = "loaded") -> Result:
         quick = level == 1 and not result.builder.recursive
         _after_lowering(result, level, quick, stop_at)
         return result
+
+
+# The compiler walks expressions recursively, a few Python frames per level: what CPython
+# compiles (a sum of 400 terms) must not stop it at the default limit of 1000 frames.
+_COMPILE_RECURSION_LIMIT = 20_000
+
+
+@contextlib.contextmanager
+def _deep_recursion(job: Job):
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, _COMPILE_RECURSION_LIMIT))
+    try:
+        yield
+    except RecursionError:
+        method = job.key.method
+        raise CompileError(f"{job.key.func.__name__} nests too deeply to compile (expressions or types inside "
+                           "one another thousands of levels deep)", SourceLoc(method.file, method.line),
+                           hint="split the expression with intermediate variables") from None
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _lower(result: Result) -> None:

@@ -114,7 +114,11 @@ class _GenericFunction:
         """The slow path: every call the dispatcher does not recognize."""
         if kwargs:
             return self(*self._bind_keywords(args, kwargs))
-        argtypes = tuple(map(typeof, args))
+        try:
+            argtypes = tuple(map(typeof, args))
+        except RecursionError:
+            raise TypeError(f"an argument of {self.__name__} nests too deeply (tuples inside tuples) to have "
+                            "a type the compiler can hold") from None
         entry = self._entries.get(argtypes)
         if entry is None:
             entry = self._entry_for(argtypes)

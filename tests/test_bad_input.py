@@ -495,3 +495,17 @@ def test_a_generated_body_that_does_not_fit_is_a_compile_error(gen, message):
     f = generic(generated=True)(gen)
     with pytest.raises(CompileError, match=message):
         f(1.0)
+
+
+def test_what_cpython_compiles_however_deep_compiles_or_is_a_clear_error(tmp_path):
+    """A sum of 800 terms (CPython compiles it), a tuple 200 deep as an argument: compiled;
+    a tuple 5000 deep: a TypeError, never a RecursionError from inside the compiler."""
+    source = ("from dispatchjit import generic\n\n\n@generic\ndef long_sum(x):\n    return "
+              + " + ".join(["x"] * 800) + "\n\n\n@generic\ndef depth_of(t):\n    return 1\n")
+    (tmp_path / "deep_mod.py").write_text(source)
+    code = ("import deep_mod\nt = 1\nfor _ in range(200):\n    t = (t,)\nprint(deep_mod.long_sum(1.0), deep_mod.depth_of(t))\n"
+            "for _ in range(4800):\n    t = (t,)\ntry:\n    deep_mod.depth_of(t)\nexcept TypeError as e:\n"
+            "    print('TypeError', 'nests too deeply' in str(e))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["800.0", "1", "TypeError", "True"]
