@@ -29,7 +29,7 @@ from .settings import cache_enabled, config
 from .errors import MethodError
 from .methods import Method, MethodTable, methods_from_function
 from .spec import SpecKey
-from .state import COMPILE_LOCK, Edge, state
+from .state import COMPILE_LOCK, Edge, reinit_after_fork, state
 from .lattice import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
 
 BOXED = PyObjectType(Boxed)  # how a nospecialize argument is compiled: any object, passed through
@@ -50,6 +50,7 @@ class SpecializationLimitWarning(UserWarning):
 
 _registry: dict[tuple[str, str], GenericFunction] = {}
 _registry_lock = threading.Lock()
+reinit_after_fork(_registry_lock)
 
 
 @dataclass(eq=False)

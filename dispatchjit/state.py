@@ -10,6 +10,7 @@ specialization, compiled kernels) and answers a new method with ``invalidate``.
 
 from __future__ import annotations
 
+import os
 import threading
 import typing
 from dataclasses import dataclass, field
@@ -18,12 +19,22 @@ from .methods import current_world
 from .lattice import JType
 from .spec import SpecKey
 
-__all__ = ["Edge", "all_current", "CompileState", "state", "COMPILE_LOCK", "CompiledEntry"]
+__all__ = ["Edge", "all_current", "CompileState", "state", "COMPILE_LOCK", "CompiledEntry", "reinit_after_fork"]
 
 
 # LLVM contexts and the compiler's caches are not thread-safe: compiles are serialized (calls
 # are not). Re-entrant: a compile may define nothing, but inspection may compile while holding it.
 COMPILE_LOCK = threading.RLock()
+
+
+def reinit_after_fork(lock) -> None:
+    """A child forked while another thread held ``lock`` (compiling) would wait for it forever:
+    the thread is not in the child. The child starts with the lock free."""
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=lock._at_fork_reinit)
+
+
+reinit_after_fork(COMPILE_LOCK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +106,7 @@ class CompileState:
         self.from_disk: list[tuple] = []
         self._kernels: dict[tuple, tuple] = {}   # key -> (kernel, edges, world age last found current)
         self._kernels_lock = threading.Lock()
+        reinit_after_fork(self._kernels_lock)
 
     def invalidate(self, func) -> set[SpecKey]:
         """Drop the typed IR a new method of ``func`` makes stale: every specialization with a call

@@ -37,6 +37,7 @@ import numpy as np
 from . import library
 from .errors import AmbiguityError, InexactError, MethodError
 from .generic import GenericFunction
+from .state import reinit_after_fork
 from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
                       StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
                       typeof)
@@ -45,6 +46,7 @@ from .subtype import issubtype, match
 __all__ = ["struct", "abstract", "InexactError", "fields", "TypeClass"]
 
 _lock = threading.RLock()
+reinit_after_fork(_lock)
 
 
 class TypeClass(type):

@@ -509,3 +509,35 @@ def test_what_cpython_compiles_however_deep_compiles_or_is_a_clear_error(tmp_pat
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["800.0", "1", "TypeError", "True"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_while_another_thread_compiles_can_compile(tmp_path):
+    code = textwrap.dedent("""
+        import os, threading, time
+        from dispatchjit import generic
+        from dispatchjit.state import COMPILE_LOCK
+
+        @generic
+        def add(x, y):
+            return x + y
+
+        held, release = threading.Event(), threading.Event()
+        def compiling():   # stands for a compile in progress in another thread
+            with COMPILE_LOCK:
+                held.set()
+                release.wait()
+        t = threading.Thread(target=compiling)
+        t.start()
+        held.wait()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if add(1.5, 2.0) == 3.5 else 3)
+        release.set()
+        t.join()
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status))
+    """)
+    (tmp_path / "forking.py").write_text(code)
+    out = subprocess.run([sys.executable, str(tmp_path / "forking.py")], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "0", (out.stdout, out.stderr[-2000:])
