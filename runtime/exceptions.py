@@ -98,8 +98,9 @@ def raise_from_excinfo(address: int):
 
 def reraise_at(site_id: int, exc: BaseException):
     """Raise ``exc`` (raised by Python code that compiled code called) again from the user's
-    line of raise site ``site_id``."""
-    _raiser(site_id)(exc)
+    line of raise site ``site_id``: its own traceback (NumPy's frames) is dropped, so the
+    user's line is the last frame."""
+    _raiser(site_id)(exc.with_traceback(None))
 
 
 def _raiser(site_id: int):

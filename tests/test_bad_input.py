@@ -541,3 +541,16 @@ def test_a_child_forked_while_another_thread_compiles_can_compile(tmp_path):
     (tmp_path / "forking.py").write_text(code)
     out = subprocess.run([sys.executable, str(tmp_path / "forking.py")], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "0", (out.stdout, out.stderr[-2000:])
+
+
+@generic
+def allocate_huge(n):
+    return np.empty(n)  # @huge
+
+
+def test_an_allocation_that_cannot_succeed_is_a_memory_error_at_the_users_line():
+    import traceback
+    with pytest.raises(MemoryError) as info:
+        allocate_huge(10 ** 13)
+    last = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert last.filename == __file__ and last.line.endswith("# @huge")
