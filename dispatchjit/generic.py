@@ -114,7 +114,9 @@ class _GenericFunction:
     def __call__(self, *args, **kwargs):
         """The slow path: every call the dispatcher does not recognize."""
         if kwargs:
-            return self(*self._bind_keywords(args, kwargs))
+            full = self._bind_keywords(args, kwargs)
+            self._check_keywords(full, kwargs)
+            return self(*full)
         try:
             argtypes = tuple(map(typeof, args))
         except RecursionError:
@@ -144,6 +146,10 @@ class _GenericFunction:
 
     def _at_limit(self) -> bool:
         limit = self.max_specializations if self.max_specializations is not None else config.max_specializations
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            where = f"{self.__name__}.max_specializations" if self.max_specializations is not None else \
+                "dispatchjit.config.max_specializations"
+            raise TypeError(f"{where} must be a non-negative int (or None), not {limit!r}")
         if len(self._specializations) < limit:
             return False
         if not self._warned_limit:
@@ -184,6 +190,19 @@ class _GenericFunction:
                               f"with {len(args)} positional argument(s)")
         raise MethodError(f"keyword argument(s) {names} of {self.__name__}() name different positions in "
                           "different methods; pass them positionally")
+
+    def _check_keywords(self, full: tuple, kwargs: dict) -> None:
+        """The method the full call dispatches to must itself have the parameters named: a
+        keyword meant for ``f(x: int)`` must not run ``f(y: float)``."""
+        try:
+            method, _ = self.resolve_types(tuple(map(typeof, full)))
+        except (MethodError, TypeError, OverflowError):
+            return   # the call itself reports it
+        names = set(_signature(method.func).parameters)
+        unknown = sorted(set(kwargs) - names)
+        if unknown:
+            raise MethodError(f"{self.__name__}: the method for these argument types, {method}, has no parameter "
+                              f"named {', '.join(unknown)}; pass the argument(s) positionally or by its name")
 
     def _rebuild_dispatcher(self):
         from .targets.dispatcher import compile_dispatcher

@@ -554,3 +554,31 @@ def test_an_allocation_that_cannot_succeed_is_a_memory_error_at_the_users_line()
         allocate_huge(10 ** 13)
     last = traceback.extract_tb(info.value.__traceback__)[-1]
     assert last.filename == __file__ and last.line.endswith("# @huge")
+
+
+@generic
+def by_name(x: int):
+    return 1
+
+
+@generic
+def by_name(y: float):  # noqa: F811
+    return 2
+
+
+def test_a_keyword_runs_only_a_method_that_has_that_parameter():
+    assert by_name(x=1) == 1 and by_name(y=1.5) == 2
+    with pytest.raises(MethodError, match=r"f?has no parameter named x"):
+        by_name(x=1.5)          # binds as by_name(1.5), whose method's parameter is y
+
+
+def test_a_junk_specialization_limit_is_a_type_error_naming_the_setting():
+    @generic
+    def limited(x):
+        return x
+
+    limited.max_specializations = "junk"
+    with pytest.raises(TypeError, match="limited.max_specializations must be a non-negative int"):
+        limited(1)
+    limited.max_specializations = None
+    assert limited(1) == 1
