@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ir
+from . import ir, library
 from . import kernel_lang
 from .errors import TypingError
 from .lattice import (ArrayType, Bool, Bottom, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType,
@@ -136,6 +136,7 @@ def _cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
 
 
 ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "T"})
+REDUCTIONS = frozenset({"sum", "prod", "min", "max", "mean"})   # the methods the library has
 
 
 def attribute(inf, array: ir.Expr, attr: str, loc) -> ir.Expr:
@@ -167,6 +168,8 @@ def method_call(inf, array: ir.Expr, name: str, args, loc) -> ir.Expr:
         return _transpose(array, loc)
     if name == "fill" and len(args) == 1:
         return ir.Prim("fill", (array, _cast(inf, args[0], t.dtype, loc)), type=Nothing, loc=loc)
+    if name in REDUCTIONS and not args:   # x.sum(): np.sum(x), a generic function of the library
+        return inf.invoke(library.builtin(getattr(np, name)), (array,), loc)
     raise TypingError(f"arrays have no method '{name}' with {len(args)} argument(s) in compiled code", loc)
 
 

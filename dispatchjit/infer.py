@@ -590,6 +590,12 @@ class _Inferrer:
             return struct_calls.construct(self, callee.type.param, e)
         if isinstance(callee, ir.Const) and _builtin_key(callee.value) in array_calls.ARRAY_FUNCTIONS:
             return array_calls.ARRAY_FUNCTIONS[callee.value](self, e.args, e.kwargs, e)
+        numpy_function = _numpy_function(callee)
+        if numpy_function is not None:   # np.sum...: a generic function of the library
+            if e.kwargs:
+                raise TypingError(f"{_src(e.func)}: keyword arguments ({', '.join(k for k, _ in e.kwargs)}) are not "
+                                  "supported in compiled code yet", e.loc)
+            return self.invoke(numpy_function, tuple(self.expr(a) for a in e.args), e.loc)
         if e.kwargs:
             raise TypingError(f"keyword arguments are not supported in this call of {_src(e.func)}", e.loc)
         args = tuple(self.expr(a) for a in e.args)
@@ -717,6 +723,14 @@ def _convert_constant(value, t: PrimitiveType):
             wrapped -= 1 << t.bits
         return t.pytype(wrapped)
     return bool(value) if t.kind == "bool" else t.pytype(value)
+
+
+def _numpy_function(callee: ir.Expr):
+    """The library's generic function for a NumPy function (``np.sum``), if it has one."""
+    if not isinstance(callee, ir.Const) or getattr(callee.value, "__module__", None) != "numpy":
+        return None
+    key = _builtin_key(callee.value)
+    return None if key is None else library.builtin(key)
 
 
 def _library_function(value):

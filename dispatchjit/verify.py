@@ -604,6 +604,13 @@ def _getitem(e):
     return _index_of(e)
 
 
+def _flat(e):
+    t = _array(e)
+    if t is None or len(e.args) != 2 or e.args[1].type != Int64 or e.type != t.dtype:
+        return f"is {_types(e)}: it reads the element at one Int64 flat index"
+    return None
+
+
 def _view(e):
     from .array_calls import SLICE
     t = _array(e)
@@ -711,7 +718,7 @@ _PRIMS = {
     "isnan": _float_to(Bool), "isinf": _float_to(Bool), "isfinite": _float_to(Bool),
     "unreachable": _unreachable,
     "uint_index": _signature((UInt64,), Int64),
-    "getitem": _getitem, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
+    "getitem": _getitem, "flat": _flat, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _same_elements, "copy": _same_elements, "empty": _allocation, "zeros": _allocation,
     "fill": _fill, "filled": _filled, "arange": _arange,
     "cuda.shared.array": _shared_array, "cuda.atomic.add": _atomic, "cuda.atomic.max": _atomic,

@@ -8,4 +8,4 @@ for their own types. The package is loaded when it is first needed (a struct's o
 user naming it), not when dispatchjit is imported.
 """
 
-from . import mathfuncs, ops, promotion  # noqa: F401  (the modules define the functions)
+from . import mathfuncs, ops, promotion, reductions  # noqa: F401  (the modules define the functions)

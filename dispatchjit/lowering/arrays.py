@@ -83,6 +83,26 @@ def _getitem(fl, e, args):
     return load_element(fl.b, element_pointer(fl, arr, t, indices), t.dtype)
 
 
+def _flat(fl, e, args):
+    """Element ``i`` of the array in its memory order when it is contiguous (C or F: the flat
+    offset itself, the order NumPy's reductions take), else in C order (the index unraveled
+    over the shape). The library's loops over every element use it and keep ``i`` in range."""
+    b, (arr, i) = fl.b, args
+    t = e.args[0].type
+    data = b.extract_value(arr, DATA)
+    if t.ndim == 0:
+        return load_element(b, data, t.dtype)
+    if t.layout in ("C", "F"):
+        return load_element(b, b.gep(data, [i], inbounds=True), t.dtype)
+    shape = shape_of(b, arr, t)
+    indices = []
+    for k in range(t.ndim - 1, 0, -1):
+        indices.append(b.urem(i, shape[k]))
+        i = b.udiv(i, shape[k])
+    indices.append(i)
+    return load_element(b, element_pointer(fl, arr, t, indices[::-1]), t.dtype)
+
+
 def _slice(fl, e, args):
     agg = ll.Constant(ll.LiteralStructType([I64, I64, I64]), None)
     for k, (part, v) in enumerate(zip(e.args, args)):
@@ -354,7 +374,7 @@ def _atomic(op: str):
 
 ARRAY_RULES = {
     "uint_index": _uint_index,
-    "getitem": _getitem, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
+    "getitem": _getitem, "flat": _flat, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _transpose, "empty": _alloc_rule(False), "zeros": _alloc_rule(True), "fill": _fill,
     "filled": _filled, "copy": _copy, "arange": _arange,
     "cuda.shared.array": _shared_array, "cuda.atomic.add": _atomic("add"), "cuda.atomic.max": _atomic("max"),
