@@ -36,6 +36,7 @@ bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum and CPython, p
 	$(PY) bench/specialize.py
 	$(PY) bench/cache_load.py
 	$(PY) bench/structs.py
+	$(PY) bench/numpy_library.py
 	$(PY) bench/gpu.py
 
 clean:  ## remove the virtual environment
