@@ -18,9 +18,8 @@ import math
 import os
 import platform
 import sys
-import time
 
-from machine import cpu_model, version  # noqa: E402
+from machine import best_of, cpu_model, first_call, version  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -33,21 +32,6 @@ from dispatchjit import generic  # noqa: E402
 
 def total(a):
     return np.sum(a)
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def first(fn, arg) -> float:
-    t0 = time.perf_counter()
-    fn(arg)
-    return time.perf_counter() - t0
 
 
 def verdict(ratio: float, target: float) -> str:
@@ -69,11 +53,11 @@ def main():
     rng = np.random.default_rng(0)
     x = rng.normal(size=10**6)
     ours, theirs = generic(total), numba.njit(total)
-    t_first_ours, t_first_nb = first(ours, x), first(theirs, x)
+    t_first_ours, t_first_nb = first_call(ours, (x,))[0], first_call(theirs, (x,))[0]
     assert ours(x) == np.sum(x), "the library's sum is not NumPy's pairwise sum"
-    t_np = best(lambda: np.sum(x), repeat)
-    t_ours = best(lambda: ours(x), repeat)
-    t_nb = best(lambda: theirs(x), repeat)
+    t_np = best_of(np.sum, (x,), repeat)
+    t_ours = best_of(ours, (x,), repeat)
+    t_nb = best_of(theirs, (x,), repeat)
     print(f"\nnp.sum of {x.size} float64")
     print(f"  numpy                 {t_np * 1e6:8.1f} us")
     print(f"  numba.njit            {t_nb * 1e6:8.1f} us   {t_nb / t_np:5.2f}x numpy")

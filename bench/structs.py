@@ -22,11 +22,10 @@ import math
 import os
 import platform
 import sys
-import time
 import timeit
 from typing import Generic, TypeVar
 
-from machine import cpu_model, version  # noqa: E402
+from machine import best_of, cpu_model, version  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -102,15 +101,6 @@ def py_area(c):
     return math.pi * c.r * c.r
 
 
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def per_call_ns(stmt: str, ns: dict, number: int, repeat: int) -> float:
     gc.disable()
     try:
@@ -154,8 +144,8 @@ def main():
     nb_advance(theirs, 1e-3, 1)
     for name in dtype.names:
         assert np.allclose(ours[name], theirs[name], rtol=1e-12), name
-    t_ours = best(lambda: jit_advance(ours, 1e-3, steps), repeat)
-    t_nb = best(lambda: nb_advance(theirs, 1e-3, steps), repeat)
+    t_ours = best_of(jit_advance, (ours, 1e-3, steps), repeat)
+    t_nb = best_of(nb_advance, (theirs, 1e-3, steps), repeat)
     ratio = t_ours / t_nb
     print(f"\nparticles: {n_particles} in a structured array, {steps} steps")
     print(f"  numba.njit            {t_nb * 1e3:9.2f} ms")
@@ -168,8 +158,8 @@ def main():
     plain["x"], plain["y"] = pts["x"], pts["y"]
     nb_norm2 = numba.njit(numba_total_norm2)
     assert math.isclose(total_norm2(pts), nb_norm2(plain), rel_tol=1e-12)
-    t_ours = best(lambda: total_norm2(pts), repeat * 4)
-    t_nb = best(lambda: nb_norm2(plain), repeat * 4)
+    t_ours = best_of(total_norm2, (pts,), repeat * 4)
+    t_nb = best_of(nb_norm2, (plain,), repeat * 4)
     ratio = t_ours / t_nb
     print(f"\nnorm2: sum over {n_points} Point[Float64] in a structured array")
     print(f"  numba.njit            {t_nb * 1e3:9.3f} ms")
