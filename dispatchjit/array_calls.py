@@ -136,7 +136,7 @@ def _cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
 
 
 ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "T"})
-REDUCTIONS = frozenset({"sum", "prod", "min", "max", "mean"})   # the methods the library has
+REDUCTIONS = frozenset({"sum", "prod", "min", "max", "mean", "any", "all"})   # the methods the library has
 
 
 def attribute(inf, array: ir.Expr, attr: str, loc) -> ir.Expr:

@@ -88,6 +88,18 @@ def test_min_and_max_agree_with_numpy(dtype, shape):
             _same(g, w, exact=True)
 
 
+@generic
+def truths(a):
+    return np.any(a), np.all(a), a.any(), a.all()
+
+
+@pytest.mark.parametrize("values", [[], [0], [1], [0, 0, 2], [1, 2, 3], [0.0, np.nan], [0j, 1j], [True, False]])
+def test_any_and_all_agree_with_numpy(values):
+    a = np.array(values)
+    for layout in _layouts(a.reshape(len(values), 1) if len(values) > 1 else a):
+        assert truths(layout) == (np.any(layout), np.all(layout), layout.any(), layout.all())
+
+
 def test_min_and_max_propagate_nan_and_refuse_empty_arrays():
     a = np.array([1.0, np.nan, -3.0, 7.0])
     assert all(math.isnan(v) for v in extremes(a))

@@ -1,5 +1,5 @@
 """Whole-array reductions of NumPy (``np.sum``, ``np.prod``, ``np.min``, ``np.max``,
-``np.mean`` and the array methods of those names), as generic functions written in the
+``np.mean``, ``np.any``, ``np.all`` and the array methods of those names), as generic functions written in the
 language. The result types are NumPy 2's: integer sums and products in Int64 (UInt64 for
 unsigned elements; wrapping as NumPy's do), Bool sums count; floats and complex keep their
 type. A float sum is NumPy's pairwise summation (blocks of 128 with eight accumulators, halves
@@ -16,7 +16,7 @@ from ..generic import generic
 from ..lattice import (AbstractArray, Array, Bool, Complex64, Complex128, Float32, Float64, Int8, Int16, Int32, Int64,
                        TypeVar, UInt8, UInt16, UInt32, UInt64, make_union)
 
-__all__ = ["sum", "prod", "min", "max", "mean"]
+__all__ = ["sum", "prod", "min", "max", "mean", "any", "all"]
 
 SIGNED = TypeVar("SIGNED", make_union(Bool, Int8, Int16, Int32, Int64))
 UNSIGNED = TypeVar("UNSIGNED", make_union(UInt8, UInt16, UInt32, UInt64))
@@ -151,7 +151,27 @@ def mean(a: Array[INTEGER]):  # noqa: F811
     return total(a, Float64) / Float64(a.size)
 
 
+@generic
+def any(a: AbstractArray):
+    """``np.any(a)``: whether some element is true (nonzero; NaN is true)."""
+    for i in range(a.size):
+        if flat(a, i):
+            return True
+    return False
+
+
+@generic
+def all(a: AbstractArray):
+    """``np.all(a)``: whether every element is true (so True for an empty array)."""
+    for i in range(a.size):
+        if not flat(a, i):
+            return False
+    return True
+
+
 library.register(sum, stands_for=(np.sum,), by_name=False)
+library.register(any, stands_for=(np.any,), by_name=False)
+library.register(all, stands_for=(np.all,), by_name=False)
 library.register(prod, stands_for=(np.prod,), by_name=False)
 library.register(min, stands_for=(np.min, np.amin), by_name=False)
 library.register(max, stands_for=(np.max, np.amax), by_name=False)
