@@ -118,10 +118,14 @@ class Store:
         self._local = threading.local()
         self._broken = False
 
-    def _db(self) -> sqlite3.Connection | None:
+    def _db(self, create: bool = True) -> sqlite3.Connection | None:
+        """The connection; with ``create`` false, None while there is no database yet (reading
+        and loading never create the cache directory)."""
         if self._broken:
             return None
         db = getattr(self._local, "db", None)
+        if db is None and not create and not self.path.exists():
+            return None
         if db is None:
             try:
                 db = self._open()
@@ -178,7 +182,7 @@ class Store:
         return db
 
     def get(self, key: str):
-        db = self._db()
+        db = self._db(create=False)
         if db is None:
             return None
         try:
@@ -202,7 +206,7 @@ class Store:
                           CacheWarning, stacklevel=3)
 
     def hit(self, key: str) -> None:
-        db = self._db()
+        db = self._db(create=False)
         if db is not None:
             try:
                 db.execute("UPDATE specializations SET hits = hits + 1, last_used = ? WHERE key = ?",
@@ -211,7 +215,7 @@ class Store:
                 pass  # a read-only cache still serves what it has
 
     def delete(self, key: str) -> None:
-        db = self._db()
+        db = self._db(create=False)
         if db is not None:
             try:
                 db.execute("DELETE FROM specializations WHERE key = ?", (key,))
@@ -219,7 +223,7 @@ class Store:
                 pass
 
     def rows(self, function: str | None = None) -> list[sqlite3.Row]:
-        db = self._db()
+        db = self._db(create=False)
         if db is None:
             return []
         db.row_factory = sqlite3.Row

@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
     parser = argparse.ArgumentParser(prog="dispatchjit", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"dispatchjit {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     cache_cmd = commands.add_parser("cache", help="the on-disk specialization cache")
     actions = cache_cmd.add_subparsers(required=True, metavar="ACTION")

@@ -286,3 +286,19 @@ def test_read_commands_report_a_damaged_database_without_a_traceback(copy, damag
     for command in (("cache", "stats"), ("cache", "list"), ("inspect", "kern:f")):
         out = cli(d, cache, *command)
         assert "Traceback" not in out.stderr and "dispatchjit: dispatchjit cache" in out.stderr, (command, out.stderr)
+
+
+def test_version_and_python_dash_m(tmp_path):
+    from dispatchjit import __version__
+    for command in ([str(SCRIPT), "--version"], [sys.executable, "-m", "dispatchjit", "--version"]):
+        out = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and out.stdout.strip() == f"dispatchjit {__version__}", out
+
+
+def test_read_only_commands_create_no_cache_directory(tmp_path):
+    missing = tmp_path / "not" / "there"
+    env = dict(env_for(tmp_path, missing))
+    for args in (("cache", "list"), ("cache", "stats"), ("cache", "clear"), ("cache", "list", "--json")):
+        out = subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+    assert not (tmp_path / "not").exists()
