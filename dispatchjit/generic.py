@@ -445,7 +445,9 @@ def _check_function(func, what: str) -> None:
 
 
 def _check_nospecialize(func, names) -> None:
-    params = set(inspect.signature(func).parameters)
+    if not names:
+        return
+    params = set(_signature(func).parameters)
     unknown = [n for n in names or () if n not in params]
     if unknown:
         raise TypeError(f"@generic(nospecialize=...) names {', '.join(map(repr, unknown))}, which "
@@ -472,8 +474,8 @@ def precompile_all(signatures, progress: bool | None = None) -> list[Specializat
         progress = sys.stderr.isatty()
     bar = _progress(len(items)) if progress else None
     done = []
-    for f, *types in items:
-        done.append(f.precompile(*types))
+    for f, *argtypes in items:
+        done.append(f.precompile(*argtypes))
         if bar is not None:
             bar(f"{f.__name__}({', '.join(map(repr, done[-1].signature))})")
     if bar is not None:

@@ -13,7 +13,7 @@ from . import ir, library
 from .errors import FieldError, MethodError, TypingError
 from .lattice import ArrayType, Bottom, JType, PrimitiveType, StructType, TupleType, TypeType, join_types
 from .state import Edge
-from .subtype import issubtype, match
+from .subtype import issubtype, struct_parameters
 
 __all__ = ["construct", "attribute", "set_attribute", "field_index"]
 
@@ -76,16 +76,16 @@ def construct(inf, t: StructType, call: ir.Call) -> ir.Expr:
     """``Circle(1.0)``, ``Point(1, 2)`` (parameters inferred), ``Point[Float64](1, 2)``; a call
     of the class itself runs an outer constructor (``@Point.method``) that applies first."""
     outer = t.definition.constructors
+    given = tuple(inf.expr(a) for a in call.args)
     if not call.kwargs and (not t.definition.typevars or not t.is_concrete):
-        args = tuple(inf.expr(a) for a in call.args)
-        argtypes = tuple(a.type for a in args)
+        argtypes = tuple(a.type for a in given)
         try:
             inf.ctx.resolve(outer, argtypes)
         except MethodError:   # the default constructor, until an outer one takes these types
             inf.result.edges.add(Edge(outer, argtypes, None))
         else:
-            return inf.invoke(outer, args, call.loc)
-    values = [inf.expr(v) for v in _bind(inf, t, call)]
+            return inf.invoke(outer, given, call.loc)
+    values = _bind(inf, t, given, call)
     if not t.is_concrete:
         found = _parameters(t, tuple(v.type for v in values))
         if found is None:
@@ -102,40 +102,31 @@ def construct(inf, t: StructType, call: ir.Call) -> ir.Expr:
     return new
 
 
-def _bind(inf, t: StructType, call: ir.Call) -> list[ir.Expr]:
+def _bind(inf, t: StructType, given: tuple[ir.Expr, ...], call: ir.Call) -> list[ir.Expr]:
+    """The typed value of each field: the positional arguments (typed already), the keyword
+    ones, the defaults."""
     defn = t.definition
-    if len(call.args) > len(defn.fields):
-        raise TypingError(f"{t.name}() takes {len(defn.fields)} field value(s), got {len(call.args)}", call.loc)
-    values = dict(zip(defn.fields, call.args))
+    if len(given) > len(defn.fields):
+        raise TypingError(f"{t.name}() takes {len(defn.fields)} field value(s), got {len(given)}", call.loc)
+    values = dict(zip(defn.fields, given))
     for name, v in call.kwargs:
         if name not in defn.fields:
             raise FieldError(f"{t.name}() has no field '{name}' (its fields: {', '.join(defn.fields)})", v.loc)
         if name in values:
             raise TypingError(f"{t.name}() got field '{name}' twice", v.loc)
-        values[name] = v
+        values[name] = inf.expr(v)
     missing = [n for n in defn.fields if n not in values and n not in defn.defaults]
     if missing:
         raise TypingError(f"{t.name}() is missing the field value(s) {', '.join(missing)}", call.loc)
     return [values[n] if n in values else inf.const(defn.defaults[n], call.loc) for n in defn.fields]
 
 
-class _Fields:
-    """A struct's field types as a signature ``match`` binds the type parameters against."""
-
-    __slots__ = ("sig", "vararg", "typevars")
-
-    def __init__(self, t: StructType):
-        self.sig, self.vararg, self.typevars = t.definition.field_types, None, t.definition.typevars
-
-
 def _parameters(t: StructType, types: tuple[JType, ...]) -> StructType | None:
-    """The concrete instance of ``t`` that fields of these types make, if there is one."""
-    env = match(types, _Fields(t))
-    tvs = t.definition.typevars
-    if env is None or any(tv not in env for tv in tvs):
-        return None
-    found = StructType(t.definition, tuple(env[tv] for tv in tvs))
-    return found if issubtype(found, t) else None
+    """The concrete instance of ``t`` that fields of these types make, if there is one (and it
+    lies within ``t``: ``Point[Integer](1.5, 2.5)`` has none)."""
+    params = struct_parameters(t.definition, types)
+    found = None if params is None else StructType(t.definition, params)
+    return found if found is not None and issubtype(found, t) else None
 
 
 def field_value(inf, v: ir.Expr, t: StructType, i: int) -> ir.Expr:

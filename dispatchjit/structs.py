@@ -41,7 +41,7 @@ from .state import reinit_after_fork
 from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
                       StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
                       typeof)
-from .subtype import issubtype, match
+from .subtype import issubtype, struct_parameters
 
 __all__ = ["struct", "abstract", "InexactError", "fields", "TypeClass"]
 
@@ -379,7 +379,7 @@ def _install_constructor(cls: type, t: StructType) -> None:
     register_class(cls, t, instances=True)
 
 
-_EXACT = {"Int64": None, "Float64": float, "Bool": bool, "Complex128": complex}
+_EXACT = {"Float64": float, "Bool": bool, "Complex128": complex}   # Python's own classes
 
 
 def _fast_check(ft: JType, name: str, env: dict, i: int) -> str | None:
@@ -427,7 +427,6 @@ def _converter(ft: JType, struct_name: str, field_name: str):
             return x
         try:
             converted = library.named("convert")(ft, x)   # users' convert methods
-
         except MethodError:
             raise fail(x, f": no method matching convert(::Type[{ft!r}], ::{t!r})") from None
         if not issubtype(typeof(converted), ft):
@@ -504,28 +503,19 @@ def _infer_parameters(cls, *args, **kwargs):
     types = tuple(map(typeof, values))
     concrete = _inferred.get((defn, types))
     if concrete is None:
-        env = match(types, _FieldSignature(defn))
-        if env is None or any(tv not in env for tv in defn.typevars):
+        params = struct_parameters(defn, types)
+        if params is None:
             shown = ", ".join(f"::{t!r}" for t in types)
             wanted = ", ".join(f"{n}: {t!r}" for n, t in zip(defn.fields, defn.field_types))
             bounds = ", ".join(f"{tv.name} <: {tv.bound!r}" for tv in defn.typevars)
             raise MethodError(f"no method matching {defn.name}({shown}): the fields ({wanted}) where {bounds} "
                               f"do not fit these arguments; convert them to one type, or give the parameters: "
                               f"{defn.name}[{', '.join('Float64' for _ in defn.typevars)}](...)")
-        concrete = _inferred[(defn, types)] = _class_for(cls, tuple(env[tv] for tv in defn.typevars))
+        concrete = _inferred[(defn, types)] = _class_for(cls, params)
     return concrete(*values)
 
 
 _inferred: dict = {}   # (definition, argument types) -> the class of the instance made
-
-
-class _FieldSignature:
-    """A struct's fields as the signature ``match`` binds type parameters against."""
-
-    __slots__ = ("sig", "vararg", "typevars")
-
-    def __init__(self, defn: StructDef):
-        self.sig, self.vararg, self.typevars = defn.field_types, None, defn.typevars
 
 
 def _bind(defn: StructDef, args: tuple, kwargs: dict) -> tuple:

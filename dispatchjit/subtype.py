@@ -14,7 +14,7 @@ from .lattice import (
     TupleType, TypeType, TypeVar, UnionType, UserAbstractType, make_union, map_components, substitute,
 )
 
-__all__ = ["issubtype", "match", "morespecific", "typeintersect", "signature_type",
+__all__ = ["issubtype", "match", "struct_parameters", "morespecific", "typeintersect", "signature_type",
            "free_typevars", "erase_typevars", "same_signature"]
 
 
@@ -192,6 +192,25 @@ def match(argtypes: tuple[JType, ...], method) -> dict[TypeVar, JType] | None:
     if not all(_observe(a, p, seen, False) for a, p in zip(argtypes, params)):
         return None
     return seen.solve()
+
+
+class _Fields:
+    """A struct's fields as the signature ``match`` binds its type parameters against."""
+
+    __slots__ = ("sig", "vararg", "typevars")
+
+    def __init__(self, defn):
+        self.sig, self.vararg, self.typevars = defn.field_types, None, defn.typevars
+
+
+def struct_parameters(defn, argtypes: tuple[JType, ...]) -> tuple[JType, ...] | None:
+    """The parameters of the parametric struct ``defn`` whose fields take values of these
+    concrete types, by the rules of a method call (one ``T`` for ``x: T, y: T``); None when
+    there are none."""
+    env = match(argtypes, _Fields(defn))
+    if env is None or any(tv not in env for tv in defn.typevars):
+        return None
+    return tuple(env[tv] for tv in defn.typevars)
 
 
 def _call_params(method, n: int) -> tuple[JType, ...] | None:

@@ -15,6 +15,7 @@ from ..builtin_calls import flat
 from ..generic import generic
 from ..lattice import (AbstractArray, Array, Bool, Complex64, Complex128, Float32, Float64, Int8, Int16, Int32, Int64,
                        TypeVar, UInt8, UInt16, UInt32, UInt64, make_union)
+from .ops import gt, lt
 
 __all__ = ["sum", "prod", "min", "max", "mean", "any", "all"]
 
@@ -27,17 +28,20 @@ INEXACT = TypeVar("INEXACT", make_union(Float32, Float64, Complex64, Complex128)
 @generic
 def sum(a: Array[SIGNED]):
     """``np.sum(a)`` of the whole array."""
-    s = Int64(0)
-    for i in range(a.size):
-        s += Int64(flat(a, i))
-    return s
+    return sequential_sum(a, Int64)
 
 
 @generic
 def sum(a: Array[UNSIGNED]):  # noqa: F811
-    s = UInt64(0)
+    return sequential_sum(a, UInt64)
+
+
+@generic
+def sequential_sum(a, t):
+    """The elements added in order as values of ``t`` (integers: exact, or wrapping as NumPy's)."""
+    s = t(0)
     for i in range(a.size):
-        s += UInt64(flat(a, i))
+        s += t(flat(a, i))
     return s
 
 
@@ -86,25 +90,24 @@ def pairwise(a, lo, n, t):
 @generic
 def prod(a: Array[SIGNED]):
     """``np.prod(a)`` of the whole array (in order, as NumPy multiplies)."""
-    p = Int64(1)
-    for i in range(a.size):
-        p *= Int64(flat(a, i))
-    return p
+    return sequential_product(a, Int64)
 
 
 @generic
 def prod(a: Array[UNSIGNED]):  # noqa: F811
-    p = UInt64(1)
-    for i in range(a.size):
-        p *= UInt64(flat(a, i))
-    return p
+    return sequential_product(a, UInt64)
 
 
 @generic
 def prod(a: Array[INEXACT]):  # noqa: F811
-    p = a.dtype(1)
+    return sequential_product(a, a.dtype)
+
+
+@generic
+def sequential_product(a, t):
+    p = t(1)
     for i in range(a.size):
-        p *= flat(a, i)
+        p *= t(flat(a, i))
     return p
 
 
@@ -113,12 +116,7 @@ def min(a: AbstractArray):
     """``np.min(a)``: a NaN anywhere gives NaN; an empty array raises ValueError, as NumPy."""
     if a.size == 0:
         raise ValueError("zero-size array to reduction operation minimum which has no identity")
-    m = flat(a, 0)
-    for i in range(1, a.size):
-        v = flat(a, i)
-        if v < m or v != v:
-            m = v
-    return m
+    return extreme(a, lt)
 
 
 @generic
@@ -126,10 +124,16 @@ def max(a: AbstractArray):
     """``np.max(a)``: a NaN anywhere gives NaN; an empty array raises ValueError, as NumPy."""
     if a.size == 0:
         raise ValueError("zero-size array to reduction operation maximum which has no identity")
+    return extreme(a, gt)
+
+
+@generic
+def extreme(a, better):
+    """The element no other is ``better`` than (the first NaN, if there is one)."""
     m = flat(a, 0)
     for i in range(1, a.size):
         v = flat(a, i)
-        if v > m or v != v:
+        if better(v, m) or v != v:
             m = v
     return m
 
