@@ -565,15 +565,19 @@ class _FunctionLowering(CAPIEmitter):
         return convert_value(self.b, self.expr(e.value), e.value.type, e.type)
 
     def expr_TupleExpr(self, e: ir.TupleExpr) -> ll.Value:
-        agg = ll.Constant(llvm_type(e.type), None)
-        for i, x in enumerate(e.elts):
+        return self.aggregate(e.elts, e.type)
+
+    def aggregate(self, parts, t: JType) -> ll.Value:
+        """A tuple or an immutable struct of the values of ``parts``, each holding its references."""
+        agg = ll.Constant(llvm_type(t), None)
+        for i, x in enumerate(parts):
             agg = self.b.insert_value(agg, self.owned(x), i)
         return agg
 
     def expr_New(self, e: ir.New) -> ll.Value:
         t = e.type
         if not t.mutable:
-            return self.expr_TupleExpr(ir.TupleExpr(e.args, type=t, loc=e.loc))
+            return self.aggregate(e.args, t)
         self.python_objects("create a mutable struct", e.loc)
         values = [self.expr(a) for a in e.args]
         obj = repr_of(t).new_object(self, values, t)
