@@ -41,11 +41,17 @@ def __getattr__(name: str):
     and folds over NumPy arrays on the CPU (``fused.elementwise``, ``fused.fold``;
     ``cuda.map``/``cuda.reduce`` take device arrays), left out of ``__all__`` so ``import *``
     never shadows the builtins; and the library of generic functions (``dispatchjit.base``):
-    ``ops`` (the operators), ``math`` (the math functions), ``convert``, ``promote_rule``,
-    ``promote_type`` and ``promote``."""
+    ``ops`` (the operators), ``math`` (the math functions), ``numpy`` (NumPy's functions:
+    ``dispatchjit.numpy.sqrt`` is what ``np.sqrt`` calls in compiled code), ``broadcast``,
+    ``convert``, ``promote_rule``, ``promote_type`` and ``promote``."""
     if name in ("map", "reduce"):
         from . import fused
         return fused.elementwise if name == "map" else fused.fold
+    if name == "broadcast":
+        from .base.broadcast import broadcast
+        return broadcast
+    if name == "numpy":
+        return _numpy_namespace()
     if name in ("ops", "math"):
         from .base import mathfuncs, ops
         return ops if name == "ops" else mathfuncs
@@ -53,6 +59,15 @@ def __getattr__(name: str):
         from .base import promotion
         return getattr(promotion, name)
     raise AttributeError(f"module 'dispatchjit' has no attribute {name!r}")
+
+
+def _numpy_namespace():
+    import types
+    from . import library
+    ns = types.ModuleType("dispatchjit.numpy", "NumPy's functions as the generic functions compiled code calls "
+                          "(np.sqrt is dispatchjit.numpy.sqrt): add methods for your types to them")
+    ns.__dict__.update(sorted(library.numpy_functions().items()))
+    return ns
 
 
 def load_ipython_extension(ipython) -> None:

@@ -18,7 +18,7 @@ from .errors import TypingError
 from .lattice import (ArrayType, Bool, Bottom, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType,
                       StructType, TupleType, TypeType, UInt64, dtype_to_type, join_types)
 
-__all__ = ["SLICE", "ATTRIBUTES", "index", "setitem", "attribute", "method_call", "ARRAY_FUNCTIONS"]
+__all__ = ["SLICE", "ATTRIBUTES", "index", "setitem", "assignment_cast", "stored_value", "attribute", "method_call", "ARRAY_FUNCTIONS"]
 
 # The type of a typed slice ``Prim('slice', (lower, upper, step))``; each part Int64 or None.
 SLICE = SingletonType("Slice")
@@ -103,24 +103,51 @@ def setitem(inf, s: ir.SetItem) -> ir.Stmt:
     t = target.type
     if not isinstance(t, ArrayType):
         raise TypingError(f"cannot assign to an item of {t}", s.loc)
-    value = inf.expr(s.value)
-    if isinstance(t.dtype, StructType):   # an array of structs holds exactly that struct
-        if value.type not in (t.dtype, Bottom):
-            raise TypingError(f"cannot store a {value.type} into {t}", s.value.loc)
-        element = value
-    elif not isinstance(value.type, PrimitiveType):
-        raise TypingError(f"cannot store a {value.type} into {t} (only numbers)", s.value.loc)
-    elif value.type.kind == "complex" and t.dtype.kind != "complex":
-        raise TypingError(f"cannot store a complex value into {t}", s.value.loc)
-    else:
-        element = _cast(inf, value, t.dtype, s.loc)
+    value = inf.operand(s.value)
     located = index(inf, target, s.index, s.loc)
+    if isinstance(s.value, ir.BinOp) and s.value.inplace and isinstance(value, ir.Invoke) \
+            and value.target.func is library.named("inplace"):
+        return ir.ExprStmt(value, loc=s.loc)   # x[1:] += y: the view is updated in place already
+    if located.op != "getitem" and (isinstance(value.type, ArrayType) or _lazy(value.type)):
+        # x[1:-1] = a * b: the expression's loop writes into the view, no temporary
+        into = inf.invoke(library.named("broadcast_into"), (located, value), s.loc)
+        return ir.ExprStmt(into, loc=s.loc)
+    element = stored_value(inf, inf.materialize(value), t, s.loc)
     if located.op == "getitem":
         return ir.SetItem(target, ir.TupleExpr(located.args[1:], loc=s.loc), element, loc=s.loc)
     return ir.ExprStmt(ir.Prim("fill", (located, element), type=Nothing, loc=s.loc), loc=s.loc)
 
 
-def _cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
+def stored_value(inf, value: ir.Expr, t: ArrayType, loc) -> ir.Expr:
+    """``value`` as an element of the array type ``t``: cast as NumPy assigns; an array of
+    structs holds exactly its struct."""
+    if isinstance(t.dtype, StructType):
+        if value.type not in (t.dtype, Bottom):
+            raise TypingError(f"cannot store a {value.type} into {t}", value.loc)
+        return value
+    if not isinstance(value.type, PrimitiveType):
+        raise TypingError(f"cannot store a {value.type} into {t} (only numbers)", value.loc)
+    if value.type.kind == "complex" and t.dtype.kind != "complex":
+        raise TypingError(f"cannot store a complex value into {t}", value.loc)
+    return assignment_cast(inf, value, t.dtype, loc)
+
+
+def _plain_struct(t: JType) -> bool:
+    """A struct an array can hold: immutable, of numbers (and such structs) only."""
+    if not (isinstance(t, StructType) and t.is_concrete and not t.mutable):
+        return False
+    try:
+        t.dtype
+    except TypeError:
+        return False
+    return True
+
+
+def _lazy(t: JType) -> bool:
+    return isinstance(t, StructType) and t.definition.lazy
+
+
+def assignment_cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
     """NumPy's assignment cast: floats into integer arrays truncate (NaN and inf raise); a
     Python integer the dtype cannot hold raises OverflowError, as NumPy 2 does (NEP 50; a
     computed Int64 wraps, as NumPy's int64 scalars do)."""
@@ -167,7 +194,7 @@ def method_call(inf, array: ir.Expr, name: str, args, loc) -> ir.Expr:
     if name == "transpose" and not args:
         return _transpose(array, loc)
     if name == "fill" and len(args) == 1:
-        return ir.Prim("fill", (array, _cast(inf, args[0], t.dtype, loc)), type=Nothing, loc=loc)
+        return ir.Prim("fill", (array, assignment_cast(inf, args[0], t.dtype, loc)), type=Nothing, loc=loc)
     if name in REDUCTIONS and not args:   # x.sum(): np.sum(x), a generic function of the library
         return inf.invoke(library.builtin(getattr(np, name)), (array,), loc)
     raise TypingError(f"arrays have no method '{name}' with {len(args)} argument(s) in compiled code", loc)
@@ -191,8 +218,12 @@ def _dtype(inf, kwargs: dict, args: list, position: int, default: JType, loc) ->
     if isinstance(spec, ir.Const) and isinstance(spec.value, str):
         return _known_dtype(np.dtype(spec.value), loc)
     typed = inf.expr(spec)
+    if typed.type == Bottom:   # typeof(an element that always raises): the raise, not an array
+        raise _Raises(typed)
     if isinstance(typed.type, TypeType) and isinstance(typed.type.param, PrimitiveType):
         return typed.type.param
+    if isinstance(typed.type, TypeType) and _plain_struct(typed.type.param):
+        return typed.type.param   # an array of structs: NumPy's structured dtype
     raise TypingError(f"dtype must be a NumPy scalar type, a dispatchjit type or a string, not {typed.type}", spec.loc)
 
 
@@ -213,7 +244,24 @@ def _shape(inf, spec: ir.Expr, loc) -> list[ir.Expr]:
     raise TypingError(f"an array shape must be an integer or a tuple of integers, not {t}", spec.loc)
 
 
+class _Raises(Exception):
+    """An argument that always raises: the call is that raise (its type Bottom)."""
+
+    def __init__(self, raising: ir.Expr):
+        self.raising = raising
+
+
+def _raising(rule):
+    def checked(inf, args, kwargs, e):
+        try:
+            return rule(inf, args, kwargs, e)
+        except _Raises as r:
+            return r.raising
+    return checked
+
+
 def _constructor(kind: str):
+    @_raising
     def rule(inf, args, kwargs, e):
         kwargs = dict(kwargs)
         if not args:
@@ -240,7 +288,7 @@ def _allocation(inf, kind: str, shape: list[ir.Expr], result: ArrayType, fill, l
     if kind not in ("ones", "full"):
         return alloc
     value = ir.Const(1, type=Int64, loc=loc) if kind == "ones" else fill
-    return ir.Prim("filled", (alloc, _cast(inf, value, result.dtype, loc)), type=result, loc=loc)
+    return ir.Prim("filled", (alloc, assignment_cast(inf, value, result.dtype, loc)), type=result, loc=loc)
 
 
 def _order(kwargs: dict, loc) -> str:
@@ -342,7 +390,7 @@ def _atomic(op: str):
         indices = _shape(inf, args[1], e.loc)
         if len(indices) != t.ndim:
             raise TypingError(f"cuda.atomic.{op}() needs {t.ndim} indices for {t}, got {len(indices)}", args[1].loc)
-        value = _cast(inf, inf.expr(args[2]), t.dtype, e.loc)
+        value = assignment_cast(inf, inf.expr(args[2]), t.dtype, e.loc)
         return ir.Prim(f"cuda.atomic.{op}", (array, *indices, value), type=t.dtype, loc=e.loc)
     return rule
 

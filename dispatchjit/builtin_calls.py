@@ -18,11 +18,11 @@ import operator
 from . import ir
 from .errors import InexactError, MethodError, TypingError
 from .array_calls import length
-from .lattice import (ArrayType, Bool, Complex128, Float32, Float64, Int64, JType, PrimitiveType,
+from .lattice import (ArrayType, Bool, Bottom, Complex128, Float32, Float64, Int64, JType, PrimitiveType,
                       StructType, TupleType, TypeType, join_types, promote_type, typeof)
 
 __all__ = ["BUILTINS", "MATH_UNARY", "MATH_BINARY", "OPERATORS", "convert_call", "promote_builtin", "lossy",
-           "inexact", "no_promotion", "not_defined", "egal", "flat"]
+           "inexact", "no_promotion", "not_defined", "egal"]
 
 # math functions of one float, and of two; all return Float64 as in Python.
 MATH_UNARY = ("sqrt", "exp", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin",
@@ -275,21 +275,11 @@ def _type_args(args, e, n: int, name: str) -> list[JType]:
     return [a.type.param if isinstance(a.type, TypeType) else a.type for a in args]
 
 
-def flat(a, i: int):
-    """Element ``i`` of the array ``a`` in its memory order if it is contiguous, else in C
-    order (the order a reduction may take); in compiled code the caller keeps ``i`` in range."""
-    return a.ravel(order="K" if a.flags.f_contiguous and not a.flags.c_contiguous else "C")[i]
-
-
-def _flat(inf, args, e):
-    if len(args) != 2 or not isinstance(args[0].type, ArrayType) or args[1].type != Int64:
-        raise TypingError("flat(a, i) takes an array and an Int64 index", e.loc)
-    return ir.Prim("flat", tuple(args), type=args[0].type.dtype, loc=e.loc)
-
-
 def _typeof(inf, args, e):
     if len(args) != 1:
         raise TypingError(f"typeof() takes 1 argument, got {len(args)}", e.loc)
+    if args[0].type == Bottom:   # a value that is never made (it raises): so is its type
+        return args[0]
     return ir.Const(args[0].type, type=TypeType(args[0].type), loc=e.loc)
 
 
@@ -360,6 +350,6 @@ def _egal(inf, args, e):
 
 
 BUILTINS.update({fn: _operator(fn) for fn in OPERATORS})
-BUILTINS.update({operator.not_: _not, operator.abs: _abs, typeof: _typeof, flat: _flat, promote_builtin: _promote_builtin,
+BUILTINS.update({operator.not_: _not, operator.abs: _abs, typeof: _typeof, promote_builtin: _promote_builtin,
                  lossy: _lossy, inexact: _inexact, no_promotion: _method_error(_no_promotion_message),
                  not_defined: _method_error(_not_defined_message), egal: _egal})

@@ -41,7 +41,7 @@ from .state import Edge
 __all__ = ["CacheWarning", "cache_dir", "Store", "store", "fingerprint", "entry_key",
            "CachedCode", "FORMAT"]
 
-FORMAT = 3   # bump when the table or the meaning of a stored column changes (3: globals recorded)
+FORMAT = 4   # bump when the table or the meaning of a stored column changes (4: ExcInfo.where)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS specializations (

@@ -226,7 +226,7 @@ class _Builder:
         op, loc, target = self.binop(node), self.loc(node), node.target
         if isinstance(target, ast.Name):
             current = ir.Name(target.id, loc=self.loc(target))
-            return [ir.Assign(target.id, ir.BinOp(op, current, self.expr(node.value), loc=loc), loc=loc)]
+            return [ir.Assign(target.id, ir.BinOp(op, current, self.expr(node.value), inplace=True, loc=loc), loc=loc)]
         if isinstance(target, ast.Subscript):
             # x[i, j] += v: evaluate x, i and j once, as Python does (slices stay in place).
             tloc = self.loc(target)
@@ -236,7 +236,8 @@ class _Builder:
             parts = [self.expr(p) if isinstance(p, ast.Slice) else self.once(p, out) for p in raw]
             index = ir.TupleExpr(tuple(parts), loc=tloc) if isinstance(target.slice, ast.Tuple) else parts[0]
             element = ir.Index(array, index, loc=tloc)
-            return out + [ir.SetItem(array, index, ir.BinOp(op, element, self.expr(node.value), loc=loc), loc=loc)]
+            value = ir.BinOp(op, element, self.expr(node.value), inplace=True, loc=loc)
+            return out + [ir.SetItem(array, index, value, loc=loc)]
         if isinstance(target, ast.Attribute):   # c.n += 1: evaluate c once
             out = []
             if isinstance(target.value, ast.Subscript):   # ps[i].x += v: the element stays in place

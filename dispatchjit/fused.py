@@ -3,11 +3,11 @@ arrays (``dispatchjit.map``, ``dispatchjit.reduce``), and the kernels ``cuda.map
 launch over device arrays.
 
 ``map(f, *args)`` applies the generic function ``f`` elementwise over arrays broadcast together
-(NumPy's rules; scalars broadcast too) in one generated loop nest: no temporaries, ``f`` and
-whatever it calls inlined. The loop is the body of a ``generated`` generic function, so there is
-one specialization per (``f``, element types, dimensions, layouts), compiled on first use like
-any other, and the CPU and GPU versions come from the same generator: nested loops on the CPU,
-a grid-stride loop over the flat index in a kernel.
+(NumPy's rules; scalars broadcast too) in one generated loop: no temporaries, ``f`` and
+whatever it calls inlined. On the CPU it is the library's broadcast, the loop array
+expressions in compiled code run (``dispatchjit.base.broadcast``); in a kernel, a grid-stride
+loop over the flat index. Either is the body of a ``generated`` generic function: one
+specialization per (``f``, element types, dimensions, layouts), compiled on first use.
 
 ``reduce(op, x, init)`` folds ``op`` over the elements of ``x``: on the CPU one loop, in order;
 on a GPU each thread folds a grid-stride share of the elements, each block its threads' values
@@ -23,7 +23,7 @@ from . import kernel_lang as cuda  # noqa: F401 - the generated kernels' source 
 from .generic import generic
 from .lattice import ArrayType, PrimitiveType, typeof
 
-__all__ = ["elementwise", "fold", "map_cpu", "reduce_cpu", "map_kernel", "reduce_kernel", "result_type", "check_out", "BLOCK"]
+__all__ = ["elementwise", "fold", "reduce_cpu", "map_kernel", "reduce_kernel", "result_type", "check_out", "BLOCK"]
 
 BLOCK = 256   # threads per block of the generated kernels; also the shared tree's width
 
@@ -48,17 +48,17 @@ def element_types(args) -> list:
 # --- on the CPU, over NumPy arrays -------------------------------------------------------------
 def elementwise(f, *args, out=None):
     """``f`` applied elementwise over ``args`` (NumPy arrays broadcast together as in NumPy;
-    numbers broadcast too) by one generated loop nest on the CPU; the result is a NumPy array.
-    One specialization per (f, element types, dimensions, layouts). ``out``: an array of the
-    result's shape and type to write into instead of a new one. (``dispatchjit.map``; on device
-    arrays, ``cuda.map``.)"""
-    shape = np.broadcast_shapes(*(a.shape for a in args if isinstance(a, np.ndarray)))
-    values = [np.broadcast_to(a, shape or (1,)) if isinstance(a, np.ndarray) else a for a in args]
-    dtype = result_type(f, element_types(values)).dtype
+    numbers broadcast too) by one generated loop on the CPU: the library's broadcast
+    (``dispatchjit.base.broadcast``), which array expressions in compiled code use too; the
+    result is a NumPy array. ``out``: an array of the result's shape and type to write into
+    instead of a new one. (``dispatchjit.map``; on device arrays, ``cuda.map``.)"""
+    from .base import broadcast
+    dtype = result_type(f, element_types(args)).dtype
     if out is None:
-        out = np.empty(shape, dtype)
+        return np.asarray(broadcast.broadcast(f, *args))
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
     check_out(out, shape, dtype, isinstance(out, np.ndarray))
-    map_cpu(f, out if shape else out.reshape((1,)), *values)   # a 0-d result: a 1-element view of it
+    broadcast.broadcast_into(out, broadcast.Broadcasted(f, args))
     return out
 
 
@@ -93,17 +93,6 @@ def _elements(argtypes, index: str) -> str:
 
 def _params(argtypes) -> str:
     return ", ".join(f"a{j}" for j in range(len(argtypes)))
-
-
-@generic(generated=True)
-def map_cpu(f, out, *args):
-    """``out[i...] = f(args[i...]...)`` as a loop nest over ``out``'s shape."""
-    nd = out.ndim
-    index = ", ".join(f"i{k}" for k in range(nd))
-    lines = [f"def fused_map(f, out, {_params(args)}):"]
-    lines += ["    " * (k + 1) + f"for i{k} in range(out.shape[{k}]):" for k in range(nd)]
-    lines.append("    " * (nd + 1) + f"out[{index}] = f({_elements(args, index)})")
-    return "\n".join(lines) + "\n"
 
 
 @generic(generated=True)

@@ -40,8 +40,10 @@ __all__ = ["generic", "GenericFunction", "Specialization", "config", "Specializa
 # boundscheck: check array indices (default True); fastmath: let LLVM reassociate float math;
 # nogil: run the compiled code without the GIL (no array allocation inside, then); nospecialize:
 # parameter names compiled once for every argument type (passed boxed); generated: the function
-# is called with the argument *types* and returns the body to compile (a def, or its source).
-OPTIONS = frozenset({"boundscheck", "fastmath", "nogil", "nospecialize", "generated", "cache"})
+# is called with the argument *types* and returns the body to compile (a def, or its source);
+# lazy: array expressions in the function stay lazy Broadcasteds (it returns one for its caller's
+# expression to fuse) instead of being computed where their values are used.
+OPTIONS = frozenset({"boundscheck", "fastmath", "nogil", "nospecialize", "generated", "cache", "lazy"})
 
 
 class SpecializationLimitWarning(UserWarning):

@@ -21,6 +21,7 @@ from .runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import array_calls, ir, library, struct_calls
 from . import kernel_lang
+from . import array_intrinsics  # noqa: F401 - registers the array library's intrinsics
 from .builtin_calls import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
@@ -92,6 +93,9 @@ class _Inferrer:
         self.sites: dict[str, list[tuple[JType, SourceLoc]]] = {}
         self.ret: JType = Bottom
         self.result = InferredFunction(key, fn)
+        # In an ordinary function an array expression is computed where its value is used; a
+        # lazy one (the array library's) passes its Broadcasteds on as they are.
+        self.eager = not getattr(key.method.func, "__dispatchjit_options__", {}).get("lazy")
 
     # --- driver --------------------------------------------------------------------------
     def run(self) -> InferredFunction:
@@ -298,7 +302,17 @@ class _Inferrer:
 
     # --- expressions ---------------------------------------------------------------------
     def expr(self, e: ir.Expr) -> ir.Expr:
+        """``e`` typed where its value is used: an array expression is computed (materialized)."""
+        v = self.operand(e)
+        return self.materialize(v) if self.eager and _lazy(v.type) else v
+
+    def operand(self, e: ir.Expr) -> ir.Expr:
+        """``e`` typed as the operand of an elementwise operation: an array expression stays a
+        lazy Broadcasted, to fuse into the operation's loop."""
         return getattr(self, f"expr_{type(e).__name__}")(e)
+
+    def materialize(self, v: ir.Expr) -> ir.Expr:
+        return self.invoke(library.named("materialize"), (v,), v.loc) if _lazy(v.type) else v
 
     def expr_Const(self, e: ir.Const):
         if isinstance(e.value, str):
@@ -370,8 +384,12 @@ class _Inferrer:
         raise TypingError(f"{t} has no attribute '{e.attr}' in compiled code", e.loc)
 
     def expr_BinOp(self, e: ir.BinOp):
-        left, right = self.expr(e.left), self.expr(e.right)
-        return self.binop(e.op, left, right, e.loc)
+        left, right = self.operand(e.left), self.operand(e.right)
+        result = self.binop(e.op, left, right, e.loc)
+        if e.inplace and isinstance(left.type, ArrayType) and _lazy(result.type):
+            # a += b on an array writes into it (NumPy's np.add(a, b, out=a)), and is a
+            return self.invoke(library.named("inplace"), (left, result), e.loc)
+        return result
 
     def binop(self, op: str, left: ir.Expr, right: ir.Expr, loc: SourceLoc) -> ir.Expr:
         a, b = left.type, right.type
@@ -408,9 +426,9 @@ class _Inferrer:
         return ir.Prim(_ARITH[op], (self.convert(left, t), self.convert(right, Int64)), type=t, loc=loc)
 
     def expr_UnaryOp(self, e: ir.UnaryOp):
-        v = self.expr(e.operand)
         if e.op == "not":
-            return ir.Prim("not", (self.truth(v),), type=Bool, loc=e.loc)
+            return ir.Prim("not", (self.truth(self.expr(e.operand)),), type=Bool, loc=e.loc)
+        v = self.operand(e.operand)
         return self.unary(e.op, v, e.loc)
 
     def unary(self, op: str, v: ir.Expr, loc) -> ir.Expr:
@@ -431,9 +449,10 @@ class _Inferrer:
         """An operator on values other than built-in numbers: a call of its generic function
         (``ops.add`` for ``+``), whose methods for user types users define; a TypingError
         where none applies."""
-        if symbol in ("==", "!=") and not all(isinstance(a.type, _FIELDWISE) for a in args):
-            raise TypingError(unsupported, loc)   # arrays compare elementwise: not yet
+        if symbol in ("==", "!=") and not all(isinstance(a.type, _FIELDWISE) or _array_like(a.type) for a in args):
+            raise TypingError(unsupported, loc)
         func = library.binary(symbol) if len(args) == 2 else library.unary(symbol)
+        args = self.fusing(func, args)
         try:
             self.ctx.resolve(func, tuple(a.type for a in args))
         except MethodError:
@@ -441,6 +460,16 @@ class _Inferrer:
             raise TypingError(unsupported, loc, hint=f"define a method of ops.{func.__name__} for these "
                                                      f"types: @ops.{func.__name__}.method def _({shown}): ...") from None
         return self.invoke(func, args, loc)
+
+    def fusing(self, func, args: tuple[ir.Expr, ...]) -> tuple[ir.Expr, ...]:
+        """The arguments of an elementwise function: lazy array expressions stay lazy when one
+        of ``func``'s methods takes them (they fuse into its loop), else they are computed."""
+        if any(_lazy(a.type) for a in args):
+            try:
+                self.ctx.resolve(func, tuple(a.type for a in args))
+            except MethodError:
+                return tuple(self.materialize(a) for a in args)
+        return args
 
     def truth(self, v: ir.Expr) -> ir.Expr:
         """Python truthiness as a Bool expression."""
@@ -474,9 +503,12 @@ class _Inferrer:
         return result
 
     def expr_Compare(self, e: ir.Compare):
-        operands = tuple(self.expr(o) for o in e.operands)
         if len(e.ops) == 1 and e.ops[0] not in ("is", "is not"):
-            return self.compare(e.ops[0], *operands, e.loc)
+            return self.compare(e.ops[0], *(self.operand(o) for o in e.operands), e.loc)
+        operands = tuple(self.expr(o) for o in e.operands)
+        if any(isinstance(o.type, ArrayType) for o in operands) and not set(e.ops) & {"is", "is not"}:
+            raise TypingError("the truth value of an array is ambiguous: a chained comparison of arrays needs "
+                              "`and` between them", e.loc, hint="write (a < b) & (b < c) for the elementwise test")
         common = []
         for op, a, b in zip(e.ops, operands, operands[1:]):
             if op in ("is", "is not"):
@@ -591,22 +623,21 @@ class _Inferrer:
         if isinstance(callee, ir.Const) and _builtin_key(callee.value) in array_calls.ARRAY_FUNCTIONS:
             return array_calls.ARRAY_FUNCTIONS[callee.value](self, e.args, e.kwargs, e)
         numpy_function = _numpy_function(callee)
-        if numpy_function is not None:   # np.sum...: a generic function of the library
-            if e.kwargs:
-                raise TypingError(f"{_src(e.func)}: keyword arguments ({', '.join(k for k, _ in e.kwargs)}) are not "
-                                  "supported in compiled code yet", e.loc)
-            return self.invoke(numpy_function, tuple(self.expr(a) for a in e.args), e.loc)
+        if numpy_function is not None:   # np.sum, np.sqrt...: a generic function of the library
+            return self.numpy_call(numpy_function, e)
         if e.kwargs:
             raise TypingError(f"keyword arguments are not supported in this call of {_src(e.func)}", e.loc)
-        args = tuple(self.expr(a) for a in e.args)
+        args = tuple(self.operand(a) for a in e.args)
+        standing = _library_function(callee.value) if isinstance(callee, ir.Const) else None
+        elementwise = standing is not None and callee.value is builtins.abs and any(_array_like(a.type) for a in args)
+        if standing is not None and (elementwise or any(isinstance(a.type, StructType) for a in args)):
+            # abs(d), math.sin(d), abs(a - b): the generic function's methods (an array's fuse)
+            return self.invoke(standing, self.fusing(standing, args), e.loc)
+        args = tuple(self.materialize(a) if self.eager else a for a in args)
         t = callee.type
         if isinstance(callee, ir.Const):
             if callee.value is kernel_lang.syncthreads:
                 return ir.Prim("cuda.syncthreads", args, type=Nothing, loc=e.loc)
-            if any(isinstance(a.type, StructType) for a in args):
-                library = _library_function(callee.value)
-                if library is not None:   # abs(d), math.sin(d): the generic function's methods
-                    return self.invoke(library, args, e.loc)
             handler = BUILTINS.get(_builtin_key(callee.value))
             if handler is not None:
                 return handler(self, args, e)
@@ -616,11 +647,34 @@ class _Inferrer:
             return convert_call(self, t.param, args, e)
         raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
 
+    def numpy_call(self, func, e: ir.Call) -> ir.Expr:
+        """``np.f(...)``: the library's generic function, its array arguments fusing into an
+        elementwise one; ``out=`` writes the result into an array (NumPy's casting rule)."""
+        kwargs = dict(e.kwargs)
+        out = kwargs.pop("out", None)
+        if kwargs:
+            raise TypingError(f"{_src(e.func)}: keyword arguments ({', '.join(kwargs)}) are not supported in compiled "
+                              "code yet", e.loc)
+        args = self.fusing(func, tuple(self.operand(a) for a in e.args))
+        result = self.invoke(func, args, e.loc)
+        if out is None:
+            return result
+        target = self.expr(out)
+        if not isinstance(target.type, ArrayType):
+            raise TypingError(f"out= must be an array, not {target.type}", out.loc)
+        if not _lazy(result.type):
+            raise TypingError(f"{_src(e.func)}(..., out=...) needs an array argument to work elementwise", e.loc)
+        return self.invoke(library.named("inplace"), (target, result), e.loc)
+
     def method_call(self, owner: ir.Expr, e: ir.Call):
         if isinstance(owner.type, ArrayType):
             if e.kwargs:
                 raise TypingError("keyword arguments are not supported in array method calls", e.loc)
             return array_calls.method_call(self, owner, e.func.attr, [self.expr(a) for a in e.args], e.loc)
+        if isinstance(owner.type, StructType) and e.func.attr in owner.type.field_names and not e.kwargs:
+            field = struct_calls.attribute(self, owner, e.func.attr, e.loc)   # bc.f(x): a field holding a function
+            if isinstance(field.type, FunctionType):
+                return self.invoke(field.type.func, tuple(self.expr(a) for a in e.args), e.loc)
         if _is_num(owner.type) and e.func.attr == "conjugate" and not e.args:
             if owner.type.kind == "complex":
                 return ir.Prim("conj", (owner,), type=owner.type, loc=e.loc)
@@ -679,6 +733,15 @@ class _Inferrer:
 
 # Values ``==`` compares by their fields (or as numbers) when no method says otherwise.
 _FIELDWISE = (PrimitiveType, TupleType, StructType, SingletonType)
+
+
+def _lazy(t: JType) -> bool:
+    """Whether ``t`` is the type of an array expression not computed yet (a Broadcasted)."""
+    return isinstance(t, StructType) and t.definition.lazy
+
+
+def _array_like(t: JType) -> bool:
+    return isinstance(t, ArrayType) or _lazy(t)
 
 
 def _takes_anything(func, argtypes) -> bool:
@@ -764,7 +827,7 @@ def _terminates(stmts) -> bool:
     last = stmts[-1]
     if isinstance(last, ir.Return):
         return True
-    if isinstance(last, ir.ExprStmt):
+    if isinstance(last, (ir.ExprStmt, ir.Assign)):   # a value that always raises
         return last.value.type == Bottom
     if isinstance(last, ir.If):
         return _terminates(last.body) and _terminates(last.orelse)

@@ -45,6 +45,7 @@ class BinOp(Expr):
     op: str          # the Python operator symbol: '+', '//', '<<', ...
     left: Expr
     right: Expr
+    inplace: bool = False   # from ``left op= right``: an array is updated in place
 
 
 class UnaryOp(Expr):

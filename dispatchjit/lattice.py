@@ -352,7 +352,7 @@ class StructDef:
     function; ``fingerprint`` names the definition for the on-disk cache."""
 
     __slots__ = ("name", "cls", "parent", "typevars", "fields", "field_types", "defaults", "mutable",
-                 "fingerprint", "classes", "constructors", "checked", "__weakref__")
+                 "fingerprint", "classes", "constructors", "checked", "lazy", "__weakref__")
 
     def __init__(self, name, cls, parent, typevars, fields, field_types, defaults, mutable, fingerprint):
         self.name, self.cls, self.parent, self.typevars = name, cls, parent, typevars
@@ -361,6 +361,7 @@ class StructDef:
         self.classes: dict[tuple, type] = {}
         self.constructors = None   # the generic function of the outer constructors (structs.py)
         self.checked = None        # for a class with __post_init__: the function running it
+        self.lazy = False          # the library's Broadcasted: an array expression not computed yet
 
     def field_types_for(self, params: tuple[JType, ...]) -> tuple[JType, ...]:
         if not self.typevars:

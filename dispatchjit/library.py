@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["register", "binary", "unary", "builtin", "named"]
+__all__ = ["register", "binary", "unary", "builtin", "named", "stands_for"]
 
 _binary: dict = {}     # "+" -> ops.add
 _unary: dict = {}      # "-" -> ops.neg
 _builtins: dict = {}   # abs -> ops.abs, math.sin -> dispatchjit.math.sin
 _named: dict = {}      # "convert" -> convert
+_stands_for: dict = {}  # dispatchjit.numpy.sqrt -> np.sqrt (the first function it stands for)
 
 
 def register(f, *, symbol: str | None = None, unary_symbol: str | None = None, stands_for=(),
@@ -29,6 +30,7 @@ def register(f, *, symbol: str | None = None, unary_symbol: str | None = None, s
         _unary[unary_symbol] = f
     for py in stands_for:
         _builtins[py] = f
+        _stands_for.setdefault(f, py)
 
 
 def _loaded() -> None:
@@ -55,3 +57,14 @@ def builtin(py_function):
 def named(name: str):
     _loaded()
     return _named[name]
+
+
+def stands_for(f):
+    """The Python (or NumPy) function the library's generic function ``f`` stands for."""
+    return _stands_for[f]
+
+
+def numpy_functions() -> dict:
+    """The library's generic functions standing for NumPy's, by NumPy's names (``sqrt``, ``sum``)."""
+    _loaded()
+    return {py.__name__: f for py, f in _builtins.items() if getattr(py, "__module__", None) == "numpy"}

@@ -122,6 +122,7 @@ class CompileState:
             frontier = callers
         for k in stale:
             self.typed.pop(k, None)
+            self.untyped.pop(k, None)   # a generated body may depend on what its generator inferred
         return stale
 
     def edges_of(self, key: SpecKey, closure: dict) -> tuple[Edge, ...]:

@@ -463,6 +463,8 @@ class _Verifier:
         if rule is None:
             if e.op.startswith("math."):
                 rule = _math
+            elif e.op.startswith("np."):
+                rule = _numpy
             elif e.op.startswith("cuda.") and e.op.count(".") == 2 and e.op.split(".")[1] in _GRID_REGISTERS:
                 rule = _grid_index
         if rule is None:
@@ -698,6 +700,37 @@ def _syncthreads(e):
     return "" if not e.args and e.type == Nothing else f"is {_types(e)}, not () -> Nothing"
 
 
+def _setflat(e):
+    t = _array(e)
+    if t is None or t.layout not in ("C", "F") or len(e.args) != 3 or e.args[1].type != Int64 \
+            or e.args[2].type != t.dtype or e.type != Nothing:
+        return f"is {_types(e)}: it stores an element of a contiguous array's type at one Int64 flat index"
+    return ""
+
+
+def _broadcast_view(e):
+    t = _array(e)
+    shape = e.args[1].type if len(e.args) == 2 else None
+    if t is None or not isinstance(shape, TupleType) or any(p != Int64 for p in shape.params) \
+            or e.type != ArrayType(t.dtype, len(shape.params), "A") or len(shape.params) < t.ndim:
+        return f"is {_types(e)}: it views an array at a shape of at least its rank, with any strides"
+    return ""
+
+
+def _unsafe_alias(e):
+    if len(e.args) != 2 or not all(isinstance(a.type, ArrayType) for a in e.args) or e.type != Bool:
+        return f"is {_types(e)}, not (array, array) -> Bool"
+    return ""
+
+
+def _numpy(e):
+    """NumPy's element functions: numbers of one type to that type (integers only divide)."""
+    name = e.op.removeprefix("np.")
+    kinds = ("int", "uint", "float") if name in ("floor_divide", "remainder") else \
+        ("float", "complex") if name == "true_divide" else ("float",)
+    return _uniform(None, *kinds)(e)
+
+
 def _min_max(e):
     return _uniform(None, "int", "uint", "bool", "float")(e) if len(e.args) >= 2 else "takes at least two operands"
 
@@ -718,7 +751,8 @@ _PRIMS = {
     "isnan": _float_to(Bool), "isinf": _float_to(Bool), "isfinite": _float_to(Bool),
     "unreachable": _unreachable,
     "uint_index": _signature((UInt64,), Int64),
-    "getitem": _getitem, "flat": _flat, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
+    "getitem": _getitem, "at": _getitem, "flat": _flat, "setflat": _setflat, "broadcast_view": _broadcast_view,
+    "unsafe_alias": _unsafe_alias, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _same_elements, "copy": _same_elements, "empty": _allocation, "zeros": _allocation,
     "fill": _fill, "filled": _filled, "arange": _arange,
     "cuda.shared.array": _shared_array, "cuda.atomic.add": _atomic, "cuda.atomic.max": _atomic,

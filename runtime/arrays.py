@@ -29,19 +29,23 @@ _DTYPES = [t.dtype for t in PRIMITIVES]
 
 
 def dtype_code(t) -> int:
-    """The number compiled code passes to ``allocate`` for element type ``t``."""
-    return PRIMITIVES.index(t)
+    """The number compiled code passes to ``allocate`` for element type ``t`` (-1: a struct,
+    whose dtype follows the shape)."""
+    return PRIMITIVES.index(t) if t in PRIMITIVES else -1
 
 
 def allocate(address: int) -> np.ndarray:
     """Called from compiled code: the request at ``address`` is ``[kind, dtype code, order
-    (0 C, 1 F), ndim, raise site, shape...]`` (int64 words). NumPy's errors (a negative
+    (0 C, 1 F), ndim, raise site, shape..., dtype]`` (int64 words; the last, the address of a
+    NumPy dtype the module holds, where the code is -1: a struct's). NumPy's errors (a negative
     dimension, no memory) are raised again from the user's line (the raise site's)."""
     kind, code, order, ndim, site = (ctypes.c_int64 * 5).from_address(address)
-    shape = tuple((ctypes.c_int64 * ndim).from_address(address + 40))
+    words = (ctypes.c_int64 * (ndim + 1)).from_address(address + 40)
+    shape = tuple(words[:ndim])
+    dtype = _DTYPES[code] if code >= 0 else ctypes.cast(words[ndim], ctypes.py_object).value
     make = np.zeros if kind == ZEROS else np.empty
     try:
-        return make(shape, dtype=_DTYPES[code], order="F" if order else "C")
+        return make(shape, dtype=dtype, order="F" if order else "C")
     except Exception as err:  # noqa: BLE001 - any NumPy error, re-raised at the user's line
         reraise_at(site, err)
 

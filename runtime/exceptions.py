@@ -30,11 +30,13 @@ STACK_BUDGET = 1 << 20
 
 
 class ExcInfo(ctypes.Structure):
-    """Per call: the raise site and message values, and the lowest stack address recursive code
-    may reach (set by the entry point)."""
+    """Per call: the raise site and message values, the lowest stack address recursive code
+    may reach (set by the entry point), and ``where``: the site of the user's call into the
+    library that raised (``dispatchjit.base``: np.min of an empty array), whose line the
+    exception is raised at; -1 (the entry point's) when the user's own code raised."""
 
     _fields_ = [("site", ctypes.c_int64), ("payload", ctypes.c_int64 * MAX_PAYLOAD),
-                ("stack_limit", ctypes.c_int64)]
+                ("stack_limit", ctypes.c_int64), ("where", ctypes.c_int64)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,7 @@ def raise_from_excinfo(address: int):
     exception its ``ExcInfo`` at ``address`` describes and raise it at the user's line."""
     info = ExcInfo.from_address(address)
     exc = build_exception(info.site, list(info.payload))
-    _raiser(info.site)(exc)
+    _raiser(info.where if info.where >= 0 else info.site)(exc)
 
 
 def reraise_at(site_id: int, exc: BaseException):

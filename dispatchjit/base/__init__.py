@@ -8,4 +8,6 @@ for their own types. The package is loaded when it is first needed (a struct's o
 user naming it), not when dispatchjit is imported.
 """
 
-from . import mathfuncs, ops, promotion, reductions  # noqa: F401  (the modules define the functions)
+# The modules define the functions; the operators first (a struct's class forwards to them).
+from . import promotion, ops, mathfuncs, reductions  # noqa: F401, I001
+from . import broadcast, ufuncs  # noqa: F401

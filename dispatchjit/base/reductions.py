@@ -11,7 +11,7 @@ Reductions along an axis come later (issue 13).
 import numpy as np
 
 from .. import library
-from ..builtin_calls import flat
+from ..array_intrinsics import flat
 from ..generic import generic
 from ..lattice import (AbstractArray, Array, Bool, Complex64, Complex128, Float32, Float64, Int8, Int16, Int32, Int64,
                        TypeVar, UInt8, UInt16, UInt32, UInt64, make_union)

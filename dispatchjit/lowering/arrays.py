@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from llvmlite import ir as ll
 
 from .. import ir
@@ -101,6 +103,67 @@ def _flat(fl, e, args):
         i = b.udiv(i, shape[k])
     indices.append(i)
     return load_element(b, element_pointer(fl, arr, t, indices[::-1]), t.dtype)
+
+
+def _at(fl, e, args):
+    """An element at indices the library keeps in range: no normalizing, no check."""
+    arr, *idx = args
+    return load_element(fl.b, element_pointer(fl, arr, e.args[0].type, idx), e.type)
+
+
+def _setflat(fl, e, args):
+    """Store element ``i`` of a contiguous array in its memory order (``flat``'s counterpart)."""
+    b, (arr, i, value) = fl.b, args
+    t = e.args[0].type
+    check_writeable(fl, arr, e.loc)
+    data = b.extract_value(arr, DATA)
+    b.store(_stored(b, value, t), data if t.ndim == 0 else b.gep(data, [i], inbounds=True))
+    return ll.Constant(llvm_type(e.type), None)
+
+
+def _broadcast_view(fl, e, args):
+    """``np.broadcast_to``: the source's axes aligned to the shape's last ones; an axis whose
+    length differs from the shape's (a 1, checked by the caller) and each new leading axis
+    repeat with stride 0. Read-only, as NumPy's."""
+    b, (arr, shape_tuple) = fl.b, args
+    t = e.args[0].type
+    nd = e.type.ndim
+    shape = [b.extract_value(shape_tuple, k) for k in range(nd)]
+    src_shape, src_strides = shape_of(b, arr, t), strides_of(b, arr, t)
+    strides = [I64(0)] * (nd - t.ndim)
+    for k in range(t.ndim):
+        same = b.icmp_signed("==", src_shape[k], shape[nd - t.ndim + k])
+        strides.append(b.select(same, src_strides[k], I64(0)))
+    return make_array(fl, e.type, b.extract_value(arr, OWNER), b.extract_value(arr, DATA), shape, strides, I1(0))
+
+
+def _extent(b, arr, t: ArrayType):
+    """The byte addresses [lo, hi) an array's elements lie in, and whether it has none."""
+    lo = hi = b.ptrtoint(b.extract_value(arr, DATA), I64)
+    empty = I1(0)
+    for n, s in zip(shape_of(b, arr, t), strides_of(b, arr, t)):
+        span = b.mul(b.sub(n, I64(1)), s)
+        negative = b.icmp_signed("<", span, I64(0))
+        lo = b.add(lo, b.select(negative, span, I64(0)))
+        hi = b.add(hi, b.select(negative, I64(0), span))
+        empty = b.or_(empty, b.icmp_signed("==", n, I64(0)))
+    return lo, b.add(hi, I64(np.dtype(t.dtype.dtype).itemsize)), empty
+
+
+def _unsafe_alias(fl, e, args):
+    """Overlapping memory, unless laid out identically (each element read just before it is
+    written)."""
+    b, (x, out) = fl.b, args
+    xt, ot = e.args[0].type, e.args[1].type
+    (xlo, xhi, xempty), (olo, ohi, oempty) = _extent(b, x, xt), _extent(b, out, ot)
+    overlap = b.and_(b.icmp_unsigned("<", xlo, ohi), b.icmp_unsigned("<", olo, xhi))
+    overlap = b.and_(overlap, b.not_(b.or_(xempty, oempty)))
+    if xt.ndim != ot.ndim or xt.dtype != ot.dtype:
+        return overlap
+    same = b.icmp_unsigned("==", b.ptrtoint(b.extract_value(x, DATA), I64), b.ptrtoint(b.extract_value(out, DATA), I64))
+    for xs, os_ in zip(shape_of(b, x, xt) + strides_of(b, x, xt), shape_of(b, out, ot) + strides_of(b, out, ot)):
+        same = b.and_(same, b.icmp_signed("==", xs, os_))
+    return b.and_(overlap, b.not_(same))
 
 
 def _slice(fl, e, args):
@@ -217,11 +280,13 @@ def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Va
     if fl.mb.nogil:
         raise CompileError("cannot create an array in a function compiled with nogil=True: allocation "
                            "needs the GIL", loc, hint="allocate the array outside and pass it in")
-    request = fl.alloca(ll.ArrayType(I64, 5 + t.ndim), "alloc.request")
+    request = fl.alloca(ll.ArrayType(I64, 6 + t.ndim), "alloc.request")
     site = register_site(MemoryError, None, loc)  # only its location is used, for NumPy's errors
-    head = [I64(rt.ZEROS if zeros else rt.EMPTY), I64(rt.dtype_code(t.dtype)), I64(int(t.layout == "F")),
+    code = rt.dtype_code(t.dtype)
+    head = [I64(rt.ZEROS if zeros else rt.EMPTY), I64(code), I64(int(t.layout == "F")),
             I64(t.ndim), fl.mb.site_ref(b, site)]
-    for k, v in enumerate(head + list(shape)):
+    dtype = [b.ptrtoint(fl.mb.object_ref(b, t.dtype.dtype), I64)] if code < 0 else []
+    for k, v in enumerate(head + list(shape) + dtype):
         b.store(v, b.gep(request, [I32(0), I32(k)]))
     obj = call_python(fl, rt.allocate, b.bitcast(request, PTR))
     return struct_from_ndarray(b, obj, t, writeable=I1(1))
@@ -374,7 +439,8 @@ def _atomic(op: str):
 
 ARRAY_RULES = {
     "uint_index": _uint_index,
-    "getitem": _getitem, "flat": _flat, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
+    "getitem": _getitem, "flat": _flat, "setflat": _setflat, "at": _at, "broadcast_view": _broadcast_view,
+    "unsafe_alias": _unsafe_alias, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _transpose, "empty": _alloc_rule(False), "zeros": _alloc_rule(True), "fill": _fill,
     "filled": _filled, "copy": _copy, "arange": _arange,
     "cuda.shared.array": _shared_array, "cuda.atomic.add": _atomic("add"), "cuda.atomic.max": _atomic("max"),

@@ -37,7 +37,7 @@ from ..infer import InferredFunction
 from ..lattice import Bottom, Int64, JType, StructType, TupleType
 from ..runtime.exceptions import register_site
 from ..spec import SpecKey
-from .abi import (COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, OK, PTR,
+from .abi import (COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXC_WHERE, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, OK, PTR,
                   PYERR, RAISED, STATUS)
 from .arrays import normalize, shape_of, store_element
 from .bce import affine_index_uses, is_serial
@@ -516,6 +516,15 @@ class _FunctionLowering(CAPIEmitter):
             b.store(self.payload_word(v), b.gep(self.exc, [I32(0), I32(1), I32(i)]))
         self.fail(RAISED)
 
+    def locate_library_error(self, status: ll.Value, loc: SourceLoc) -> None:
+        """An exception the library raised for this call is raised at the call's line (the
+        innermost user code's), unless a call nearer to it claimed it already."""
+        b = self.b
+        where = b.gep(self.exc, [I32(0), I32(EXC_WHERE)])
+        unclaimed = b.and_(b.icmp_signed("==", status, RAISED), b.icmp_signed("<", b.load(where), I64(0)))
+        with b.if_then(unclaimed):
+            b.store(self.mb.site_ref(b, register_site(Exception, None, loc)), where)
+
     def payload_word(self, v: ll.Value) -> ll.Value:
         if v.type == F64:
             return self.b.bitcast(v, I64)
@@ -616,6 +625,8 @@ class _FunctionLowering(CAPIEmitter):
         ret = self.alloca(callee.args[0].type.pointee, "ret")
         status = self.b.call(callee, [ret, self.exc, *args])
         with self.b.if_then(self.b.icmp_signed("!=", status, OK), likely=False):
+            if _in_library(e.target) and not _in_library(self.inferred.key):
+                self.locate_library_error(status, e.loc)
             self.fail(status)
         self.release_args(e.args, args)
         return self.b.load(ret)
@@ -789,3 +800,8 @@ def _owns(e: ir.Expr) -> bool:
     return isinstance(e, _OWNING_NODES)
 
 
+
+
+def _in_library(key) -> bool:
+    """Whether a specialization is dispatchjit's own library code (``dispatchjit.base``)."""
+    return (getattr(key.method.func, "__module__", None) or "").startswith("dispatchjit.base")

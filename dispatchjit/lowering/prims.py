@@ -19,7 +19,8 @@ __all__ = ["lower_prim"]
 
 
 def lower_prim(fl, e: ir.Prim, args: list[ll.Value]) -> ll.Value:
-    rule = RULES.get(e.op) or ARRAY_RULES.get(e.op) or (_math if e.op.startswith("math.") else None)
+    rule = RULES.get(e.op) or ARRAY_RULES.get(e.op) or (_math if e.op.startswith("math.") else None) \
+        or (_np_math if e.op.startswith("np.") else None)
     if rule is None and e.op.startswith("cuda."):
         rule = _kernel_intrinsic
     if rule is None:
@@ -104,13 +105,15 @@ def _truediv(fl, e, args):
     return b.fdiv(x, y, flags=fl.float_flags)
 
 
-def _cdiv(fl, e, x, y):
-    """CPython's complex quotient (Smith's algorithm, as in ``_Py_c_quot``)."""
+def _cdiv(fl, e, x, y, checked=True):
+    """CPython's complex quotient (Smith's algorithm, as in ``_Py_c_quot``); unchecked (NumPy),
+    a zero divisor gives infinities and NaNs."""
     b = fl.b
     (a, c), (d, f) = _complex_parts(b, x), _complex_parts(b, y)
     zero = _fconst(d, 0.0)
-    fl.check(b.and_(b.fcmp_ordered("==", d, zero), b.fcmp_ordered("==", f, zero)),
-             ZeroDivisionError, "complex division by zero", e.loc)
+    if checked:
+        fl.check(b.and_(b.fcmp_ordered("==", d, zero), b.fcmp_ordered("==", f, zero)),
+                 ZeroDivisionError, "complex division by zero", e.loc)
     fabs = fl.mb.target.math_function(fl.mb.module, "fabs", d.type)
     real_big = b.fcmp_ordered(">=", b.call(fabs, [d]), b.call(fabs, [f]))
     # |d| >= |f|: ratio = f/d, denom = d + f*ratio; otherwise ratio = d/f, denom = d*ratio + f.
@@ -123,11 +126,17 @@ def _cdiv(fl, e, x, y):
     return _make_complex(b, llvm_type(e.type), b.select(real_big, re1, re2), b.select(real_big, im1, im2))
 
 
-def _int_divmod(fl, e, x, y):
-    """Floor division and modulo as Python defines them; ``typemin // -1`` wraps (no trap)."""
+def _int_divmod(fl, e, x, y, checked=True):
+    """Floor division and modulo as Python defines them; ``typemin // -1`` wraps (no trap).
+    Unchecked (NumPy), a zero divisor gives 0 for both."""
     b = fl.b
     zero = ll.Constant(x.type, 0)
-    fl.check(b.icmp_unsigned("==", y, zero), ZeroDivisionError, "integer division or modulo by zero", e.loc)
+    if checked:
+        fl.check(b.icmp_unsigned("==", y, zero), ZeroDivisionError, "integer division or modulo by zero", e.loc)
+    else:
+        by_zero = b.icmp_unsigned("==", y, zero)
+        q, r = _int_divmod(fl, e, x, b.select(by_zero, ll.Constant(x.type, 1), y))
+        return b.select(by_zero, zero, q), b.select(by_zero, zero, r)
     if _kind(e) == "uint":
         return b.udiv(x, y), b.urem(x, y)
     minus_one = b.icmp_signed("==", y, ll.Constant(x.type, -1))
@@ -138,11 +147,13 @@ def _int_divmod(fl, e, x, y):
     return b.select(fix, b.sub(q, ll.Constant(x.type, 1)), q), b.select(fix, b.add(r, y), r)
 
 
-def _float_divmod(fl, e, x, y):
-    """CPython's ``float_divmod``: the sign of the modulo follows the divisor."""
+def _float_divmod(fl, e, x, y, checked=True):
+    """CPython's ``float_divmod``: the sign of the modulo follows the divisor. Unchecked
+    (NumPy's ``npy_divmod``), a zero divisor gives ``x / 0`` and NaN."""
     b = fl.b
     mb = fl.mb
-    fl.check(b.fcmp_ordered("==", y, _fconst(y, 0.0)), ZeroDivisionError, "float divmod()", e.loc)
+    if checked:
+        fl.check(b.fcmp_ordered("==", y, _fconst(y, 0.0)), ZeroDivisionError, "float divmod()", e.loc)
     floor = mb.target.math_function(mb.module, "floor", x.type)
     copysign = mb.target.math_function(mb.module, "copysign", x.type)
     zero, one = _fconst(x, 0.0), _fconst(x, 1.0)
@@ -156,6 +167,8 @@ def _float_divmod(fl, e, x, y):
     floordiv = b.call(floor, [div])
     floordiv = b.select(b.fcmp_ordered(">", b.fsub(div, floordiv), _fconst(x, 0.5)), b.fadd(floordiv, one), floordiv)
     floordiv = b.select(b.fcmp_unordered("!=", div, zero), floordiv, b.call(copysign, [zero, b.fdiv(x, y)]))
+    if not checked:
+        floordiv = b.select(b.fcmp_ordered("==", y, zero), b.fdiv(x, y), floordiv)
     return floordiv, mod
 
 
@@ -467,6 +480,26 @@ def _not(fl, e, args):
     return fl.b.not_(args[0])
 
 
+# --- NumPy's element functions (``numpy_op``): IEEE results where Python raises ---------------------
+def _np_true_divide(fl, e, args):
+    x, y = args
+    if _kind(e) == "complex":
+        return _cdiv(fl, e, x, y, checked=False)
+    return fl.b.fdiv(x, y, flags=fl.float_flags)
+
+
+def _np_divmod(index: int):
+    def rule(fl, e, args):
+        pair = (_float_divmod if _kind(e) == "float" else _int_divmod)(fl, e, *args, checked=False)
+        return pair[index]
+    return rule
+
+
+def _np_math(fl, e, args):
+    name = e.op.removeprefix("np.")
+    return _call_math(fl, {"power": "pow"}.get(name, name), args)
+
+
 RULES = {
     "add": _arith("add", "fadd", _cadd), "sub": _arith("sub", "fsub", _csub),
     "mul": _arith("mul", "fmul", _cmul), "truediv": _truediv, "floordiv": _floordiv, "mod": _mod,
@@ -478,4 +511,5 @@ RULES = {
     "round_int_digits": _round_int_digits,
     "isnan": _float_test(_isnan), "isinf": _float_test(_isinf), "isfinite": _float_test(_finite),
     "unreachable": _unreachable,
+    "np.true_divide": _np_true_divide, "np.floor_divide": _np_divmod(0), "np.remainder": _np_divmod(1),
 }

@@ -18,7 +18,7 @@ from __future__ import annotations
 from llvmlite import ir as ll
 
 from ..lattice import JType, TupleType
-from ..lowering.abi import EXC_STACK_LIMIT, EXCINFO, I32, I64, OK, PTR, PYERR
+from ..lowering.abi import EXC_STACK_LIMIT, EXC_WHERE, EXCINFO, I32, I64, OK, PTR, PYERR
 from ..lowering.reprs import CAPIEmitter, decref, llvm_type, repr_of
 from ..runtime import exceptions
 
@@ -78,6 +78,7 @@ def emit_cpython_entry(mb, callee: ll.Function, argtypes: tuple[JType, ...], nfi
     excinfo = b.alloca(EXCINFO)
     stack_limit = b.sub(b.ptrtoint(excinfo, I64), I64(exceptions.STACK_BUDGET))
     b.store(stack_limit, b.gep(excinfo, [I32(0), I32(EXC_STACK_LIMIT)]))
+    b.store(I64(-1), b.gep(excinfo, [I32(0), I32(EXC_WHERE)]))
     if release_gil:  # other Python threads run while the machine code does
         thread_state = e.call("PyEval_SaveThread")
         status = b.call(callee, [ret, excinfo, *values])

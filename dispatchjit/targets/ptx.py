@@ -17,7 +17,7 @@ from llvmlite import ir as ll
 
 from ..errors import CompileError, UnsupportedOnTarget
 from ..lattice import Bottom, Nothing
-from ..lowering.abi import EXC_STACK_LIMIT, EXCINFO, I32, I64, OK
+from ..lowering.abi import EXC_STACK_LIMIT, EXC_WHERE, EXCINFO, I32, I64, OK
 from ..lowering.reprs import llvm_type, repr_of
 from .cpu import LIBM_NAMES, declare_math
 from .target import Compiled, Target
@@ -138,6 +138,7 @@ class NVPTXTarget(Target):
         ret = b.alloca(llvm_type(closure[key].fn.return_type))
         exc = b.alloca(EXCINFO)
         b.store(I64(0), b.gep(exc, [I32(0), I32(EXC_STACK_LIMIT)]))  # no stack limit on the device
+        b.store(I64(-1), b.gep(exc, [I32(0), I32(EXC_WHERE)]))
         status = b.call(mb.functions[key], [ret, exc, *values])
         with b.if_then(b.icmp_signed("!=", status, OK), likely=False):
             b.call(_intrinsic(mb.module, "llvm.trap", ll.VoidType()), [])
