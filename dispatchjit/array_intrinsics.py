@@ -24,7 +24,7 @@ from .errors import InternalCompilerError, MethodError, TypingError
 from .lattice import (ArrayType, Bool, Bottom, Complex128, Float64, FunctionType, Int64, Nothing, PrimitiveType, TupleType,
                       TypeType, dtype_to_type)
 
-__all__ = ["flat", "setflat", "at", "result_type", "broadcast_view", "unsafe_alias", "numpy_op", "weak", "ufunc_loop"]
+__all__ = ["flat", "setflat", "at", "cold_range", "result_type", "broadcast_view", "unsafe_alias", "numpy_op", "weak", "ufunc_loop"]
 
 
 def flat(a, i: int):
@@ -43,6 +43,12 @@ def at(a, *indices):
     """Element ``a[indices]``; compiled, without normalizing or checking the indices (the
     library's loops keep them in range)."""
     return a[indices]
+
+
+def cold_range(*args) -> range:
+    """``range``, for a loop most calls never reach (the library's general case): compiled
+    only when first run, so the common case's first call does not wait for it."""
+    return range(*args)
 
 
 def broadcast_view(a, shape: tuple):

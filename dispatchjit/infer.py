@@ -21,7 +21,7 @@ from .runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import array_calls, ir, library, struct_calls
 from . import kernel_lang
-from . import array_intrinsics  # noqa: F401 - registers the array library's intrinsics
+from .array_intrinsics import cold_range  # (importing it registers the array library's intrinsics)
 from .builtin_calls import BUILTINS, convert_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
@@ -195,6 +195,8 @@ class _Inferrer:
         it = s.iter
         if isinstance(it, ir.Call) and isinstance(it.func, ir.Name) and self._is_builtin(it.func, range):
             return self.for_range(s, it)
+        if isinstance(it, ir.Call) and isinstance(it.func, ir.Name) and self._is_builtin(it.func, cold_range):
+            return ir.replace(self.for_range(s, it), cold=True)
         iterable = self.expr(it)
         if isinstance(iterable.type, ArrayType):
             return self.for_array(s, iterable)

@@ -185,12 +185,14 @@ class For(Stmt):
 
 
 class ForRange(Stmt):
-    """A counted loop; ``step`` is never zero (checked when the loop is entered)."""
+    """A counted loop; ``step`` is never zero (checked when the loop is entered). ``cold``: a
+    loop most calls never reach (``for i in cold_range(n)``), compiled when first run."""
     target: str
     start: Expr
     stop: Expr
     step: Expr
     body: tuple[Stmt, ...]
+    cold: bool = False
 
 
 class Break(Stmt):

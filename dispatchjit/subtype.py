@@ -7,6 +7,8 @@ types of a call, and ``morespecific`` orders two signatures (a strict subtype is
 
 from __future__ import annotations
 
+import functools
+
 from collections import Counter
 
 from .lattice import (
@@ -83,6 +85,17 @@ class _Env:
 def _sub(a: JType, b: JType, env: _Env | None) -> bool:
     if a == b:
         return True
+    if not _variables(a) and not _variables(b):
+        return _plain_sub(a, b)   # no variables to solve: the answer depends on the types alone
+    return _sub_rules(a, b, env)
+
+
+@functools.lru_cache(maxsize=16384)
+def _plain_sub(a: JType, b: JType) -> bool:
+    return _sub_rules(a, b, None)
+
+
+def _sub_rules(a: JType, b: JType, env: _Env | None) -> bool:
     if isinstance(b, TypeVar):
         if env is not None and b in env.right:
             return env.bind(a, b)
@@ -325,8 +338,10 @@ def morespecific(m1, m2, nargs: int | None = None) -> bool:
 def same_signature(m1, m2) -> bool:
     """Whether two methods' signatures are the same type (mutual subtypes, so ``where``
     variables may be renamed and unions written differently): Julia then replaces the method."""
+    if len(m1.sig) != len(m2.sig) or (m1.vararg is None) != (m2.vararg is None):
+        return False
     s1, s2 = signature_type(m1), signature_type(m2)
-    return _sig_le(s1, s2) and _sig_le(s2, s1)
+    return s1 == s2 or _sig_le(s1, s2) and _sig_le(s2, s1)
 
 
 def _sig_le(left: TupleType, right: TupleType) -> bool:
@@ -355,21 +370,28 @@ def _freshen(t: JType, avoid: set[TypeVar]) -> JType:
 
 
 def _occurrences(t: JType):
+    return iter(_variables(t))
+
+
+@functools.lru_cache(maxsize=8192)
+def _variables(t: JType) -> tuple[TypeVar, ...]:
+    """Each occurrence of a ``where`` variable in ``t``, in order (cached: signatures repeat
+    the same large unions, ``NUMBERS``, in every method)."""
     if isinstance(t, TypeVar):
-        yield t
-    elif isinstance(t, TupleType):
-        for p in t.params + (() if t.vararg is None else (t.vararg,)):
-            yield from _occurrences(p)
+        return (t,)
+    if isinstance(t, TupleType):
+        parts = t.params + (() if t.vararg is None else (t.vararg,))
     elif isinstance(t, UnionType):
-        for m in t.members:
-            yield from _occurrences(m)
+        parts = tuple(t.members)
     elif isinstance(t, TypeType):
-        yield from _occurrences(t.param)
+        parts = (t.param,)
     elif isinstance(t, ArrayType):
-        yield from _occurrences(t.dtype)
+        parts = (t.dtype,)
     elif isinstance(t, StructType):
-        for p in t.params:
-            yield from _occurrences(p)
+        parts = t.params
+    else:
+        return ()
+    return tuple(v for p in parts for v in _variables(p))
 
 
 def _has_typevars(t: JType) -> bool:

@@ -23,7 +23,7 @@ from typing import Generic
 import numpy as np  # noqa: F401 - the generated bodies name it
 
 from .. import library
-from ..array_intrinsics import at, broadcast_view, flat, setflat, unsafe_alias, weak  # noqa: F401 - generated bodies
+from ..array_intrinsics import at, broadcast_view, cold_range, flat, setflat, unsafe_alias, weak  # noqa: F401 - generated bodies
 from ..generic import generic
 from ..lattice import AbstractArray, ArrayType, StructType, typeof  # noqa: F401 - typeof: generated bodies
 from ..runtime.exceptions import MAX_PAYLOAD
@@ -175,7 +175,7 @@ def _loop_lines(tree: _Tree, nd: int, layout: str) -> list[str]:
         lines += [f"if {same}:"] + _indent(flat_loop) + ["else:"]
     nest = [f"v{x} = broadcast_view({x}, out.shape)" for x, _ in tree.arrays]
     index = ", ".join(f"i{k}" for k in range(nd))
-    nest += ["    " * k + f"for i{k} in range(out.shape[{k}]):" for k in range(nd)]
+    nest += ["    " * k + f"for i{k} in {'cold_range' if k == 0 else 'range'}(out.shape[{k}]):" for k in range(nd)]
     nest.append("    " * nd + f"out[{index}] = {tree.element(lambda x: f'at(v{x}, {index})')}")
     return lines + (_indent(nest) if lines else nest)
 

@@ -356,6 +356,11 @@ class _FunctionLowering(CAPIEmitter):
         if not (isinstance(s.step, ir.Const) and s.step.value != 0):
             self.check(b.icmp_signed("==", step, I64(0)), ValueError, "range() arg 3 must not be zero", s.step.loc)
         trips = self.trip_count(start, stop, step, s.step)
+        if s.cold and self.mb.lazy:
+            done = self.new_block("for.done")
+            self.checked_out_of_line(s, start, step, trips, done)
+            b.position_at_end(done)
+            return
         fastmath = bool(self.float_flags)
         uses = affine_index_uses(s, fastmath) if self.options.get("boundscheck", True) else []
         if not uses:
