@@ -195,6 +195,8 @@ def method_call(inf, array: ir.Expr, name: str, args, loc) -> ir.Expr:
         return _transpose(array, loc)
     if name == "fill" and len(args) == 1:
         return ir.Prim("fill", (array, assignment_cast(inf, args[0], t.dtype, loc)), type=Nothing, loc=loc)
+    if name == "astype" and len(args) == 1 and isinstance(args[0].type, TypeType):
+        return inf.invoke(library.named("astype"), (array, args[0]), loc)
     if name in REDUCTIONS and not args:   # x.sum(): np.sum(x), a generic function of the library
         return inf.invoke(library.builtin(getattr(np, name)), (array,), loc)
     raise TypingError(f"arrays have no method '{name}' with {len(args)} argument(s) in compiled code", loc)

@@ -165,12 +165,24 @@ def _weak(inf, args, e):
     dtypes = [t.type.param for t in others]
     if not all(isinstance(t, PrimitiveType) for t in dtypes):
         return x   # next to a user type's elements a number stays what it is
-    target = dtype_to_type(np.result_type(*(t.dtype for t in dtypes), _WEAK[x.type]))
-    if target == x.type:
+    target = _weak_target(_stands_for(f.type.func) if isinstance(f.type, FunctionType) else None,
+                          [t.dtype for t in dtypes], x.type)
+    if target is None or target == x.type:
         return x
     if x.type == Int64 and target.kind in ("int", "uint") and not isinstance(x, ir.Const):
         return _checked_int(inf, x, target, e.loc)
     return assignment_cast(inf, x, target, e.loc)
+
+
+def _weak_target(ufunc, dtypes: list, t: PrimitiveType) -> PrimitiveType | None:
+    """The type a Python scalar of type ``t`` takes next to ``dtypes``: the input type of the
+    loop the ufunc picks for them (``bool_array ** 2`` is ``int8``), else NumPy's promotion."""
+    if isinstance(ufunc, np.ufunc) and ufunc.nin == len(dtypes) + 1:
+        try:
+            return dtype_to_type(ufunc.resolve_dtypes((*dtypes, type(_WEAK[t])) + (None,) * ufunc.nout)[len(dtypes)])
+        except TypeError:
+            return None   # no loop: the element's call raises NumPy's error
+    return dtype_to_type(np.result_type(*dtypes, _WEAK[t]))
 
 
 def _checked_int(inf, x: ir.Expr, target: PrimitiveType, loc) -> ir.Expr:

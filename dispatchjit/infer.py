@@ -645,8 +645,14 @@ class _Inferrer:
                 return handler(self, args, e)
         if isinstance(t, FunctionType):
             return self.invoke(t.func, args, e.loc)
+        if isinstance(t, TypeType) and len(args) == 1 and isinstance(args[0].type, ArrayType):
+            return self.invoke(library.named("astype"), (args[0], callee), e.loc)   # np.float32(a)
         if isinstance(t, TypeType):
             return convert_call(self, t.param, args, e)
+        if isinstance(callee, ir.Const) and (getattr(callee.value, "__module__", None) or "").startswith("numpy"):
+            raise TypingError(f"{_src(e.func)} is not supported in compiled code yet", e.loc,
+                              hint="dir(dispatchjit.numpy) lists the NumPy functions compiled code has; call this "
+                                   "one outside the compiled function, or add it there as a generic function")
         raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
 
     def numpy_call(self, func, e: ir.Call) -> ir.Expr:

@@ -29,7 +29,7 @@ from ..lattice import AbstractArray, ArrayType, StructType, typeof  # noqa: F401
 from ..runtime.exceptions import MAX_PAYLOAD
 from ..structs import struct
 
-__all__ = ["Broadcasted", "ArrayLike", "lazy", "broadcasted", "materialize", "broadcast_into", "broadcast", "inplace", "is_broadcasted"]
+__all__ = ["Broadcasted", "ArrayLike", "lazy", "broadcasted", "materialize", "broadcast_into", "broadcast", "inplace", "astype", "is_broadcasted"]
 
 F = typing.TypeVar("F")
 ARGS = typing.TypeVar("ARGS")
@@ -63,6 +63,15 @@ def broadcast(f, *args):
     """``f`` applied elementwise over ``args`` broadcast together (NumPy's rules; numbers
     broadcast too), in one loop: a new array, or ``f``'s value when no argument is an array."""
     return materialize(Broadcasted(f, args))
+
+
+@generic
+def astype(a, t):
+    """``a.astype(t)`` and ``np.float32(a)``: a new array of ``a``'s shape, its elements cast as
+    NumPy assigns them."""
+    out = np.empty(a.shape, t)
+    broadcast_into(out, a)
+    return out
 
 
 @generic(lazy=True)
@@ -210,8 +219,9 @@ def broadcast_into(out, src):
     ``out``'s shape, cast as NumPy assigns, an input overlapping ``out`` copied first."""
     tree = _Tree(src, "src")
     lines = tree.lines + _into_lines(tree, out.ndim)
-    for x, _ in tree.arrays:
-        lines += [f"if unsafe_alias({x}, out):", f"    {x} = {x}.copy()"]
+    if tree.arrays:   # computed into a new array first, as NumPy reads inputs it writes over
+        lines += [f"if {' or '.join(f'unsafe_alias({x}, out)' for x, _ in tree.arrays)}:",
+                  "    broadcast_into(out, materialize(src))", "    return None"]
     lines += _loop_lines(tree, out.ndim, out.layout)
     return _source("broadcast_into", "out, src", lines)
 
@@ -234,5 +244,5 @@ def same_kind(value, target):
     return f"def same_kind(value, target):\n    raise TypeError({message!r})\n"
 
 
-for _f in (broadcasted, broadcast, inplace, materialize, broadcast_into):
+for _f in (broadcasted, broadcast, inplace, materialize, broadcast_into, astype):
     library.register(_f)
