@@ -21,7 +21,7 @@ __all__ = ["build_ir", "def_loc"]
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
            ast.Mod: "%", ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>", ast.BitAnd: "&",
-           ast.BitOr: "|", ast.BitXor: "^"}
+           ast.BitOr: "|", ast.BitXor: "^", ast.MatMult: "@"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not", ast.Invert: "~"}
 _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
            ast.Is: "is", ast.IsNot: "is not"}
@@ -149,11 +149,7 @@ class _Builder:
         return CompileError(f"unsupported construct: {what}", self.loc(node))
 
     def binop(self, node: ast.BinOp | ast.AugAssign) -> str:
-        op = _BINOPS.get(type(node.op))
-        if op is None:   # ast.MatMult, the only binary operator Python has beyond these
-            raise CompileError("the `@` operator (a matrix product) is not supported in compiled code yet",
-                               self.loc(node), hint="write the product as loops, or call np.dot outside compiled code")
-        return op
+        return _BINOPS[type(node.op)]
 
     def temp(self) -> str:
         return f"${next(self._temps)}"

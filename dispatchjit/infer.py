@@ -401,7 +401,7 @@ class _Inferrer:
             elts = [self.getfield(left, i, loc) for i in range(len(a.params))]
             elts += [self.getfield(right, i, loc) for i in range(len(b.params))]
             return ir.TupleExpr(tuple(elts), type=TupleType(a.params + b.params), loc=loc)
-        if not (_is_num(a) and _is_num(b)):
+        if not (_is_num(a) and _is_num(b)) or op == "@":
             return self.operator(op, (left, right), loc, f"unsupported operand types for {op}: {a} and {b}")
         folded = _fold(op, left, right, loc)
         if folded is not None:
@@ -798,7 +798,7 @@ def _convert_constant(value, t: PrimitiveType):
 
 def _numpy_function(callee: ir.Expr):
     """The library's generic function for a NumPy function (``np.sum``), if it has one."""
-    if not isinstance(callee, ir.Const) or getattr(callee.value, "__module__", None) != "numpy":
+    if not isinstance(callee, ir.Const) or not (getattr(callee.value, "__module__", None) or "").startswith("numpy"):
         return None
     key = _builtin_key(callee.value)
     return None if key is None else library.builtin(key)
