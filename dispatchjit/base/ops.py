@@ -37,8 +37,8 @@ def _function(name: str, doc: str, **registered) -> GenericFunction:
 # Method templates: each is the body of one kind of method, with the operation a constant of
 # its closure (a Python function the compiler applies as the machine operation, or a generic
 # function to call again).
-def _numbers1(apply):
-    def builtin(x: NUMBERS):
+def _numbers1(apply, kind=NUMBERS):
+    def builtin(x: kind):
         return apply(x)
     return builtin
 

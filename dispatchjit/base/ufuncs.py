@@ -87,16 +87,6 @@ def _numbers2(f, kernel):
     return builtin
 
 
-def _fallback1(g):
-    def other(x: Any):
-        return g(x)
-    return other
-
-
-def _fallback2(g):
-    def other(x: Any, y: Any):
-        return g(x, y)
-    return other
 
 
 def ufunc(np_ufunc, kernel: GenericFunction, fallback=None) -> GenericFunction:
@@ -110,7 +100,7 @@ def ufunc(np_ufunc, kernel: GenericFunction, fallback=None) -> GenericFunction:
         f.method(m)
     f.method((_numbers1 if unary else _numbers2)(f, kernel))
     if fallback is not None:
-        f.method((_fallback1 if unary else _fallback2)(fallback))
+        f.method((ops._numbers1 if unary else ops._numbers2)(fallback, Any))   # anything else: ``fallback``
     return f
 
 
@@ -123,15 +113,12 @@ def kernel(name: str, *methods) -> GenericFunction:
 
 
 def _same(apply, kind=T):
-    def loop(x: kind, y: kind):
-        return apply(x, y)
-    return loop
+    """The kernel method ``apply(x, y)`` for two numbers of one type of ``kind``."""
+    return ops._numbers2(apply, kind)
 
 
 def _one(apply, kind=T):
-    def loop(x: kind):
-        return apply(x)
-    return loop
+    return ops._numbers1(apply, kind)
 
 
 def _ieee1(name: str):
