@@ -16,7 +16,7 @@ from . import ir, library
 from . import kernel_lang
 from .errors import TypingError
 from .lattice import (ArrayType, Bool, Bottom, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType,
-                      StructType, TupleType, TypeType, UInt64, dtype_to_type, join_types)
+                      StructType, TupleType, TypeType, UInt64, dtype_to_type, is_lazy, join_types)
 
 __all__ = ["SLICE", "ATTRIBUTES", "index", "setitem", "assignment_cast", "stored_value", "attribute", "method_call", "ARRAY_FUNCTIONS"]
 
@@ -108,7 +108,7 @@ def setitem(inf, s: ir.SetItem) -> ir.Stmt:
     if isinstance(s.value, ir.BinOp) and s.value.inplace and isinstance(value, ir.Invoke) \
             and value.target.func is library.named("inplace"):
         return ir.ExprStmt(value, loc=s.loc)   # x[1:] += y: the view is updated in place already
-    if located.op != "getitem" and (isinstance(value.type, ArrayType) or _lazy(value.type)):
+    if located.op != "getitem" and (isinstance(value.type, ArrayType) or is_lazy(value.type)):
         # x[1:-1] = a * b: the expression's loop writes into the view, no temporary
         into = inf.invoke(library.named("broadcast_into"), (located, value), s.loc)
         return ir.ExprStmt(into, loc=s.loc)
@@ -141,10 +141,6 @@ def _plain_struct(t: JType) -> bool:
     except TypeError:
         return False
     return True
-
-
-def _lazy(t: JType) -> bool:
-    return isinstance(t, StructType) and t.definition.lazy
 
 
 def assignment_cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:

@@ -53,7 +53,7 @@ def elementwise(f, *args, out=None):
     result is a NumPy array. ``out``: an array of the result's shape and type to write into
     instead of a new one. (``dispatchjit.map``; on device arrays, ``cuda.map``.)"""
     from .base import broadcast
-    dtype = result_type(f, element_types(args)).dtype
+    dtype = result_type(f, element_types(args)).dtype   # also: a result that is no number fails here, named
     if out is None:
         return np.asarray(broadcast.broadcast(f, *args))
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))

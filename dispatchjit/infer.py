@@ -29,7 +29,7 @@ from .spec import SpecKey
 from .state import Edge
 from .lattice import (Any, ArrayType, Bool, Bottom, Boxed, Complex128, Float32, Float64, FunctionType, Int64, JType,
                     Literal, Nothing, PrimitiveType, PyObjectType, SingletonType, StructType, TupleType, TypeType,
-                    ValType, join_types, typeof)
+                    ValType, is_lazy, join_types, typeof)
 
 __all__ = ["SpecKey", "InferredFunction", "infer_function"]
 
@@ -306,7 +306,7 @@ class _Inferrer:
     def expr(self, e: ir.Expr) -> ir.Expr:
         """``e`` typed where its value is used: an array expression is computed (materialized)."""
         v = self.operand(e)
-        return self.materialize(v) if self.eager and _lazy(v.type) else v
+        return self.materialize(v) if self.eager and is_lazy(v.type) else v
 
     def operand(self, e: ir.Expr) -> ir.Expr:
         """``e`` typed as the operand of an elementwise operation: an array expression stays a
@@ -314,7 +314,7 @@ class _Inferrer:
         return getattr(self, f"expr_{type(e).__name__}")(e)
 
     def materialize(self, v: ir.Expr) -> ir.Expr:
-        return self.invoke(library.named("materialize"), (v,), v.loc) if _lazy(v.type) else v
+        return self.invoke(library.named("materialize"), (v,), v.loc) if is_lazy(v.type) else v
 
     def expr_Const(self, e: ir.Const):
         if isinstance(e.value, str):
@@ -388,7 +388,7 @@ class _Inferrer:
     def expr_BinOp(self, e: ir.BinOp):
         left, right = self.operand(e.left), self.operand(e.right)
         result = self.binop(e.op, left, right, e.loc)
-        if e.inplace and isinstance(left.type, ArrayType) and _lazy(result.type):
+        if e.inplace and isinstance(left.type, ArrayType) and is_lazy(result.type):
             # a += b on an array writes into it (NumPy's np.add(a, b, out=a)), and is a
             return self.invoke(library.named("inplace"), (left, result), e.loc)
         return result
@@ -466,7 +466,7 @@ class _Inferrer:
     def fusing(self, func, args: tuple[ir.Expr, ...]) -> tuple[ir.Expr, ...]:
         """The arguments of an elementwise function: lazy array expressions stay lazy when one
         of ``func``'s methods takes them (they fuse into its loop), else they are computed."""
-        if any(_lazy(a.type) for a in args):
+        if any(is_lazy(a.type) for a in args):
             try:
                 self.ctx.resolve(func, tuple(a.type for a in args))
             except MethodError:
@@ -670,7 +670,7 @@ class _Inferrer:
         target = self.expr(out)
         if not isinstance(target.type, ArrayType):
             raise TypingError(f"out= must be an array, not {target.type}", out.loc)
-        if not _lazy(result.type):
+        if not is_lazy(result.type):
             raise TypingError(f"{_src(e.func)}(..., out=...) needs an array argument to work elementwise", e.loc)
         return self.invoke(library.named("inplace"), (target, result), e.loc)
 
@@ -743,13 +743,8 @@ class _Inferrer:
 _FIELDWISE = (PrimitiveType, TupleType, StructType, SingletonType)
 
 
-def _lazy(t: JType) -> bool:
-    """Whether ``t`` is the type of an array expression not computed yet (a Broadcasted)."""
-    return isinstance(t, StructType) and t.definition.lazy
-
-
 def _array_like(t: JType) -> bool:
-    return isinstance(t, ArrayType) or _lazy(t)
+    return isinstance(t, ArrayType) or is_lazy(t)
 
 
 def _takes_anything(func, argtypes) -> bool:

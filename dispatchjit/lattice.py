@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = [
     "JType", "AbstractType", "PrimitiveType", "SingletonType", "TupleType", "UnionType", "TypeType",
-    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "ValType", "Val", "Boxed",
+    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "ValType", "Val", "Boxed", "is_lazy",
     "StructDef", "StructType", "UserAbstractType", "register_class", "substitute", "map_components", "type_key",
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
@@ -374,6 +374,12 @@ class StructDef:
 
     def __repr__(self) -> str:
         return f"<struct definition {self.name}>"
+
+
+def is_lazy(t) -> bool:
+    """Whether ``t`` is the type of an array expression not computed yet (the library's
+    Broadcasted: its definition is marked ``lazy``)."""
+    return isinstance(t, StructType) and t.definition.lazy
 
 
 def _definition_of(cls) -> StructDef:
