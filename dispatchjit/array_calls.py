@@ -18,10 +18,12 @@ from .errors import TypingError
 from .lattice import (ArrayType, Bool, Bottom, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType,
                       StructType, TupleType, TypeType, UInt64, dtype_to_type, is_lazy, join_types)
 
-__all__ = ["SLICE", "ATTRIBUTES", "index", "setitem", "assignment_cast", "stored_value", "attribute", "method_call", "ARRAY_FUNCTIONS"]
+__all__ = ["SLICE", "NEWAXIS", "ATTRIBUTES", "index", "setitem", "assignment_cast", "stored_value", "attribute", "method_call", "ARRAY_FUNCTIONS"]
 
 # The type of a typed slice ``Prim('slice', (lower, upper, step))``; each part Int64 or None.
 SLICE = SingletonType("Slice")
+# The type of ``None`` (``np.newaxis``) in a subscript: a new axis of length 1.
+NEWAXIS = SingletonType("NewAxis")
 
 
 def _is_int(t: JType) -> bool:
@@ -29,29 +31,30 @@ def _is_int(t: JType) -> bool:
 
 
 def _parts(inf, index: ir.Expr) -> list[ir.Expr]:
-    """The typed parts of a subscript: Int64 indices and slices."""
+    """The typed parts of a subscript: Int64 indices, slices and new axes."""
     raw = index.elts if isinstance(index, ir.TupleExpr) else (index,)
     parts = []
     for p in raw:
         if isinstance(p, ir.Slice):
-            bounds = [ir.Const(None, type=SLICE, loc=p.loc) if x is None else _int_index(inf, x)
+            bounds = [ir.Const(None, type=SLICE, loc=p.loc) if x is None else _int_index(inf, inf.expr(x))
                       for x in (p.lower, p.upper, p.step)]
             parts.append(ir.Prim("slice", tuple(bounds), type=SLICE, loc=p.loc))
-        else:
-            parts.append(_int_index(inf, p))
+            continue
+        typed = inf.expr(p)
+        parts.append(ir.Const(None, type=NEWAXIS, loc=p.loc) if typed.type == Nothing else _int_index(inf, typed))
     return parts
 
 
-def _int_index(inf, e: ir.Expr) -> ir.Expr:
-    typed = inf.expr(e)
+def _int_index(inf, typed: ir.Expr) -> ir.Expr:
+    loc = typed.loc
     if typed.type == Bool:   # NumPy: a[True] is a mask (a new axis of length 1), not a[1]
         raise TypingError("a boolean index is a mask in NumPy (a[True] has a new axis), not an integer; "
-                          "boolean indexing is not supported in compiled code yet", e.loc,
+                          "boolean indexing is not supported in compiled code yet", loc,
                           hint="index with int(flag) if you meant the element")
     if not _is_int(typed.type):
-        raise TypingError(f"array indices must be integers or slices, not {typed.type}", e.loc)
+        raise TypingError(f"array indices must be integers, slices or None, not {typed.type}", loc)
     if typed.type == UInt64:  # values past Int64 must not wrap around to negative indices
-        return ir.Prim("uint_index", (typed,), type=Int64, loc=e.loc)
+        return ir.Prim("uint_index", (typed,), type=Int64, loc=loc)
     return inf.convert(typed, Int64, explicit=True)
 
 
@@ -59,18 +62,20 @@ def index(inf, array: ir.Expr, idx: ir.Expr, loc) -> ir.Expr:
     """``x[i, j]`` (an element) or ``x[i]``, ``x[1:-1]``, ``x[:, j]`` (a view, no copy)."""
     t: ArrayType = array.type
     parts = _parts(inf, idx)
-    if len(parts) > t.ndim:
+    indexed = sum(p.type != NEWAXIS for p in parts)
+    if indexed > t.ndim:
         raise TypingError(f"too many indices for array: array is {t.ndim}-dimensional, "
-                          f"but {len(parts)} were indexed", loc)
+                          f"but {indexed} were indexed", loc)
     if len(parts) == t.ndim and all(p.type == Int64 for p in parts):
         return ir.Prim("getitem", (array, *parts), type=t.dtype, loc=loc)
     return ir.Prim("view", (array, *parts), type=_view_type(t, parts), loc=loc)
 
 
 def _view_type(t: ArrayType, parts: list[ir.Expr]) -> ArrayType:
-    kinds = ["int" if p.type == Int64 else _slice_kind(p) for p in parts]
-    kinds += ["full"] * (t.ndim - len(parts))
-    ndim = sum(k != "int" for k in kinds)
+    kinds = ["int" if p.type == Int64 else _slice_kind(p) for p in parts if p.type != NEWAXIS]
+    kinds += ["full"] * (t.ndim - len(kinds))
+    ndim = sum(k != "int" for k in kinds) + sum(p.type == NEWAXIS for p in parts)
+    # a new axis has length 1 (its index is always 0), so it leaves the layout as it was
     return ArrayType(t.dtype, ndim, _view_layout(t.layout, kinds))
 
 
@@ -158,16 +163,39 @@ def assignment_cast(inf, value: ir.Expr, dtype: PrimitiveType, loc) -> ir.Expr:
     return inf.convert(value, dtype, explicit=True)
 
 
-ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "T"})
-REDUCTIONS = frozenset({"sum", "prod", "min", "max", "mean", "any", "all"})   # the methods the library has
+ATTRIBUTES = frozenset({"shape", "strides", "ndim", "size", "itemsize", "dtype", "T"})
+# The array methods that are NumPy functions of the array (x.sum(axis=0) is np.sum(x, axis=0)).
+METHODS = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max, "mean": np.mean, "any": np.any,
+           "all": np.all, "var": np.var, "std": np.std, "argmin": np.argmin, "argmax": np.argmax,
+           "cumsum": np.cumsum, "cumprod": np.cumprod, "reshape": np.reshape, "ravel": np.ravel, "flatten": np.ndarray.flatten,
+           "transpose": np.transpose, "swapaxes": np.swapaxes, "squeeze": np.squeeze}
+_VARARG_METHODS = frozenset({"reshape", "transpose"})   # x.reshape(3, 2): the shape as separate arguments
+
+
+def numpy_method(name: str):
+    """The library's generic function for the array method ``name``, if it has one."""
+    py = METHODS.get(name)
+    return None if py is None else library.builtin(py)
+
+
+def method_arguments(e: ir.Call) -> ir.Call:
+    """``x.reshape(3, 2)`` as ``x.reshape((3, 2))``: NumPy's methods taking a shape or axes as
+    separate arguments."""
+    if e.func.attr in _VARARG_METHODS and len(e.args) > 1:
+        return ir.replace(e, args=(ir.TupleExpr(tuple(e.args), loc=e.loc),))
+    return e
 
 
 def attribute(inf, array: ir.Expr, attr: str, loc) -> ir.Expr:
     t: ArrayType = array.type
     if attr == "shape":
         return ir.Prim("shape", (array,), type=TupleType((Int64,) * t.ndim), loc=loc)
+    if attr == "strides":   # in bytes, as NumPy's
+        return ir.Prim("strides", (array,), type=TupleType((Int64,) * t.ndim), loc=loc)
     if attr == "ndim":
         return ir.Const(t.ndim, type=Int64, loc=loc)
+    if attr == "itemsize":
+        return ir.Const(np.dtype(t.dtype.dtype).itemsize, type=Int64, loc=loc)
     if attr == "size":
         return ir.Prim("size", (array,), type=Int64, loc=loc)
     if attr == "dtype":
@@ -187,14 +215,10 @@ def method_call(inf, array: ir.Expr, name: str, args, loc) -> ir.Expr:
     t: ArrayType = array.type
     if name == "copy" and not args:
         return ir.Prim("copy", (array,), type=ArrayType(t.dtype, t.ndim, "C"), loc=loc)
-    if name == "transpose" and not args:
-        return _transpose(array, loc)
     if name == "fill" and len(args) == 1:
         return ir.Prim("fill", (array, assignment_cast(inf, args[0], t.dtype, loc)), type=Nothing, loc=loc)
     if name == "astype" and len(args) == 1 and isinstance(args[0].type, TypeType):
         return inf.invoke(library.named("astype"), (array, args[0]), loc)
-    if name in REDUCTIONS and not args:   # x.sum(): np.sum(x), a generic function of the library
-        return inf.invoke(library.builtin(getattr(np, name)), (array,), loc)
     raise TypingError(f"arrays have no method '{name}' with {len(args)} argument(s) in compiled code", loc)
 
 

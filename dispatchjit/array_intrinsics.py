@@ -24,7 +24,8 @@ from .errors import InternalCompilerError, MethodError, TypingError
 from .lattice import (ArrayType, Bool, Bottom, Complex128, Float64, FunctionType, Int64, Nothing, PrimitiveType, TupleType,
                       TypeType, dtype_to_type)
 
-__all__ = ["flat", "setflat", "at", "cold_range", "result_type", "broadcast_view", "unsafe_alias", "numpy_op", "weak", "ufunc_loop"]
+__all__ = ["flat", "setflat", "at", "cold_range", "result_type", "broadcast_view", "strided_view", "contiguous_view",
+           "unsafe_alias", "numpy_op", "weak", "ufunc_loop"]
 
 
 def flat(a, i: int):
@@ -55,6 +56,30 @@ def broadcast_view(a, shape: tuple):
     """A read-only view of ``a`` with ``shape``, axes of length 1 (and missing leading ones)
     repeated by a zero stride; compiled, the caller has checked that ``a`` broadcasts."""
     return np.broadcast_to(a, shape)
+
+
+class _Interface:
+    """An ``__array_interface__`` holder keeping the memory's owner alive (as NumPy's ``as_strided``)."""
+
+    def __init__(self, interface: dict, base):
+        self.__array_interface__ = interface
+        self.base = base
+
+
+def strided_view(a, shape: tuple, strides: tuple, offset: int):
+    """A view of ``a``'s memory with ``shape`` and byte ``strides``, its first element ``offset``
+    bytes from ``a``'s; as writeable as ``a``. Compiled, the caller keeps every element inside
+    ``a``'s memory (the library's shape functions: transpose, flip, axis reductions)."""
+    interface = dict(a.__array_interface__, shape=tuple(shape), strides=tuple(strides))
+    address, readonly = interface["data"]
+    interface["data"] = (address + offset, readonly)
+    return np.asarray(_Interface(interface, a))
+
+
+def contiguous_view(a, shape: tuple):
+    """``a``'s elements in C order as an array of ``shape`` (a C-contiguous view); compiled, the
+    caller has checked that ``a`` is C-contiguous and that the sizes agree."""
+    return a.reshape(shape)
 
 
 def unsafe_alias(a, out) -> bool:
@@ -132,6 +157,27 @@ def _broadcast_view(inf, args, e):
         raise TypingError("broadcast_view(a, shape) takes an array and a shape of at least its dimensions", e.loc)
     result = ArrayType(a.type.dtype, len(shape.type.params), "A")
     return ir.Prim("broadcast_view", (a, shape), type=result, loc=e.loc)
+
+
+def _int_tuple(x, n: int | None = None) -> bool:
+    t = x.type
+    return isinstance(t, TupleType) and all(p == Int64 for p in t.params) and (n is None or len(t.params) == n)
+
+
+def _strided_view(inf, args, e):
+    if len(args) != 4 or not isinstance(args[0].type, ArrayType) or not _int_tuple(args[1]) \
+            or not _int_tuple(args[2], len(args[1].type.params)) or args[3].type != Int64:
+        raise TypingError("strided_view(a, shape, strides, offset) takes an array, a shape, as many byte "
+                          "strides and an Int64 byte offset", e.loc)
+    result = ArrayType(args[0].type.dtype, len(args[1].type.params), "A")
+    return ir.Prim("strided_view", tuple(args), type=result, loc=e.loc)
+
+
+def _contiguous_view(inf, args, e):
+    if len(args) != 2 or not isinstance(args[0].type, ArrayType) or not _int_tuple(args[1]):
+        raise TypingError("contiguous_view(a, shape) takes an array and a shape", e.loc)
+    result = ArrayType(args[0].type.dtype, len(args[1].type.params), "C")
+    return ir.Prim("contiguous_view", tuple(args), type=result, loc=e.loc)
 
 
 def _unsafe_alias(inf, args, e):
@@ -245,5 +291,6 @@ def _ufunc_loop(inf, args, e):
     return result
 
 
-BUILTINS.update({flat: _flat, at: _at, result_type: _result_type, setflat: _setflat, broadcast_view: _broadcast_view, unsafe_alias: _unsafe_alias,
+BUILTINS.update({flat: _flat, at: _at, result_type: _result_type, setflat: _setflat, broadcast_view: _broadcast_view,
+                 strided_view: _strided_view, contiguous_view: _contiguous_view, unsafe_alias: _unsafe_alias,
                  weak: _weak, ufunc_loop: _ufunc_loop})

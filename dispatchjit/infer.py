@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .runtime.exceptions import MAX_PAYLOAD, register_site
 
-from . import array_calls, ir, library, struct_calls
+from . import array_calls, ir, library, numpy_calls, struct_calls
 from . import kernel_lang
 from .array_intrinsics import cold_range  # (importing it registers the array library's intrinsics)
 from .builtin_calls import BUILTINS, convert_call
@@ -655,15 +655,22 @@ class _Inferrer:
                                    "one outside the compiled function, or add it there as a generic function")
         raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
 
-    def numpy_call(self, func, e: ir.Call) -> ir.Expr:
-        """``np.f(...)``: the library's generic function, its array arguments fusing into an
-        elementwise one; ``out=`` writes the result into an array (NumPy's casting rule)."""
+    def numpy_call(self, func, e: ir.Call, owner: ir.Expr | None = None) -> ir.Expr:
+        """``np.f(...)`` (or the method ``owner.f(...)``): the library's generic function, its
+        arguments bound by NumPy's signature (``numpy_calls``); the array arguments of an
+        elementwise one fuse into it, and ``out=`` writes its result into an array."""
+        name = (e.func.loc.text() or _src(e.func)) if owner is None else f"ndarray.{e.func.attr}"
+        args = [owner, *e.args] if owner is not None else list(e.args)
+        bound = numpy_calls.bind(self, func, args, dict(e.kwargs), e.loc, name)
+        if bound is not None:
+            return self.invoke(func, self.fusing(func, bound), e.loc)
         kwargs = dict(e.kwargs)
         out = kwargs.pop("out", None)
         if kwargs:
-            raise TypingError(f"{_src(e.func)}: keyword arguments ({', '.join(kwargs)}) are not supported in compiled "
+            raise TypingError(f"`{name}`: keyword arguments ({', '.join(kwargs)}) are not supported in compiled "
                               "code yet", e.loc)
-        args = self.fusing(func, tuple(self.operand(a) for a in e.args))
+        args = self.fusing(func, tuple(a if isinstance(a, ir.Expr) and a.type is not None else self.operand(a)
+                                       for a in args))
         result = self.invoke(func, args, e.loc)
         if out is None:
             return result
@@ -671,11 +678,14 @@ class _Inferrer:
         if not isinstance(target.type, ArrayType):
             raise TypingError(f"out= must be an array, not {target.type}", out.loc)
         if not is_lazy(result.type):
-            raise TypingError(f"{_src(e.func)}(..., out=...) needs an array argument to work elementwise", e.loc)
+            raise TypingError(f"{name}(..., out=...) needs an array argument to work elementwise", e.loc)
         return self.invoke(library.named("inplace"), (target, result), e.loc)
 
     def method_call(self, owner: ir.Expr, e: ir.Call):
         if isinstance(owner.type, ArrayType):
+            func = array_calls.numpy_method(e.func.attr)
+            if func is not None:   # x.sum(axis=0): np.sum(x, axis=0)
+                return self.numpy_call(func, array_calls.method_arguments(e), owner)
             if e.kwargs:
                 raise TypingError("keyword arguments are not supported in array method calls", e.loc)
             return array_calls.method_call(self, owner, e.func.attr, [self.expr(a) for a in e.args], e.loc)

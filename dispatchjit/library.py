@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["register", "binary", "unary", "builtin", "named", "stands_for"]
+__all__ = ["register", "binary", "unary", "builtin", "named", "stands_for", "keywords"]
 
 _binary: dict = {}     # "+" -> ops.add
 _unary: dict = {}      # "-" -> ops.neg
 _builtins: dict = {}   # abs -> ops.abs, math.sin -> dispatchjit.math.sin
 _named: dict = {}      # "convert" -> convert
 _stands_for: dict = {}  # dispatchjit.numpy.sqrt -> np.sqrt (the first function it stands for)
+_keywords: dict = {}   # sum -> ({"axis": None, "keepdims": False, ...}, {"keepdims"})
 
 
 def register(f, *, symbol: str | None = None, unary_symbol: str | None = None, stands_for=(),
-             by_name: bool = True) -> None:
+             by_name: bool = True, keywords: dict | None = None, static=()) -> None:
+    """``keywords``: the parameters of the NumPy function ``f`` stands for that its methods take
+    (by NumPy's name, with the value a call that skips one passes); ``static``: those of them
+    passed as ``Val(constant)`` (``numpy_calls``)."""
+    if keywords is not None:
+        _keywords[f] = (keywords, frozenset(static))
     if by_name:
         _named[f.__name__] = f
     if symbol is not None:
@@ -62,6 +68,12 @@ def named(name: str):
 def stands_for(f):
     """The Python (or NumPy) function the library's generic function ``f`` stands for."""
     return _stands_for[f]
+
+
+def keywords(f) -> tuple[dict, frozenset] | None:
+    """The NumPy parameters ``f``'s methods take beyond the first, and which are static (None:
+    ``f`` takes its arguments positionally, as given)."""
+    return _keywords.get(f)
 
 
 def numpy_functions() -> dict:

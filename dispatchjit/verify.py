@@ -614,13 +614,14 @@ def _flat(e):
 
 
 def _view(e):
-    from .array_calls import SLICE
+    from .array_calls import NEWAXIS, SLICE
     t = _array(e)
-    if t is None or not 1 <= len(e.args) - 1 <= t.ndim or not isinstance(e.type, ArrayType) \
+    indexed = sum(a.type != NEWAXIS for a in e.args[1:])
+    if t is None or len(e.args) < 2 or indexed > t.ndim or not isinstance(e.type, ArrayType) \
             or e.type.dtype != t.dtype:
         return f"is {_types(e)}: it views an array of the same element type"
-    if any(a.type not in (Int64, SLICE) for a in e.args[1:]):
-        return f"has parts {_types(e)} that are neither Int64 nor slices"
+    if any(a.type not in (Int64, SLICE, NEWAXIS) for a in e.args[1:]):
+        return f"has parts {_types(e)} that are neither Int64, slices nor new axes"
     return ""
 
 
@@ -717,6 +718,21 @@ def _broadcast_view(e):
     return ""
 
 
+def _reshaped_view(layout: str, nargs: int):
+    """``strided_view`` (shape, byte strides, byte offset) and ``contiguous_view`` (shape): an
+    array to an array of its element type with the shape's rank."""
+    def rule(e):
+        t = _array(e)
+        shape = e.args[1].type if len(e.args) == nargs else None
+        if t is None or not isinstance(shape, TupleType) or any(p != Int64 for p in shape.params) \
+                or e.type != ArrayType(t.dtype, len(shape.params), layout) \
+                or any(a.type != TupleType((Int64,) * len(shape.params)) for a in e.args[2:3]) \
+                or any(a.type != Int64 for a in e.args[3:]):
+            return f"is {_types(e)}: it views an array at a shape of Int64 extents"
+        return ""
+    return rule
+
+
 def _unsafe_alias(e):
     if len(e.args) != 2 or not all(isinstance(a.type, ArrayType) for a in e.args) or e.type != Bool:
         return f"is {_types(e)}, not (array, array) -> Bool"
@@ -752,6 +768,7 @@ _PRIMS = {
     "unreachable": _unreachable,
     "uint_index": _signature((UInt64,), Int64),
     "getitem": _getitem, "at": _getitem, "flat": _flat, "setflat": _setflat, "broadcast_view": _broadcast_view,
+    "strided_view": _reshaped_view("A", 4), "contiguous_view": _reshaped_view("C", 2), "strides": _shape,
     "unsafe_alias": _unsafe_alias, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _same_elements, "copy": _same_elements, "empty": _allocation, "zeros": _allocation,
     "fill": _fill, "filled": _filled, "arange": _arange,

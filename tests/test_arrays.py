@@ -770,7 +770,7 @@ def test_typing_errors_name_the_problem():
     def bad_attr(a):
         return a.flags
 
-    with pytest.raises(TypingError, match="integers or slices"):
+    with pytest.raises(TypingError, match="integers, slices or None"):
         float_index(np.zeros(3))
     with pytest.raises(TypingError, match="too many indices"):
         too_many(np.zeros(3))

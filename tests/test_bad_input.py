@@ -221,7 +221,7 @@ def test_nan_inf_where_an_int_is_needed(v, exc):
 
 
 def test_float_index_is_typing_error():
-    with pytest.raises(TypingError, match="integers or slices"):
+    with pytest.raises(TypingError, match="integers, slices or None, not Float64"):
         get(np.zeros(3), 1.0)
     with pytest.raises(TypingError, match="integer or a tuple of integers"):
         zeros_of(2.5)

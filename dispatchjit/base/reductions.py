@@ -1,23 +1,31 @@
-"""Whole-array reductions of NumPy (``np.sum``, ``np.prod``, ``np.min``, ``np.max``,
-``np.mean``, ``np.any``, ``np.all`` and the array methods of those names), as generic functions written in the
-language. The result types are NumPy 2's: integer sums and products in Int64 (UInt64 for
+"""NumPy's reductions (``np.sum``, ``np.prod``, ``np.min``, ``np.max``, ``np.mean``,
+``np.var``, ``np.std``, ``np.argmin``, ``np.argmax``, ``np.any``, ``np.all``, and the array methods
+of those names) and the cumulative ``np.cumsum`` and ``np.cumprod``, as generic functions
+written in the language.
+
+Each has its whole-array methods; ``axis=`` (an integer or a tuple of them), ``dtype=``,
+``keepdims=`` and ``ddof=`` are one generated method per function (``_with_axis``) that
+applies the whole-array method to each subarray over the axes (``along``), so ``np.max(x,
+axis=0)`` has exactly the semantics of ``np.max`` of each column. The result types are NumPy 2's: integer sums and products in Int64 (UInt64 for
 unsigned elements; wrapping as NumPy's do), Bool sums count; floats and complex keep their
 type. A float sum is NumPy's pairwise summation (blocks of 128 with eight accumulators, halves
 above), so it is as accurate as NumPy's, and for an array NumPy sums in one pass (contiguous,
 of a float dtype) the same to the last bit.
-Reductions along an axis come later (issue 13).
 """
 
 import numpy as np
 
 from .. import library
-from ..array_intrinsics import flat
+from ..array_intrinsics import contiguous_view, flat, numpy_op, setflat, strided_view  # noqa: F401 - generated bodies
 from ..generic import generic
-from ..lattice import (AbstractArray, Array, Bool, Complex64, Complex128, Float32, Float64, Int8, Int16, Int32, Int64,
-                       TypeVar, UInt8, UInt16, UInt32, UInt64, make_union)
+from ..lattice import (AbstractArray, Any, Array, ArrayType, Bool, Integer, Complex64, Complex128, Float32, Float64, Int8, Int16,
+                       Int32, Int64, Nothing, TupleType, Type, TypeVar, UInt8, UInt16, UInt32, UInt64, make_union, typeof)  # noqa: F401
+from .broadcast import astype  # noqa: F401 - generated bodies
 from .ops import gt, lt
+from .shapes import axis_index, axis_set, kept_axes, ravel_c, tuple_at  # noqa: F401 - generated bodies
 
-__all__ = ["sum", "prod", "min", "max", "mean", "any", "all"]
+__all__ = ["sum", "prod", "min", "max", "mean", "var", "std", "argmin", "argmax", "any", "all", "cumsum", "cumprod",
+           "along"]
 
 SIGNED = TypeVar("SIGNED", make_union(Bool, Int8, Int16, Int32, Int64))
 UNSIGNED = TypeVar("UNSIGNED", make_union(UInt8, UInt16, UInt32, UInt64))
@@ -173,10 +181,299 @@ def all(a: AbstractArray):
     return True
 
 
-library.register(sum, stands_for=(np.sum,), by_name=False)
-library.register(any, stands_for=(np.any,), by_name=False)
-library.register(all, stands_for=(np.all,), by_name=False)
-library.register(prod, stands_for=(np.prod,), by_name=False)
-library.register(min, stands_for=(np.min, np.amin), by_name=False)
-library.register(max, stands_for=(np.max, np.amax), by_name=False)
-library.register(mean, stands_for=(np.mean,), by_name=False)
+@generic
+def var(a: AbstractArray):
+    """``np.var(a)``: the mean squared distance from the mean (absolute squares, for complex
+    numbers: a real result), over ``n - ddof``."""
+    return variance(a, 0)
+
+
+@generic
+def variance(a, ddof):
+    m = mean(a)
+    squares = np.empty(a.size, typeof(abs2(m)))
+    for i in range(a.size):
+        squares[i] = abs2(flat(a, i) - m)
+    n = a.size - ddof
+    return total(squares, squares.dtype) / squares.dtype(n if n > 0 else 0)
+
+
+@generic
+def abs2(x):
+    """``|x|**2`` as NumPy's var squares: ``x * x``, or for complex ``(x * conj(x)).real``."""
+    return x * x
+
+
+@generic
+def abs2(x: make_union(Complex64, Complex128)):  # noqa: F811
+    return x.real * x.real + x.imag * x.imag
+
+
+@generic
+def std(a: AbstractArray):
+    """``np.std(a)``: the square root of ``np.var(a)``."""
+    return deviation(a, 0)
+
+
+@generic
+def deviation(a, ddof):
+    return _sqrt(variance(a, ddof))
+
+
+_sqrt = numpy_op("sqrt")
+
+
+@generic
+def argmin(a: AbstractArray):
+    """``np.argmin(a)``: the C-order index of the first least element (of the first NaN, if any)."""
+    if a.size == 0:
+        raise ValueError("attempt to get argmin of an empty sequence")
+    return best_index(in_c_order(a), lt)
+
+
+@generic
+def argmax(a: AbstractArray):
+    """``np.argmax(a)``: the C-order index of the first greatest element (of the first NaN)."""
+    if a.size == 0:
+        raise ValueError("attempt to get argmax of an empty sequence")
+    return best_index(in_c_order(a), gt)
+
+
+@generic
+def best_index(a, better):
+    k, m = 0, flat(a, 0)
+    if m != m:
+        return 0
+    for i in range(1, a.size):
+        v = flat(a, i)
+        if v != v:
+            return i
+        if better(v, m):
+            k, m = i, v
+    return k
+
+
+@generic
+def in_c_order(a: Array[Any, 1]):
+    """An array ``flat`` reads in C order: ``a`` itself, or a C copy of an F or strided one."""
+    return a
+
+
+@generic
+def in_c_order(a: Array[Any, None, "C"]):  # noqa: F811
+    return a
+
+
+@generic
+def in_c_order(a: AbstractArray):  # noqa: F811
+    return a.copy()
+
+
+# --- cumulative ------------------------------------------------------------------------------
+@generic
+def cumsum(a: AbstractArray):
+    """``np.cumsum(a)``: the running sums of the elements in C order (a 1-d array; integers
+    in Int64, or UInt64 for unsigned, as NumPy's)."""
+    return running(add_to, ravel_c(a), accumulator(a.dtype))
+
+
+@generic
+def cumprod(a: AbstractArray):
+    """``np.cumprod(a)``: the running products of the elements in C order."""
+    return running(multiply_by, ravel_c(a), accumulator(a.dtype))
+
+
+@generic
+def accumulator(t: Type[SIGNED]):
+    return Int64
+
+
+@generic
+def accumulator(t: Type[UNSIGNED]):  # noqa: F811
+    return UInt64
+
+
+@generic
+def accumulator(t):  # noqa: F811
+    return t
+
+
+@generic
+def add_to(s, x):
+    return s + x
+
+
+@generic
+def multiply_by(s, x):
+    return s * x
+
+
+@generic
+def running(op, a, t):
+    """A new 1-d array of ``op`` accumulated over the 1-d ``a``, in type ``t``."""
+    out = np.empty(a.size, t)
+    running_into(op, out, a)
+    return out
+
+
+@generic
+def running_into(op, out, a):
+    """``out[i] = op(out[i - 1], a[i])`` over 1-d arrays of one length (``out[0] = a[0]``)."""
+    if a.shape[0] > 0:
+        s = out.dtype(a[0])
+        out[0] = s
+        for i in range(1, a.shape[0]):
+            s = op(s, out.dtype(a[i]))
+            out[i] = s
+
+
+@generic(generated=True)
+def lines_along(op, out, a, axis):
+    """``running_into(op, line of out, line of a)`` for each line of ``a`` (and ``out``, of its
+    shape) along the integer ``axis``."""
+    n = a.ndim
+    lines = [f"ax = axis_index(axis, {n})", "kept = kept_axes((ax,), a)",
+             "length, step, out_step = tuple_at(a.shape, ax), tuple_at(a.strides, ax), tuple_at(out.strides, ax)"]
+    m = n - 1
+    lines += [f"n{j}, s{j}, o{j} = tuple_at(a.shape, kept[{j}]), tuple_at(a.strides, kept[{j}]), "
+              f"tuple_at(out.strides, kept[{j}])" for j in range(m)]
+    for j in range(m):
+        lines.append("    " * j + f"for i{j} in range(n{j}):")
+    offset = " + ".join(f"i{j} * s{j}" for j in range(m)) or "0"
+    out_offset = " + ".join(f"i{j} * o{j}" for j in range(m)) or "0"
+    lines.append("    " * m + f"running_into(op, strided_view(out, (length,), (out_step,), {out_offset}), "
+                 f"strided_view(a, (length,), (step,), {offset}))")
+    return _source("lines_along", "op, out, a, axis", lines)
+
+
+@generic
+def cumsum(a: AbstractArray, axis: Nothing):  # noqa: F811
+    return cumsum(a)
+
+
+@generic
+def cumsum(a: AbstractArray, axis: Integer):  # noqa: F811
+    """``np.cumsum(a, axis)``: the running sums along ``axis``, an array of ``a``'s shape."""
+    out = np.empty(a.shape, accumulator(a.dtype))
+    lines_along(add_to, out, a, axis)
+    return out
+
+
+@generic
+def cumsum(a: AbstractArray, axis, dtype):  # noqa: F811
+    return cumsum(astype(a, dtype), axis)
+
+
+@generic
+def cumsum(a: AbstractArray, axis, dtype: Nothing):  # noqa: F811
+    return cumsum(a, axis)
+
+
+@generic
+def cumprod(a: AbstractArray, axis: Nothing):  # noqa: F811
+    return cumprod(a)
+
+
+@generic
+def cumprod(a: AbstractArray, axis: Integer):  # noqa: F811
+    """``np.cumprod(a, axis)``: the running products along ``axis``."""
+    out = np.empty(a.shape, accumulator(a.dtype))
+    lines_along(multiply_by, out, a, axis)
+    return out
+
+
+@generic
+def cumprod(a: AbstractArray, axis, dtype):  # noqa: F811
+    return cumprod(astype(a, dtype), axis)
+
+
+@generic
+def cumprod(a: AbstractArray, axis, dtype: Nothing):  # noqa: F811
+    return cumprod(a, axis)
+
+
+# --- along axes ------------------------------------------------------------------------------
+def _tuple(items) -> str:
+    return "(" + "".join(f"{x}, " for x in items) + ")"
+
+
+@generic(generated=True)
+def along(f, a, axis, *extra):
+    """``f(sub, *extra)`` for each subarray ``sub`` of ``a`` over the axes ``axis`` (an integer
+    or a tuple): a new C array of the other axes (``f``'s value itself when no axis is left)."""
+    n = a.ndim
+    k = len(axis.params) if isinstance(axis, TupleType) else 1
+    m = n - k
+    rest = "".join(f", extra[{j}]" for j in range(len(extra)))
+    lines = [f"axes = axis_set(axis, {n})", "kept = kept_axes(axes, a)",
+             f"shape = {_tuple(f'tuple_at(a.shape, axes[{j}])' for j in range(k))}",
+             f"strides = {_tuple(f'tuple_at(a.strides, axes[{j}])' for j in range(k))}"]
+    if m <= 0:
+        return _source("along", "f, a, axis, *extra", lines + [f"return f(strided_view(a, shape, strides, 0){rest})"])
+    lines += [f"n{j} = tuple_at(a.shape, kept[{j}])" for j in range(m)]
+    lines += [f"s{j} = tuple_at(a.strides, kept[{j}])" for j in range(m)]
+    lines.append(f"out = np.empty({_tuple(f'n{j}' for j in range(m))}, "
+                 f"typeof(f(strided_view(a, shape, strides, 0){rest})))")
+    for j in range(m):
+        lines.append("    " * j + f"for i{j} in range(n{j}):")
+    offset = " + ".join(f"i{j} * s{j}" for j in range(m))
+    lines.append("    " * m + f"out[{', '.join(f'i{j}' for j in range(m))}] = "
+                 f"f(strided_view(a, shape, strides, {offset}){rest})")
+    return _source("along", "f, a, axis, *extra", lines + ["return out"])
+
+
+@generic(generated=True)
+def with_kept_dims(r, a, axis):
+    """The reduction ``r`` of ``a`` over ``axis`` with each reduced axis kept, of length 1."""
+    n = a.ndim
+    if axis is Nothing:
+        return _source("with_kept_dims", "r, a, axis", [f"return np.full({(1,) * n!r}, r, typeof(r))"])
+    k = len(axis.params) if isinstance(axis, TupleType) else 1
+    lines = [f"axes = axis_set(axis, {n})"]
+    reduced = lambda d: " or ".join(f"axes[{j}] == {d}" for j in range(k))  # noqa: E731
+    shape = _tuple(f"1 if {reduced(d)} else a.shape[{d}]" for d in range(n))
+    if not isinstance(r, ArrayType):
+        return _source("with_kept_dims", "r, a, axis", lines + [f"return np.full({(1,) * n!r}, r, typeof(r))"])
+    return _source("with_kept_dims", "r, a, axis", lines + [f"return contiguous_view(r, {shape})"])
+
+
+def _source(name: str, params: str, lines: list[str]) -> str:
+    return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
+
+
+def _with_axis(f, whole: str, params: tuple[str, ...]):
+    """Add to ``f`` the method ``f(a, axis, *rest)``, ``rest`` being NumPy's parameters
+    ``params`` after ``axis`` as ``numpy_calls`` passes them: ``dtype`` converts first, ``ddof``
+    goes to the whole-array function ``whole`` (its name here), ``keepdims`` is static."""
+    def generator(a, axis, *rest):
+        given = dict(zip(params, rest))
+        lines = ["b = a"]
+        if given.get("dtype", Nothing) is not Nothing:
+            lines = [f"b = astype(a, rest[{params.index('dtype')}])"]
+        extra = f", rest[{params.index('ddof')}]" if "ddof" in given else ", 0" if "ddof" in params else ""
+        lines.append(f"r = {whole}(b{extra})" if axis is Nothing else f"r = along({whole}, b, axis{extra})")
+        keep = given.get("keepdims")
+        result = "with_kept_dims(r, a, axis)" if keep is not None and keep.param.value else "r"
+        return _source(f.__name__, "a, axis, *rest", lines + [f"return {result}"])
+
+    generator.__name__ = generator.__qualname__ = f.__name__
+    generator.__annotations__ = {"a": AbstractArray}
+    generator.__dispatchjit_options__ = {"generated": True}
+    f.method(generator)
+
+
+_KEEP = {"axis": None, "keepdims": False}
+for _f, _py, _whole, _params in [
+        (sum, np.sum, "sum", ("dtype", "out", "keepdims")), (prod, np.prod, "prod", ("dtype", "out", "keepdims")),
+        (min, np.min, "min", ("out", "keepdims")), (max, np.max, "max", ("out", "keepdims")),
+        (mean, np.mean, "mean", ("dtype", "out", "keepdims")),
+        (var, np.var, "variance", ("dtype", "out", "ddof", "keepdims")),
+        (std, np.std, "deviation", ("dtype", "out", "ddof", "keepdims")),
+        (argmin, np.argmin, "argmin", ("out", "keepdims")), (argmax, np.argmax, "argmax", ("out", "keepdims")),
+        (any, np.any, "any", ("out", "keepdims")), (all, np.all, "all", ("out", "keepdims"))]:
+    _with_axis(_f, _whole, _params)
+    supported = {**_KEEP, **{p: None for p in _params if p == "dtype"}, **({"ddof": 0} if "ddof" in _params else {})}
+    library.register(_f, stands_for=(_py,) + ((np.amin,) if _py is np.min else (np.amax,) if _py is np.max else ()),
+                     by_name=False, keywords=supported, static=("keepdims",))
+for _f, _py in [(cumsum, np.cumsum), (cumprod, np.cumprod)]:
+    library.register(_f, stands_for=(_py,), by_name=False, keywords={"axis": None, "dtype": None})

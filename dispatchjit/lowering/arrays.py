@@ -17,7 +17,7 @@ import numpy as np
 from llvmlite import ir as ll
 
 from .. import ir
-from ..array_calls import SLICE
+from ..array_calls import NEWAXIS, SLICE
 from ..errors import CompileError
 from ..lattice import ArrayType, Int64, JType
 from ..runtime import arrays as rt
@@ -137,6 +137,43 @@ def _broadcast_view(fl, e, args):
     return make_array(fl, e.type, b.extract_value(arr, OWNER), b.extract_value(arr, DATA), shape, strides, I1(0))
 
 
+def _strided_view(fl, e, args):
+    """A view at a byte offset with the given shape and byte strides (the library's shape
+    functions compute them inside the array's memory)."""
+    b, (arr, shape_tuple, strides_tuple, offset) = fl.b, args
+    nd = e.type.ndim
+    shape = [b.extract_value(shape_tuple, k) for k in range(nd)]
+    strides = [b.extract_value(strides_tuple, k) for k in range(nd)]
+    return make_array(fl, e.type, b.extract_value(arr, OWNER), _offset(b, arr, offset), shape, strides,
+                      b.extract_value(arr, WRITEABLE))
+
+
+def _contiguous_view(fl, e, args):
+    """A C-contiguous array's elements at another shape (the caller checked the size)."""
+    b, (arr, shape_tuple) = fl.b, args
+    shape = [b.extract_value(shape_tuple, k) for k in range(e.type.ndim)]
+    strides, step = [], I64(np.dtype(e.type.dtype.dtype).itemsize)
+    for n in reversed(shape):
+        strides.insert(0, step)
+        step = b.mul(step, n)
+    return make_array(fl, e.type, b.extract_value(arr, OWNER), b.extract_value(arr, DATA), shape, strides,
+                      b.extract_value(arr, WRITEABLE))
+
+
+def _offset(b, arr, offset: ll.Value) -> ll.Value:
+    """The array's data pointer moved by ``offset`` bytes."""
+    data = b.extract_value(arr, DATA)
+    return b.bitcast(b.gep(b.bitcast(data, PTR), [offset], inbounds=True), data.type)
+
+
+def _strides(fl, e, args):
+    b, (arr,) = fl.b, args
+    agg = ll.Constant(llvm_type(e.type), None)
+    for k, s in enumerate(strides_of(b, arr, e.args[0].type)):
+        agg = b.insert_value(agg, s, k)
+    return agg
+
+
 def _extent(b, arr, t: ArrayType):
     """The byte addresses [lo, hi) an array's elements lie in, and whether it has none."""
     lo = hi = b.ptrtoint(b.extract_value(arr, DATA), I64)
@@ -175,31 +212,33 @@ def _slice(fl, e, args):
 
 
 def _view(fl, e, args):
-    """Basic indexing: integers drop an axis, slices keep it with a new length and stride."""
+    """Basic indexing: integers drop an axis, slices keep it with a new length and stride, a
+    new axis (None) has length 1."""
     b = fl.b
     arr, *parts = args
     t, result_t = e.args[0].type, e.type
     shape, strides = shape_of(b, arr, t), strides_of(b, arr, t)
     offset = I64(0)
     new_shape, new_strides = [], []
-    for k in range(t.ndim):
-        if k >= len(parts):
-            new_shape.append(shape[k])
-            new_strides.append(strides[k])
+    k = 0   # the axis of the array the next part indexes
+    for node, part in zip(e.args[1:], parts):
+        if node.type == NEWAXIS:
+            new_shape.append(I64(1))
+            new_strides.append(I64(0))
             continue
-        node = e.args[k + 1]
         if node.type != SLICE:
-            i = normalize(fl, parts[k], shape[k], k, node)
+            i = normalize(fl, part, shape[k], k, node)
             offset = b.add(offset, b.mul(i, strides[k]))
-            continue
-        start, length, step = _slice_bounds(fl, node, parts[k], shape[k])
-        offset = b.add(offset, b.mul(start, strides[k]))
-        new_shape.append(length)
-        new_strides.append(b.mul(strides[k], step))
-    data = b.extract_value(arr, DATA)
-    new_data = b.bitcast(b.gep(b.bitcast(data, PTR), [offset], inbounds=True), data.type)
-    return make_array(fl, result_t, b.extract_value(arr, OWNER), new_data, new_shape, new_strides,
-                 b.extract_value(arr, WRITEABLE))
+        else:
+            start, length, step = _slice_bounds(fl, node, part, shape[k])
+            offset = b.add(offset, b.mul(start, strides[k]))
+            new_shape.append(length)
+            new_strides.append(b.mul(strides[k], step))
+        k += 1
+    new_shape += shape[k:]
+    new_strides += strides[k:]
+    return make_array(fl, result_t, b.extract_value(arr, OWNER), _offset(b, arr, offset), new_shape, new_strides,
+                      b.extract_value(arr, WRITEABLE))
 
 
 def _slice_bounds(fl, node: ir.Prim, value, n):
@@ -440,7 +479,7 @@ def _atomic(op: str):
 ARRAY_RULES = {
     "uint_index": _uint_index,
     "getitem": _getitem, "flat": _flat, "setflat": _setflat, "at": _at, "broadcast_view": _broadcast_view,
-    "unsafe_alias": _unsafe_alias, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
+    "strided_view": _strided_view, "contiguous_view": _contiguous_view, "strides": _strides, "unsafe_alias": _unsafe_alias, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _transpose, "empty": _alloc_rule(False), "zeros": _alloc_rule(True), "fill": _fill,
     "filled": _filled, "copy": _copy, "arange": _arange,
     "cuda.shared.array": _shared_array, "cuda.atomic.add": _atomic("add"), "cuda.atomic.max": _atomic("max"),
