@@ -95,7 +95,8 @@ def unsafe_alias(a, out) -> bool:
 # np.sqrt(-1) is NaN).
 _IEEE = frozenset({"true_divide", "floor_divide", "remainder", "power", "sqrt", "exp", "exp2", "expm1", "log",
                    "log2", "log10", "log1p", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
-                   "asinh", "acosh", "atanh", "atan2", "hypot", "floor", "ceil", "trunc", "rint", "fabs"})
+                   "asinh", "acosh", "atanh", "atan2", "hypot", "floor", "ceil", "trunc", "rint", "fabs",
+                   "maximum", "minimum"})
 
 
 _NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh", "acosh": "arccosh",

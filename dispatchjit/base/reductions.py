@@ -22,7 +22,7 @@ from ..lattice import (AbstractArray, Any, Array, ArrayType, Bool, Integer, Comp
                        Int32, Int64, Nothing, TupleType, Type, TypeVar, UInt8, UInt16, UInt32, UInt64, make_union, typeof)  # noqa: F401
 from .broadcast import astype  # noqa: F401 - generated bodies
 from .ops import gt, lt
-from .shapes import axis_index, axis_set, kept_axes, ravel_c, tuple_at  # noqa: F401 - generated bodies
+from .shapes import axis_index, axis_set, is_c_contiguous, kept_axes, ravel_c, tuple_at  # noqa: F401 - generated bodies
 
 __all__ = ["sum", "prod", "min", "max", "mean", "var", "std", "argmin", "argmax", "any", "all", "cumsum", "cumprod",
            "along"]
@@ -31,6 +31,18 @@ SIGNED = TypeVar("SIGNED", make_union(Bool, Int8, Int16, Int32, Int64))
 UNSIGNED = TypeVar("UNSIGNED", make_union(UInt8, UInt16, UInt32, UInt64))
 INTEGER = TypeVar("INTEGER", make_union(Bool, Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32, UInt64))
 INEXACT = TypeVar("INEXACT", make_union(Float32, Float64, Complex64, Complex128))
+FLOAT = TypeVar("FLOAT", make_union(Float32, Float64))
+_ieee_max, _ieee_min = numpy_op("maximum"), numpy_op("minimum")
+
+
+@generic
+def _maximum(x, y):
+    return _ieee_max(x, y)
+
+
+@generic
+def _minimum(x, y):
+    return _ieee_min(x, y)
 
 
 @generic
@@ -124,7 +136,7 @@ def min(a: AbstractArray):
     """``np.min(a)``: a NaN anywhere gives NaN; an empty array raises ValueError, as NumPy."""
     if a.size == 0:
         raise ValueError("zero-size array to reduction operation minimum which has no identity")
-    return extreme(a, lt)
+    return extreme(a, lt, _minimum)
 
 
 @generic
@@ -132,17 +144,27 @@ def max(a: AbstractArray):
     """``np.max(a)``: a NaN anywhere gives NaN; an empty array raises ValueError, as NumPy."""
     if a.size == 0:
         raise ValueError("zero-size array to reduction operation maximum which has no identity")
-    return extreme(a, gt)
+    return extreme(a, gt, _maximum)
 
 
 @generic
-def extreme(a, better):
+def extreme(a, better, ieee):
     """The element no other is ``better`` than (the first NaN, if there is one)."""
     m = flat(a, 0)
     for i in range(1, a.size):
         v = flat(a, i)
         if better(v, m) or v != v:
             m = v
+    return m
+
+
+@generic
+def extreme(a: Array[FLOAT], better, ieee):  # noqa: F811
+    """Floats: the IEEE maximum (or minimum) of the elements, a loop LLVM vectorizes (a NaN
+    wins; of 0.0 and -0.0 the maximum is 0.0, where NumPy's answer depends on its SIMD loop)."""
+    m = flat(a, 0)
+    for i in range(1, a.size):
+        m = ieee(m, flat(a, i))
     return m
 
 
@@ -261,6 +283,11 @@ def in_c_order(a: Array[Any, 1]):
 
 @generic
 def in_c_order(a: Array[Any, None, "C"]):  # noqa: F811
+    return a
+
+
+@generic
+def in_c_order(a: Array[Any, 1, "C"]):  # noqa: F811 - both methods above apply
     return a
 
 
@@ -400,7 +427,9 @@ def _tuple(items) -> str:
 @generic(generated=True)
 def along(f, a, axis, *extra):
     """``f(sub, *extra)`` for each subarray ``sub`` of ``a`` over the axes ``axis`` (an integer
-    or a tuple): a new C array of the other axes (``f``'s value itself when no axis is left)."""
+    or a tuple): a new C array of the other axes (``f``'s value itself when no axis is left).
+    Subarrays in C order (``axis=-1`` of a C array) are passed as C arrays, whose loops LLVM
+    vectorizes without checking strides."""
     n = a.ndim
     k = len(axis.params) if isinstance(axis, TupleType) else 1
     m = n - k
@@ -414,11 +443,15 @@ def along(f, a, axis, *extra):
     lines += [f"s{j} = tuple_at(a.strides, kept[{j}])" for j in range(m)]
     lines.append(f"out = np.empty({_tuple(f'n{j}' for j in range(m))}, "
                  f"typeof(f(strided_view(a, shape, strides, 0){rest})))")
-    for j in range(m):
-        lines.append("    " * j + f"for i{j} in range(n{j}):")
     offset = " + ".join(f"i{j} * s{j}" for j in range(m))
-    lines.append("    " * m + f"out[{', '.join(f'i{j}' for j in range(m))}] = "
-                 f"f(strided_view(a, shape, strides, {offset}){rest})")
+    index = ", ".join(f"i{j}" for j in range(m))
+    lines.append("if is_c_contiguous(strided_view(a, shape, strides, 0)):")
+    for sub, indent in ((f"contiguous_view(strided_view(a, shape, strides, {offset}), shape)", 1),
+                        (f"strided_view(a, shape, strides, {offset})", 1)):
+        lines += ["    " * (j + indent) + f"for i{j} in range(n{j}):" for j in range(m)]
+        lines.append("    " * (m + indent) + f"out[{index}] = f({sub}{rest})")
+        if sub.startswith("contiguous"):
+            lines.append("else:")
     return _source("along", "f, a, axis, *extra", lines + ["return out"])
 
 

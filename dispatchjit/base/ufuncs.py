@@ -183,7 +183,22 @@ def _integer_power(x: IT, y: IT):
     return x ** y
 
 
-power = ufunc(np.power, kernel("power", _same(numpy_op("power"), FT), _integer_power), ops.pow)
+_pow, _sqrt, _divide = numpy_op("power"), numpy_op("sqrt"), numpy_op("true_divide")
+
+
+def _float_power(x: FT, y: FT):
+    # NumPy's loops for a scalar exponent: 2 squares, 0.5 is the square root (so -inf ** 0.5 is
+    # NaN and -0.0 ** 0.5 is -0.0, as np.sqrt's), -1 the reciprocal; others call pow.
+    if y == 2:
+        return x * x
+    if y == 0.5:
+        return _sqrt(x)
+    if y == -1:
+        return _divide(typeof(x)(1), x)
+    return _pow(x, y)
+
+
+power = ufunc(np.power, kernel("power", _float_power, _integer_power), ops.pow)
 bitwise_and = ufunc(np.bitwise_and, kernel("bitwise_and", _same(operator.and_, REAL)), ops.and_)
 bitwise_or = ufunc(np.bitwise_or, kernel("bitwise_or", _same(operator.or_, REAL)), ops.or_)
 bitwise_xor = ufunc(np.bitwise_xor, kernel("bitwise_xor", _same(operator.xor, REAL)), ops.xor)
@@ -256,11 +271,11 @@ not_equal = _comparison(np.not_equal, operator.ne, ops.ne)
 
 
 def _maximum(x: REAL, y: REAL):
-    return x if x >= y or x != x else y   # a NaN on either side wins
+    return x if x > y or x != x else y   # a NaN on either side wins; of equals, the second (as NumPy)
 
 
 def _minimum(x: REAL, y: REAL):
-    return x if x <= y or x != x else y
+    return x if x < y or x != x else y
 
 
 def _fmax(x: REAL, y: REAL):

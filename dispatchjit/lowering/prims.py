@@ -495,6 +495,16 @@ def _np_divmod(index: int):
     return rule
 
 
+def _np_extreme(op: str):
+    """``np.maximum``/``np.minimum`` of two numbers: a NaN wins; floats use the IEEE maximum
+    (``llvm.maximum``, -0.0 below 0.0), which LLVM vectorizes in reductions."""
+    def rule(fl, e, args):
+        if _kind(e) == "float":
+            return _call_math(fl, op, args)
+        return _minmax("max" if op == "maximum" else "min")(fl, e, args)
+    return rule
+
+
 def _np_math(fl, e, args):
     name = e.op.removeprefix("np.")
     return _call_math(fl, {"power": "pow"}.get(name, name), args)
@@ -512,4 +522,5 @@ RULES = {
     "isnan": _float_test(_isnan), "isinf": _float_test(_isinf), "isfinite": _float_test(_finite),
     "unreachable": _unreachable,
     "np.true_divide": _np_true_divide, "np.floor_divide": _np_divmod(0), "np.remainder": _np_divmod(1),
+    "np.maximum": _np_extreme("maximum"), "np.minimum": _np_extreme("minimum"),
 }

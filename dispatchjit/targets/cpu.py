@@ -25,12 +25,12 @@ __all__ = ["CPUTarget", "host"]
 # called in libm by their C names.
 _INTRINSICS = {"sqrt", "sin", "cos", "exp", "exp2", "log", "log2", "log10", "fabs", "floor",
                "ceil", "trunc", "roundeven", "pow", "copysign", "rint", "fma", "tan", "asin", "acos",
-               "atan", "sinh", "cosh", "tanh", "atan2"}
+               "atan", "sinh", "cosh", "tanh", "atan2", "maximum", "minimum"}
 LIBM_NAMES = {"gamma": "tgamma"}
 
 
 def math_arity(name: str) -> int:
-    return 3 if name == "fma" else 2 if name in ("pow", "copysign", "atan2", "hypot", "fmod") else 1
+    return 3 if name == "fma" else 2 if name in ("pow", "copysign", "atan2", "hypot", "fmod", "maximum", "minimum") else 1
 
 
 def declare_math(module: llir.Module, symbol: str, ty: llir.Type, nargs: int) -> llir.Function:

@@ -27,7 +27,7 @@ __all__ = ["NVPTXTarget", "LIBDEVICE_PREFIX", "check_kernel_root", "kernel_param
 # NVPTX lowers these directly; the rest of libm (sin, exp, pow...) comes from libdevice, NVIDIA's
 # math library in LLVM bitcode (``__nv_sin``, ``__nv_sinf``...), linked into the kernel's module.
 # LLVM's NVPTX backend aborts the process on their intrinsics, so those are never emitted.
-_NVPTX_NATIVE = {"sqrt", "fabs", "floor", "ceil", "trunc", "rint", "roundeven", "fma", "copysign"}
+_NVPTX_NATIVE = {"sqrt", "fabs", "floor", "ceil", "trunc", "rint", "roundeven", "fma", "copysign", "maximum", "minimum"}
 LIBDEVICE_PREFIX = "__nv_"
 _SHARED = 3   # NVPTX's shared address space
 _kernel_ids = itertools.count()
@@ -93,7 +93,7 @@ class NVPTXTarget(Target):
         if name not in _NVPTX_NATIVE:
             return self._libdevice_function(module, LIBM_NAMES.get(name, name), ty)
         suffix = {"half": "f16", "float": "f32"}.get(str(ty), "f64")
-        return declare_math(module, f"llvm.{name}.{suffix}", ty, 3 if name == "fma" else 2 if name == "copysign" else 1)
+        return declare_math(module, f"llvm.{name}.{suffix}", ty, 3 if name == "fma" else 2 if name in ("copysign", "maximum", "minimum") else 1)
 
     def _libdevice_function(self, module: ll.Module, name: str, ty: ll.Type) -> ll.Function:
         from ..cuda_tools import INSTALL_HINT, libdevice
