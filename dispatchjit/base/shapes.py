@@ -36,6 +36,14 @@ def axis_index(axis: Integer, ndim: Integer):
     return Int64(axis + ndim if axis < 0 else axis)
 
 
+def _named_axis(var: str, param: str, n: int) -> list[str]:
+    """Lines setting ``var`` to the parameter ``param`` as an axis of ``n``, or raising NumPy's
+    AxisError that names the parameter (``np.swapaxes``' ``axis2: axis 5 is out of ...``)."""
+    return [f"if {param} < -{n} or {param} >= {n}:",
+            f"    raise AxisError(f'{param}: axis {{{param}}} is out of bounds for array of dimension {n}')",
+            f"{var} = {param} + {n} if {param} < 0 else {param}"]
+
+
 def _tuple(name: str, n: int) -> str:
     return "(" + "".join(f"{name}{k}, " for k in range(n)) + ")"
 
@@ -231,16 +239,34 @@ def tuple_at(t, i):
 @generic(generated=True)
 def axis_set(axis, ndim):
     """An integer axis or a tuple of them, normalized (AxisError when out of range), sorted and
-    checked distinct (ValueError), as a tuple."""
+    checked distinct (ValueError, worded as NumPy's reductions word it), as a tuple."""
     k = len(axis.params) if isinstance(axis, TupleType) else 1
-    lines = ([f"x{j} = axis_index(axis[{j}], ndim)" for j in range(k)] if isinstance(axis, TupleType)
-             else ["x0 = axis_index(axis, ndim)"])
+    lines = _normalized_axes(axis)
     for i in range(k):   # a sorting network: k is small
         for j in range(k - 1 - i):
             lines += [f"if x{j} > x{j + 1}:", f"    x{j}, x{j + 1} = x{j + 1}, x{j}"]
     for j in range(k - 1):
         lines += [f"if x{j} == x{j + 1}:", "    raise ValueError(\"duplicate value in 'axis'\")"]
     return _source("axis_set", "axis, ndim", lines + [f"return {_tuple('x', k)}"])
+
+
+@generic(generated=True)
+def axis_tuple(axis, ndim):
+    """NumPy's ``normalize_axis_tuple``: an integer axis or a tuple of them, normalized, in the
+    order given, checked distinct (``ValueError: repeated axis``), as a tuple."""
+    k = len(axis.params) if isinstance(axis, TupleType) else 1
+    lines = _normalized_axes(axis)
+    for i in range(k):
+        for j in range(i + 1, k):
+            lines += [f"if x{i} == x{j}:", "    raise ValueError('repeated axis')"]
+    return _source("axis_tuple", "axis, ndim", lines + [f"return {_tuple('x', k)}"])
+
+
+def _normalized_axes(axis) -> list[str]:
+    """Lines setting ``x0, x1, ...`` to the axes of ``axis`` (an integer or a tuple) counted from 0."""
+    if isinstance(axis, TupleType):
+        return [f"x{j} = axis_index(axis[{j}], ndim)" for j in range(len(axis.params))]
+    return ["x0 = axis_index(axis, ndim)"]
 
 
 @generic(generated=True)
@@ -293,7 +319,7 @@ def swapaxes(a: AbstractArray, axis1: Integer, axis2: Integer):
     n = a.ndim
     order = "(" + "".join(f"i if {k} == j else j if {k} == i else {k}, " for k in range(n)) + ")"
     return _source("swapaxes", "a, axis1, axis2",
-                   [f"i = axis_index(axis1, {n})", f"j = axis_index(axis2, {n})", f"return permuted(a, {order})"])
+                   _named_axis("i", "axis1", n) + _named_axis("j", "axis2", n) + [f"return permuted(a, {order})"])
 
 
 @generic(generated=True)
@@ -304,7 +330,7 @@ def moveaxis(a: AbstractArray, source: Integer, destination: Integer):
     other = lambda j: f"({j} if {j} < s else {j + 1})"  # noqa: E731 - the j-th axis that is not s
     order = "(" + "".join(f"s if {k} == d else {other(k)} if {k} < d else {other(k - 1)}, " for k in range(n)) + ")"
     return _source("moveaxis", "a, source, destination",
-                   [f"s = axis_index(source, {n})", f"d = axis_index(destination, {n})", f"return permuted(a, {order})"])
+                   _named_axis("s", "source", n) + _named_axis("d", "destination", n) + [f"return permuted(a, {order})"])
 
 
 @generic(generated=True)
@@ -318,6 +344,24 @@ def expand_dims(a: AbstractArray, axis: Integer):
     shape = "(" + "".join(f"1 if x == {k} else tuple_at(a.shape, {src(k)}), " for k in range(n + 1)) + ")"
     strides = "(" + "".join(f"0 if x == {k} else tuple_at(a.strides, {src(k)}), " for k in range(n + 1)) + ")"
     return _source("expand_dims", "a, axis", lines + [f"return strided_view(a, {shape}, {strides}, 0)"])
+
+
+@generic(generated=True)
+def expand_dims(a: AbstractArray, axis: ANY_TUPLE):  # noqa: F811
+    """``np.expand_dims(a, axes)``: a view with a new axis of length 1 at each of ``axes``
+    (positions in the result); the axes of ``a`` fill the other positions in order."""
+    k, n = len(axis.params), a.ndim
+    m = n + k
+    lines = [f"axes = axis_tuple(axis, {m})", "src = 0"]
+    for d in range(m):
+        if n == 0:   # every axis is new
+            lines.append(f"n{d}, s{d} = 1, 0")
+            continue
+        new = " or ".join(f"axes[{j}] == {d}" for j in range(k)) or "False"
+        # else the next axis of ``a`` (chosen at run time: the new axes' positions are values)
+        lines += [f"if {new}:", f"    n{d}, s{d} = 1, 0",
+                  "else:", f"    n{d}, s{d} = tuple_at(a.shape, src), tuple_at(a.strides, src)", "    src += 1"]
+    return _source("expand_dims", "a, axis", lines + [f"return strided_view(a, {_tuple('n', m)}, {_tuple('s', m)}, 0)"])
 
 
 @generic
@@ -345,7 +389,7 @@ def flip(m: AbstractArray, axis):
         lines, flipped = [], lambda k: "True"  # noqa: E731
     else:
         count = len(axis.params) if isinstance(axis, TupleType) else 1
-        lines = ["axes = axis_set(axis, m.ndim)"]
+        lines = ["axes = axis_tuple(axis, m.ndim)"]
         flipped = lambda k: " or ".join(f"axes[{j}] == {k}" for j in range(count))  # noqa: E731
     lines.append("offset = 0")
     for k in range(n):
