@@ -216,8 +216,8 @@ def variance(a, ddof):
     squares = np.empty(a.size, typeof(abs2(m)))
     for i in range(a.size):
         squares[i] = abs2(flat(a, i) - m)
-    n = a.size - ddof
-    return total(squares, squares.dtype) / squares.dtype(n if n > 0 else 0)
+    n = a.size - ddof   # NumPy divides by max(n, 0): inf or NaN when no degree of freedom is left
+    return _true_divide(total(squares, squares.dtype), squares.dtype(n if n > 0 else 0))
 
 
 @generic
@@ -243,6 +243,7 @@ def deviation(a, ddof):
 
 
 _sqrt = numpy_op("sqrt")
+_true_divide = numpy_op("true_divide")
 
 
 @generic
@@ -301,13 +302,59 @@ def in_c_order(a: AbstractArray):  # noqa: F811
 def cumsum(a: AbstractArray):
     """``np.cumsum(a)``: the running sums of the elements in C order (a 1-d array; integers
     in Int64, or UInt64 for unsigned, as NumPy's)."""
-    return running(add_to, ravel_c(a), accumulator(a.dtype))
+    return cumulative(add_to, a, None, accumulator(a.dtype))
+
+
+@generic
+def cumsum(a: AbstractArray, axis):  # noqa: F811
+    """``np.cumsum(a, axis)``: the running sums along ``axis``, an array of ``a``'s shape."""
+    return cumulative(add_to, a, axis, accumulator(a.dtype))
+
+
+@generic
+def cumsum(a: AbstractArray, axis, dtype):  # noqa: F811
+    """With ``dtype=``, NumPy accumulates in ``dtype`` itself (an ``int32`` sum wraps in 32 bits)."""
+    return cumulative(add_to, astype(a, dtype), axis, dtype)
+
+
+@generic
+def cumsum(a: AbstractArray, axis, dtype: Nothing):  # noqa: F811
+    return cumsum(a, axis)
 
 
 @generic
 def cumprod(a: AbstractArray):
     """``np.cumprod(a)``: the running products of the elements in C order."""
-    return running(multiply_by, ravel_c(a), accumulator(a.dtype))
+    return cumulative(multiply_by, a, None, accumulator(a.dtype))
+
+
+@generic
+def cumprod(a: AbstractArray, axis):  # noqa: F811
+    return cumulative(multiply_by, a, axis, accumulator(a.dtype))
+
+
+@generic
+def cumprod(a: AbstractArray, axis, dtype):  # noqa: F811
+    return cumulative(multiply_by, astype(a, dtype), axis, dtype)
+
+
+@generic
+def cumprod(a: AbstractArray, axis, dtype: Nothing):  # noqa: F811
+    return cumprod(a, axis)
+
+
+@generic
+def cumulative(op, a, axis: Nothing, t):
+    """``op`` accumulated in type ``t``: over the elements in C order (a 1-d array) or along
+    the integer ``axis`` (an array of ``a``'s shape)."""
+    return running(op, ravel_c(a), t)
+
+
+@generic
+def cumulative(op, a, axis: Integer, t):  # noqa: F811
+    out = np.empty(a.shape, t)
+    lines_along(op, out, a, axis)
+    return out
 
 
 @generic
@@ -373,52 +420,6 @@ def lines_along(op, out, a, axis):
     return _source("lines_along", "op, out, a, axis", lines)
 
 
-@generic
-def cumsum(a: AbstractArray, axis: Nothing):  # noqa: F811
-    return cumsum(a)
-
-
-@generic
-def cumsum(a: AbstractArray, axis: Integer):  # noqa: F811
-    """``np.cumsum(a, axis)``: the running sums along ``axis``, an array of ``a``'s shape."""
-    out = np.empty(a.shape, accumulator(a.dtype))
-    lines_along(add_to, out, a, axis)
-    return out
-
-
-@generic
-def cumsum(a: AbstractArray, axis, dtype):  # noqa: F811
-    return cumsum(astype(a, dtype), axis)
-
-
-@generic
-def cumsum(a: AbstractArray, axis, dtype: Nothing):  # noqa: F811
-    return cumsum(a, axis)
-
-
-@generic
-def cumprod(a: AbstractArray, axis: Nothing):  # noqa: F811
-    return cumprod(a)
-
-
-@generic
-def cumprod(a: AbstractArray, axis: Integer):  # noqa: F811
-    """``np.cumprod(a, axis)``: the running products along ``axis``."""
-    out = np.empty(a.shape, accumulator(a.dtype))
-    lines_along(multiply_by, out, a, axis)
-    return out
-
-
-@generic
-def cumprod(a: AbstractArray, axis, dtype):  # noqa: F811
-    return cumprod(astype(a, dtype), axis)
-
-
-@generic
-def cumprod(a: AbstractArray, axis, dtype: Nothing):  # noqa: F811
-    return cumprod(a, axis)
-
-
 # --- along axes ------------------------------------------------------------------------------
 def _tuple(items) -> str:
     return "(" + "".join(f"{x}, " for x in items) + ")"
@@ -443,6 +444,10 @@ def along(f, a, axis, *extra):
     lines += [f"s{j} = tuple_at(a.strides, kept[{j}])" for j in range(m)]
     lines.append(f"out = np.empty({_tuple(f'n{j}' for j in range(m))}, "
                  f"typeof(f(strided_view(a, shape, strides, 0){rest})))")
+    empty = " or ".join(f"shape[{j}] == 0" for j in range(k)) or "False"
+    # No subarray to reduce, and each one empty: a reduction without an identity (min, argmax)
+    # must still raise its error, as NumPy's does.
+    lines += [f"if out.size == 0 and ({empty}):", f"    f(strided_view(a, shape, strides, 0){rest})"]
     offset = " + ".join(f"i{j} * s{j}" for j in range(m))
     index = ", ".join(f"i{j}" for j in range(m))
     lines.append("if is_c_contiguous(strided_view(a, shape, strides, 0)):")
@@ -463,11 +468,22 @@ def with_kept_dims(r, a, axis):
         return _source("with_kept_dims", "r, a, axis", [f"return np.full({(1,) * n!r}, r, typeof(r))"])
     k = len(axis.params) if isinstance(axis, TupleType) else 1
     lines = [f"axes = axis_set(axis, {n})"]
-    reduced = lambda d: " or ".join(f"axes[{j}] == {d}" for j in range(k))  # noqa: E731
+    reduced = lambda d: " or ".join(f"axes[{j}] == {d}" for j in range(k)) or "False"  # noqa: E731
     shape = _tuple(f"1 if {reduced(d)} else a.shape[{d}]" for d in range(n))
     if not isinstance(r, ArrayType):
         return _source("with_kept_dims", "r, a, axis", lines + [f"return np.full({(1,) * n!r}, r, typeof(r))"])
     return _source("with_kept_dims", "r, a, axis", lines + [f"return contiguous_view(r, {shape})"])
+
+
+@generic(generated=True)
+def in_dtype(r, t):
+    """The result ``r`` of a sum, product or mean asked for in ``dtype=t``, in ``t``: NumPy
+    accumulates in ``t`` itself, so an integer sum narrower than 64 bits is the 64-bit one
+    wrapped, and an integer mean is the mean truncated."""
+    element = r.dtype if isinstance(r, ArrayType) else r
+    if element == t.param:
+        return _source("in_dtype", "r, t", ["return r"])
+    return _source("in_dtype", "r, t", ["return astype(r, t)" if isinstance(r, ArrayType) else "return t(r)"])
 
 
 def _source(name: str, params: str, lines: list[str]) -> str:
@@ -480,11 +496,19 @@ def _with_axis(f, whole: str, params: tuple[str, ...]):
     goes to the whole-array function ``whole`` (its name here), ``keepdims`` is static."""
     def generator(a, axis, *rest):
         given = dict(zip(params, rest))
+        if whole in ("argmin", "argmax") and isinstance(axis, TupleType):
+            return _source(f.__name__, "a, axis, *rest",
+                           ["raise TypeError(\"'tuple' object cannot be interpreted as an integer\")"])
         lines = ["b = a"]
-        if given.get("dtype", Nothing) is not Nothing:
+        dtype = given.get("dtype", Nothing) is not Nothing
+        if dtype:
             lines = [f"b = astype(a, rest[{params.index('dtype')}])"]
         extra = f", rest[{params.index('ddof')}]" if "ddof" in given else ", 0" if "ddof" in params else ""
-        lines.append(f"r = {whole}(b{extra})" if axis is Nothing else f"r = along({whole}, b, axis{extra})")
+        cast = dtype and whole in ("sum", "prod", "mean")
+        r = "r0" if cast else "r"   # a variable keeps one type
+        lines.append(f"{r} = {whole}(b{extra})" if axis is Nothing else f"{r} = along({whole}, b, axis{extra})")
+        if cast:
+            lines.append(f"r = in_dtype(r0, rest[{params.index('dtype')}])")
         keep = given.get("keepdims")
         result = "with_kept_dims(r, a, axis)" if keep is not None and keep.param.value else "r"
         return _source(f.__name__, "a, axis, *rest", lines + [f"return {result}"])
