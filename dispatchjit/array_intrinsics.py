@@ -25,7 +25,7 @@ from .lattice import (ArrayType, Bool, Bottom, Complex128, Float64, FunctionType
                       TypeType, dtype_to_type)
 
 __all__ = ["flat", "setflat", "at", "cold_range", "result_type", "broadcast_view", "strided_view", "contiguous_view",
-           "unsafe_alias", "numpy_op", "weak", "ufunc_loop"]
+           "unsafe_alias", "is_writeable", "numpy_op", "weak", "ufunc_loop"]
 
 
 def flat(a, i: int):
@@ -89,6 +89,12 @@ def unsafe_alias(a, out) -> bool:
     same = (a.ndim == out.ndim and a.shape == out.shape and a.strides == out.strides
             and a.__array_interface__["data"][0] == out.__array_interface__["data"][0])
     return bool(np.may_share_memory(a, out)) and not same
+
+
+def is_writeable(a) -> bool:
+    """``a.flags.writeable``. A loop that tests it first lets LLVM drop the check each element
+    store makes (and vectorize the loop): within the test, it is known to be true."""
+    return bool(a.flags.writeable)
 
 
 # NumPy's element functions the machine provides without Python's checks (math.sqrt(-1) raises;
@@ -179,6 +185,12 @@ def _contiguous_view(inf, args, e):
         raise TypingError("contiguous_view(a, shape) takes an array and a shape", e.loc)
     result = ArrayType(args[0].type.dtype, len(args[1].type.params), "C")
     return ir.Prim("contiguous_view", tuple(args), type=result, loc=e.loc)
+
+
+def _is_writeable(inf, args, e):
+    if len(args) != 1 or not isinstance(args[0].type, ArrayType):
+        raise TypingError("is_writeable(a) takes an array", e.loc)
+    return ir.Prim("is_writeable", tuple(args), type=Bool, loc=e.loc)
 
 
 def _unsafe_alias(inf, args, e):
@@ -294,4 +306,4 @@ def _ufunc_loop(inf, args, e):
 
 BUILTINS.update({flat: _flat, at: _at, result_type: _result_type, setflat: _setflat, broadcast_view: _broadcast_view,
                  strided_view: _strided_view, contiguous_view: _contiguous_view, unsafe_alias: _unsafe_alias,
-                 weak: _weak, ufunc_loop: _ufunc_loop})
+                 is_writeable: _is_writeable, weak: _weak, ufunc_loop: _ufunc_loop})

@@ -739,6 +739,12 @@ def _unsafe_alias(e):
     return ""
 
 
+def _is_writeable(e):
+    if len(e.args) != 1 or not isinstance(e.args[0].type, ArrayType) or e.type != Bool:
+        return f"is {_types(e)}, not (array) -> Bool"
+    return ""
+
+
 def _numpy(e):
     """NumPy's element functions: numbers of one type to that type (integers only divide)."""
     name = e.op.removeprefix("np.")
@@ -769,7 +775,7 @@ _PRIMS = {
     "uint_index": _signature((UInt64,), Int64),
     "getitem": _getitem, "at": _getitem, "flat": _flat, "setflat": _setflat, "broadcast_view": _broadcast_view,
     "strided_view": _reshaped_view("A", 4), "contiguous_view": _reshaped_view("C", 2), "strides": _shape,
-    "unsafe_alias": _unsafe_alias, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
+    "unsafe_alias": _unsafe_alias, "is_writeable": _is_writeable, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _same_elements, "copy": _same_elements, "empty": _allocation, "zeros": _allocation,
     "fill": _fill, "filled": _filled, "arange": _arange,
     "cuda.shared.array": _shared_array, "cuda.atomic.add": _atomic, "cuda.atomic.max": _atomic,

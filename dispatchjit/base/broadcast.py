@@ -23,7 +23,8 @@ from typing import Generic
 import numpy as np  # noqa: F401 - the generated bodies name it
 
 from .. import library
-from ..array_intrinsics import at, broadcast_view, cold_range, flat, setflat, unsafe_alias, weak  # noqa: F401 - generated bodies
+from ..array_intrinsics import (at, broadcast_view, cold_range, contiguous_view, flat, is_writeable, setflat,  # noqa: F401
+                               strided_view, unsafe_alias, weak)  # - generated bodies
 from ..generic import generic
 from ..lattice import AbstractArray, ArrayType, StructType, typeof  # noqa: F401 - typeof: generated bodies
 from ..runtime.exceptions import MAX_PAYLOAD
@@ -183,10 +184,51 @@ def _loop_lines(tree: _Tree, nd: int, layout: str) -> list[str]:
         same = " and ".join(f"{x}.shape == out.shape" for x, _ in tree.arrays) or "True"
         lines += [f"if {same}:"] + _indent(flat_loop) + ["else:"]
     nest = [f"v{x} = broadcast_view({x}, out.shape)" for x, _ in tree.arrays]
-    index = ", ".join(f"i{k}" for k in range(nd))
-    nest += ["    " * k + f"for i{k} in {'cold_range' if k == 0 else 'range'}(out.shape[{k}]):" for k in range(nd)]
-    nest.append("    " * nd + f"out[{index}] = {tree.element(lambda x: f'at(v{x}, {index})')}")
+    nest += ["    " * k + f"for i{k} in {'cold_range' if k == 0 else 'range'}(out.shape[{k}]):" for k in range(nd - 1)]
+    nest += ["    " * (nd - 1) + line for line in _innermost(tree, nd)]
     return lines + (_indent(nest) if lines else nest)
+
+
+# Versions of the innermost loop for arrays repeated along it: 2**k for k arrays, so only for few.
+_VERSIONED = 3
+
+
+def _innermost(tree: _Tree, nd: int) -> list[str]:
+    """The innermost loop of the nest, its header first. LLVM vectorizes a loop over memory it
+    sees is contiguous, and a byte stride known only when the loop runs is not seen as such; so
+    with few arrays there is a version for each set of them repeated along the axis (a zero
+    stride: ``e / s`` with ``s`` of shape ``(n, 1)``, read once per row) with the others and
+    ``out`` contiguous along it (read and written through 1-d C views of the row), and the
+    general loop for the rest."""
+    inner = nd - 1
+    index = ", ".join(f"i{k}" for k in range(nd))
+    head = f"for i{inner} in {'cold_range' if inner == 0 else 'range'}(out.shape[{inner}]):"
+    general = [head, f"    out[{index}] = {tree.element(lambda x: f'at(v{x}, {index})')}"]
+    names = [x for x, _ in tree.arrays]
+    if len(names) > _VERSIONED:
+        return general
+    lines = []
+    for mask in range(1 << len(names)):
+        repeated = [x for j, x in enumerate(names) if mask >> j & 1]
+        rows = [x for x in names if x not in repeated]
+        test = " and ".join([f"out.shape[{inner}] > 0", "is_writeable(out)", f"out.strides[{inner}] == out.itemsize"]
+                            + [f"v{x}.strides[{inner}] == 0" for x in repeated]
+                            + [f"v{x}.strides[{inner}] == v{x}.itemsize" for x in rows])
+        lines.append(f"{'elif' if lines else 'if'} {test}:")
+        lines += [f"    c{x} = {_row_view(x, 'v', inner)}" if x in rows else
+                  f"    r{x} = at(v{x}, {', '.join([f'i{k}' for k in range(inner)] + ['0'])})" for x in names]
+        lines.append(f"    rout = {_row_view('out', '', inner)}")
+        access = lambda x, rep=repeated: f"r{x}" if x in rep else f"flat(c{x}, i{inner})"  # noqa: E731
+        lines += [f"    {head}", f"        setflat(rout, i{inner}, {tree.element(access)})"]
+    return lines + ["else:"] + _indent(general)
+
+
+def _row_view(x: str, prefix: str, inner: int) -> str:
+    """The row of ``prefix + x`` at ``i0, i1, ...`` along axis ``inner`` (contiguous) as a 1-d C view."""
+    a = prefix + x
+    offset = " + ".join([f"i{k} * {a}.strides[{k}]" for k in range(inner)]) or "0"
+    n = f"out.shape[{inner}]"
+    return f"contiguous_view(strided_view({a}, ({n},), ({a}.strides[{inner}],), {offset}), ({n},))"
 
 
 def _indent(lines: list[str]) -> list[str]:

@@ -187,6 +187,10 @@ def _extent(b, arr, t: ArrayType):
     return lo, b.add(hi, I64(np.dtype(t.dtype.dtype).itemsize)), empty
 
 
+def _is_writeable(fl, e, args):
+    return fl.b.extract_value(args[0], WRITEABLE)
+
+
 def _unsafe_alias(fl, e, args):
     """Overlapping memory, unless laid out identically (each element read just before it is
     written)."""
@@ -479,7 +483,7 @@ def _atomic(op: str):
 ARRAY_RULES = {
     "uint_index": _uint_index,
     "getitem": _getitem, "flat": _flat, "setflat": _setflat, "at": _at, "broadcast_view": _broadcast_view,
-    "strided_view": _strided_view, "contiguous_view": _contiguous_view, "strides": _strides, "unsafe_alias": _unsafe_alias, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
+    "strided_view": _strided_view, "contiguous_view": _contiguous_view, "strides": _strides, "unsafe_alias": _unsafe_alias, "is_writeable": _is_writeable, "slice": _slice, "view": _view, "shape": _shape, "size": _size,
     "transpose": _transpose, "empty": _alloc_rule(False), "zeros": _alloc_rule(True), "fill": _fill,
     "filled": _filled, "copy": _copy, "arange": _arange,
     "cuda.shared.array": _shared_array, "cuda.atomic.add": _atomic("add"), "cuda.atomic.max": _atomic("max"),

@@ -756,11 +756,23 @@ class _OutOfLine(_FunctionLowering):
         self.loop = loop
         self.owning = []   # the caller releases the variables
         frame = f.args[2]
+        # Only this call uses the caller's frame: without saying so, a store into an array in
+        # the loop could change the variables as far as LLVM knows, which keeps them in memory
+        # and the loop from being vectorized.
+        frame.add_attribute("noalias")
         cells = [self.b.gep(frame, [I32(0), I32(i)]) for i in range(len(loop.frame_type().elements))]
         nslots, nfixed = len(loop.slots), len(loop.fixed)
-        self.slots = dict(zip(loop.slots, cells))
+        # The variables the loop assigns are copied into local slots (registers, once mem2reg has
+        # run) and back into the frame at every exit.
+        self.frame_cells = dict(zip(loop.slots + loop.bound, cells[:nslots] + cells[nslots + nfixed:]))
+        self.slots = {n: self._local(c, n) for n, c in zip(loop.slots, cells)}
         self.fixed = {n: self.b.load(c) for n, c in zip(loop.fixed, cells[nslots:])}
-        self.bound = dict(zip(loop.bound, cells[nslots + nfixed:]))
+        self.bound = {n: self._local(c, n) for n, c in zip(loop.bound, cells[nslots + nfixed:])}
+
+    def _local(self, cell: ll.Value, name: str) -> ll.Value:
+        slot = self.alloca(cell.type.pointee, name)
+        self.b.store(self.b.load(cell), slot)
+        return slot
 
     def lower_loop(self):
         start, step, trips = self.f.args[3:]
@@ -769,6 +781,17 @@ class _OutOfLine(_FunctionLowering):
             self.b.ret(LOOP_DONE)
         self.finish_unwind()
         self.seal()
+        self._copy_back()
+
+    def _copy_back(self):
+        """Before each return, the local copies of the variables stored back into the frame."""
+        homes = {**self.slots, **self.bound}
+        for block in self.f.blocks:
+            last = block.instructions[-1] if block.instructions else None
+            if isinstance(last, ll.Ret):
+                self.b.position_before(last)
+                for name, cell in self.frame_cells.items():
+                    self.b.store(self.b.load(homes[name]), cell)
 
 
 def _used_names(node) -> set[str]:
