@@ -183,44 +183,49 @@ def _loop_lines(tree: _Tree, nd: int, layout: str) -> list[str]:
     if layout in ("C", "F") and all(t.layout == layout for _, t in tree.arrays):
         same = " and ".join(f"{x}.shape == out.shape" for x, _ in tree.arrays) or "True"
         lines += [f"if {same}:"] + _indent(flat_loop) + ["else:"]
-    nest = [f"v{x} = broadcast_view({x}, out.shape)" for x, _ in tree.arrays]
-    nest += ["    " * k + f"for i{k} in {'cold_range' if k == 0 else 'range'}(out.shape[{k}]):" for k in range(nd - 1)]
-    nest += ["    " * (nd - 1) + line for line in _innermost(tree, nd)]
+    nest = [f"v{x} = broadcast_view({x}, out.shape)" for x, _ in tree.arrays] + _nests(tree, nd)
     return lines + (_indent(nest) if lines else nest)
 
 
-# Versions of the innermost loop for arrays repeated along it: 2**k for k arrays, so only for few.
+# Versions of the loop nest for arrays repeated along the last axis: 2**k for k arrays, so only
+# for few; and only for rows long enough to pay for setting up the row views.
 _VERSIONED = 3
+_SHORTEST_ROW = 16
 
 
-def _innermost(tree: _Tree, nd: int) -> list[str]:
-    """The innermost loop of the nest, its header first. LLVM vectorizes a loop over memory it
-    sees is contiguous, and a byte stride known only when the loop runs is not seen as such; so
-    with few arrays there is a version for each set of them repeated along the axis (a zero
-    stride: ``e / s`` with ``s`` of shape ``(n, 1)``, read once per row) with the others and
-    ``out`` contiguous along it (read and written through 1-d C views of the row), and the
-    general loop for the rest."""
+def _nests(tree: _Tree, nd: int) -> list[str]:
+    """The loop nest over ``out``'s axes. LLVM vectorizes a loop over memory it sees is
+    contiguous, and a byte stride known only when the loop runs is not seen as such; so with
+    few arrays and two or more axes there is a version for each set of them repeated along the
+    last axis (a zero stride: ``e / s`` with ``s`` of shape ``(n, 1)``, read once per row), the
+    others and ``out`` contiguous along it (read and written through 1-d C views of the row);
+    and the general nest for the rest. The version is chosen in the outermost loop, which is
+    compiled on first use, so that its code knows which one it runs."""
     inner = nd - 1
     index = ", ".join(f"i{k}" for k in range(nd))
-    head = f"for i{inner} in {'cold_range' if inner == 0 else 'range'}(out.shape[{inner}]):"
-    general = [head, f"    out[{index}] = {tree.element(lambda x: f'at(v{x}, {index})')}"]
+    heads = [f"for i{k} in {'cold_range' if k == 0 else 'range'}(out.shape[{k}]):" for k in range(nd)]
+
+    def nest(first: int, body: list[str]) -> list[str]:   # the loops over axes first..inner-1 around body
+        return (["    " * (k - first) + heads[k] for k in range(first, inner)]
+                + ["    " * (inner - first) + line for line in body])
+
+    general = [heads[inner], f"    out[{index}] = {tree.element(lambda x: f'at(v{x}, {index})')}"]
     names = [x for x, _ in tree.arrays]
-    if len(names) > _VERSIONED:
-        return general
+    if nd == 1 or len(names) > _VERSIONED:
+        return nest(0, general)
     lines = []
     for mask in range(1 << len(names)):
         repeated = [x for j, x in enumerate(names) if mask >> j & 1]
-        rows = [x for x in names if x not in repeated]
-        test = " and ".join([f"out.shape[{inner}] > 0", "is_writeable(out)", f"out.strides[{inner}] == out.itemsize"]
-                            + [f"v{x}.strides[{inner}] == 0" for x in repeated]
-                            + [f"v{x}.strides[{inner}] == v{x}.itemsize" for x in rows])
-        lines.append(f"{'elif' if lines else 'if'} {test}:")
-        lines += [f"    c{x} = {_row_view(x, 'v', inner)}" if x in rows else
-                  f"    r{x} = at(v{x}, {', '.join([f'i{k}' for k in range(inner)] + ['0'])})" for x in names]
-        lines.append(f"    rout = {_row_view('out', '', inner)}")
+        test = " and ".join([f"out.shape[{inner}] >= {_SHORTEST_ROW}", "is_writeable(out)",
+                             f"out.strides[{inner}] == out.itemsize"]
+                            + [f"v{x}.strides[{inner}] == {'0' if x in repeated else f'v{x}.itemsize'}" for x in names])
+        row = [f"r{x} = at(v{x}, {', '.join([f'i{k}' for k in range(inner)] + ['0'])})" if x in repeated else
+               f"c{x} = {_row_view(x, 'v', inner)}" for x in names]
         access = lambda x, rep=repeated: f"r{x}" if x in rep else f"flat(c{x}, i{inner})"  # noqa: E731
-        lines += [f"    {head}", f"        setflat(rout, i{inner}, {tree.element(access)})"]
-    return lines + ["else:"] + _indent(general)
+        body = row + [f"rout = {_row_view('out', '', inner)}", heads[inner],
+                      f"    setflat(rout, i{inner}, {tree.element(access)})"]
+        lines += [f"{'elif' if lines else 'if'} {test}:"] + _indent(nest(1, body))
+    return [heads[0]] + _indent(lines + ["else:"] + _indent(nest(1, general)))
 
 
 def _row_view(x: str, prefix: str, inner: int) -> str:
