@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dispatchjit import generic
 from dispatchjit.errors import TypingError
+from numpy_support import layout, pair
 
 FILE = os.path.abspath(__file__)
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
@@ -45,28 +45,6 @@ def line_of(marker):
 
 def last_frame(exc):
     return traceback.extract_tb(exc.__traceback__)[-1]
-
-
-def _pair(f):
-    """``f`` as plain Python (NumPy runs it: the reference) and as a generic function."""
-    g = generic(f)
-    g.max_specializations = 10_000
-    return f, g
-
-
-def _layout(a, how):
-    """A view with the values of ``a`` in another memory layout."""
-    if how == "C":
-        return np.ascontiguousarray(a)
-    if how == "F":
-        return np.asfortranarray(a)
-    if how == "T":                              # the transpose of a C array (an F-ordered view)
-        return np.ascontiguousarray(a.T).T
-    if how == "strided":                        # every other element of a wider array: x[..., ::2]
-        wide = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
-        wide[..., ::2] = a
-        return wide[..., ::2]
-    raise AssertionError(how)
 
 
 def _outcome(f, *args):
@@ -149,7 +127,7 @@ def _arrays(draw, dtypes=DTYPES, min_dims=1, max_dims=3, min_side=0, max_side=4,
     if specials and a.dtype.kind == "f" and a.size:
         for i in draw(st.lists(st.integers(0, a.size - 1), max_size=3)):
             a.flat[i] = draw(st.sampled_from([np.nan, np.nan, np.inf, -np.inf]))
-    return _layout(a, draw(st.sampled_from(LAYOUTS)))
+    return layout(a, draw(st.sampled_from(LAYOUTS)))
 
 
 @st.composite
@@ -230,16 +208,16 @@ def cumulative_with_dtype(x, axis, dtype):
 
 # name: (the pair, whether NumPy takes a tuple axis, whether the elements are small)
 CASES = {
-    "sum": (_pair(sum_forms), True, False), "prod": (_pair(prod_forms), True, True),
-    "min": (_pair(min_forms), True, False), "max": (_pair(max_forms), True, False),
-    "mean": (_pair(mean_forms), True, False),
-    "argmin": (_pair(argmin_forms), False, False), "argmax": (_pair(argmax_forms), False, False),
-    "any": (_pair(any_forms), True, False), "all": (_pair(all_forms), True, False),
+    "sum": (pair(sum_forms), True, False), "prod": (pair(prod_forms), True, True),
+    "min": (pair(min_forms), True, False), "max": (pair(max_forms), True, False),
+    "mean": (pair(mean_forms), True, False),
+    "argmin": (pair(argmin_forms), False, False), "argmax": (pair(argmax_forms), False, False),
+    "any": (pair(any_forms), True, False), "all": (pair(all_forms), True, False),
 }
 EXACT = {"min", "max", "argmin", "argmax", "any", "all"}
-MOMENTS = _pair(moments)
-WITH_DTYPE, SUM_PROD_WITH_DTYPE = _pair(with_dtype), _pair(sum_prod_with_dtype)
-CUMULATIVE, CUMULATIVE_WITH_DTYPE = _pair(cumulative), _pair(cumulative_with_dtype)
+MOMENTS = pair(moments)
+WITH_DTYPE, SUM_PROD_WITH_DTYPE = pair(with_dtype), pair(sum_prod_with_dtype)
+CUMULATIVE, CUMULATIVE_WITH_DTYPE = pair(cumulative), pair(cumulative_with_dtype)
 
 
 # --- every reduction, every form ------------------------------------------------------------------
@@ -329,8 +307,8 @@ def plain_kept(x, axis):
     return np.sum(x, axis=axis, keepdims=True), x.max(axis=axis, keepdims=True)
 
 
-EVERY_REDUCTION, EXTREMES, THREE_D = _pair(every_reduction), _pair(extremes), _pair(three_d)
-IDENTITIES, PLAIN, PLAIN_KEPT = _pair(identities), _pair(plain), _pair(plain_kept)
+EVERY_REDUCTION, EXTREMES, THREE_D = pair(every_reduction), pair(extremes), pair(three_d)
+IDENTITIES, PLAIN, PLAIN_KEPT = pair(identities), pair(plain), pair(plain_kept)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
@@ -354,7 +332,7 @@ def test_nan_propagates_through_min_and_max_and_argmin_argmax_point_at_the_first
                   [np.inf, 2.0, -np.inf, 0.5],
                   [np.nan, 7.0, 1.0, -2.0]])
     for how in ("C", "F", "strided"):
-        y = _layout(x, how)
+        y = layout(x, how)
         _check(EXTREMES, y, exact=True)
         mn, mn_rows, mx_cols, mx_rows, am, am_rows, ax_cols, ax_rows = EXTREMES[1](y)
         assert np.isnan(mn) and np.isnan(mx_cols[[0, 1, 3]]).all() and mx_cols[2] == 1.0
@@ -367,7 +345,7 @@ def test_nan_propagates_through_min_and_max_and_argmin_argmax_point_at_the_first
 def test_argmin_and_argmax_of_ties_are_the_first():
     x = np.array([[2, 1, 1, 2], [5, 5, 5, 5], [0, 3, 0, 3]], dtype=np.int32)
     for how in ("F", "strided"):
-        y = _layout(x, how)
+        y = layout(x, how)
         _check(EXTREMES, y, exact=True)
         _, _, _, _, am, am_rows, ax_cols, ax_rows = EXTREMES[1](y)
         assert am == 8 and am_rows.tolist() == [1, 0, 0]
@@ -378,7 +356,7 @@ def test_reductions_of_a_3d_array_over_every_axis_set():
     x = (np.arange(60.0).reshape(3, 4, 5) * 7 % 11 - 5) / 4
     for axis in [None, 0, 1, 2, -1, -3, (0,), (2, 0), (-1, 1), (0, -2), (0, 1, 2), (1, -1, 0)]:
         _check(THREE_D, x, axis)
-    x = _layout(x, "strided")
+    x = layout(x, "strided")
     for axis in [(2, 0), (-1, 1), (1, 0), (2, -2)]:
         _check(THREE_D, x, axis)
     np.testing.assert_array_equal(THREE_D[1](x, (2, 0))[0], x.sum(axis=2).sum(axis=0))
@@ -403,7 +381,7 @@ def test_reductions_over_zero_length_axes_are_numpys():
                          ids=["float64", "int32", "bool"])
 def test_an_empty_tuple_of_axes_reduces_nothing(dtype, how):
     """``axis=()``: each element is its own reduction (a copy, in the result dtype; var 0)."""
-    x = _layout(_values(dtype, (2, 3)), how)
+    x = layout(_values(dtype, (2, 3)), how)
     _check(PLAIN, x, ())
     got = PLAIN[1](x, ())
     assert got[0].shape == (2, 3) and not np.shares_memory(got[0], x)
@@ -432,8 +410,8 @@ def argmax_along(x, axis):
     return x.argmax(axis)  #@argmax_along
 
 
-EMPTY_ERRORS = {"min_along": _pair(min_along), "max_along": _pair(max_along),
-                "argmin_along": _pair(argmin_along), "argmax_along": _pair(argmax_along)}
+EMPTY_ERRORS = {"min_along": pair(min_along), "max_along": pair(max_along),
+                "argmin_along": pair(argmin_along), "argmax_along": pair(argmax_along)}
 
 
 @pytest.mark.parametrize("name", list(EMPTY_ERRORS))
@@ -478,7 +456,7 @@ def sum_along_axis_5(x):
     return np.sum(x, axis=5)  #@sum_along_axis_5
 
 
-AXIS_ERRORS = {"sum_along": _pair(sum_along), "var_along": _pair(var_along), "cumsum_along": _pair(cumsum_along),
+AXIS_ERRORS = {"sum_along": pair(sum_along), "var_along": pair(var_along), "cumsum_along": pair(cumsum_along),
                **EMPTY_ERRORS}
 
 
@@ -525,7 +503,7 @@ def test_a_repeated_axis_is_numpys_value_error(axis):
 
 
 def test_a_constant_out_of_range_axis_is_also_an_axis_error_when_the_call_runs():
-    _, compiled = _pair(sum_along_axis_5)
+    _, compiled = pair(sum_along_axis_5)
     with pytest.raises(np.exceptions.AxisError, match=r"^axis 5 is out of bounds for array of dimension 2$") as info:
         compiled(np.ones((2, 3)))
     assert last_frame(info.value).lineno == line_of("sum_along_axis_5")
@@ -576,7 +554,7 @@ def test_keywords_not_supported_yet_are_a_typing_error_at_the_users_line(f, call
     x = np.arange(1.0, 7.0).reshape(2, 3)
     args = (x, np.zeros(x.shape[1:] if f is sum_out else x.size)) if f in (sum_out, cumsum_out) else (x,)
     f(*args)   # NumPy takes them
-    _, compiled = _pair(f)
+    _, compiled = pair(f)
     with pytest.raises(TypingError) as info:
         compiled(*args)
     message = str(info.value)
@@ -598,7 +576,7 @@ def assign(p, c):
     return np.argmin(d, axis=1)
 
 
-SOFTMAX, ASSIGN = _pair(softmax), _pair(assign)
+SOFTMAX, ASSIGN = pair(softmax), pair(assign)
 
 
 @SETTINGS
@@ -606,7 +584,7 @@ SOFTMAX, ASSIGN = _pair(softmax), _pair(assign)
                     elements=st.floats(-50, 50)),
        how=st.sampled_from(LAYOUTS))
 def test_row_softmax_matches_numpy(x, how):
-    y = _layout(x, how)
+    y = layout(x, how)
     got = SOFTMAX[1](y)
     _same(got, softmax(y))
     np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-12)
@@ -628,8 +606,8 @@ def test_k_means_assignment_matches_numpy(data, how_p, how_c, n, k, dim):
     """Coordinates on a grid of 1/8 (exact squared distances, so ties are real ties and the
     first centre wins, as NumPy's argmin)."""
     coords = st.integers(-40, 40).map(lambda v: v / 8)
-    p = _layout(data.draw(hnp.arrays(np.float64, (n, dim), elements=coords)), how_p)
-    c = _layout(data.draw(hnp.arrays(np.float64, (k, dim), elements=coords)), how_c)
+    p = layout(data.draw(hnp.arrays(np.float64, (n, dim), elements=coords)), how_p)
+    c = layout(data.draw(hnp.arrays(np.float64, (k, dim), elements=coords)), how_c)
     _same(ASSIGN[1](p, c), assign(p, c), exact=True)
 
 
@@ -665,7 +643,7 @@ def mean_forms_int64(x, axis):
 
 
 def test_mean_with_an_integer_dtype_is_numpys():
-    _check(_pair(mean_forms_int64), np.arange(6, dtype=np.int32).reshape(2, 3), 0)
+    _check(pair(mean_forms_int64), np.arange(6, dtype=np.int32).reshape(2, 3), 0)
 
 
 @pytest.mark.parametrize("name", list(EMPTY_ERRORS))

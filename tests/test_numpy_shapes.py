@@ -15,38 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dispatchjit import generic
 from dispatchjit.errors import TypingError
+from numpy_support import layout, pair
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 DTYPES = [np.float64, np.int32]
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-def _pair(f):
-    """``f`` as plain Python (NumPy runs it: the reference) and as a generic function."""
-    g = generic(f)
-    g.max_specializations = 10_000
-    return f, g
-
-
-def _layout(a, how):
-    """A view with the values of ``a`` in another memory layout."""
-    if how == "C":
-        return np.ascontiguousarray(a)
-    if how == "F":
-        return np.asfortranarray(a)
-    if how == "T":                              # the transpose of a C array (an F-ordered view)
-        return np.ascontiguousarray(a.T).T
-    if how == "strided":                        # every other element of a wider array: x[..., ::2]
-        wide = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
-        wide[..., ::2] = a
-        return wide[..., ::2]
-    if how == "reversed":                       # negative strides along the first axis
-        return np.ascontiguousarray(a[::-1])[::-1]
-    raise AssertionError(how)
-
 
 LAYOUTS = ["C", "F", "T", "strided", "reversed"]
 
@@ -111,7 +87,7 @@ def _arrays(draw, min_dims=2, max_dims=2, min_side=0, max_side=5):
     shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side))
     a = draw(hnp.arrays(dtype, shape, elements=hnp.from_dtype(np.dtype(dtype), min_value=-100, max_value=100,
                                                               allow_nan=False)))
-    return _layout(a, draw(st.sampled_from(LAYOUTS)))
+    return layout(a, draw(st.sampled_from(LAYOUTS)))
 
 
 @st.composite
@@ -265,39 +241,39 @@ def strides_and_itemsize(x):
     return x.strides, x.itemsize
 
 
-RESHAPE_3_2 = _pair(reshape_3_2)
-RESHAPE_3_M1 = _pair(reshape_3_minus_1)
-RESHAPE = _pair(reshape_to)
-RESHAPE_F = _pair(reshape_to_f)
-RESHAPE_METHOD = _pair(reshape_method)
-FLATTENED = _pair(flattened)
-TRANSPOSED = _pair(transposed)
-TRANSPOSED_102 = _pair(transposed_102)
-TRANSPOSED_BY = _pair(transposed_by)
-TRANSPOSED_METHOD_BY = _pair(transposed_method_by)
-SWAPPED = _pair(swapped)
-MOVED = _pair(moved)
-EXPANDED = _pair(expanded)
-SQUEEZED = _pair(squeezed)
-SQUEEZED_WITHOUT_AXIS = _pair(squeezed_without_axis)
-FLIPPED = _pair(flipped)
-FLIPPED_ALONG = _pair(flipped_along)
-CONCATENATED = _pair(concatenated)
-CONCATENATED_DEFAULT = _pair(concatenated_default)
-CONCATENATED3 = _pair(concatenated3)
-STACKED = _pair(stacked)
-STACKED_DEFAULT = _pair(stacked_default)
-HSTACKED = _pair(hstacked)
-VSTACKED = _pair(vstacked)
-ARRAY_OF_INTS = _pair(array_of_ints)
-ARRAY_OF_FLOAT_PAIRS = _pair(array_of_float_pairs)
-ARRAY_OF_MIXED = _pair(array_of_mixed)
-ARRAY_OF_ARGS = _pair(array_of_args)
-ARRAY_COPY = _pair(array_copy)
-AS_ARRAY = _pair(as_array)
-NEW_AXES = _pair(new_axes)
-NEW_AXES_VECTOR = _pair(new_axes_vector)
-STRIDES = _pair(strides_and_itemsize)
+RESHAPE_3_2 = pair(reshape_3_2)
+RESHAPE_3_M1 = pair(reshape_3_minus_1)
+RESHAPE = pair(reshape_to)
+RESHAPE_F = pair(reshape_to_f)
+RESHAPE_METHOD = pair(reshape_method)
+FLATTENED = pair(flattened)
+TRANSPOSED = pair(transposed)
+TRANSPOSED_102 = pair(transposed_102)
+TRANSPOSED_BY = pair(transposed_by)
+TRANSPOSED_METHOD_BY = pair(transposed_method_by)
+SWAPPED = pair(swapped)
+MOVED = pair(moved)
+EXPANDED = pair(expanded)
+SQUEEZED = pair(squeezed)
+SQUEEZED_WITHOUT_AXIS = pair(squeezed_without_axis)
+FLIPPED = pair(flipped)
+FLIPPED_ALONG = pair(flipped_along)
+CONCATENATED = pair(concatenated)
+CONCATENATED_DEFAULT = pair(concatenated_default)
+CONCATENATED3 = pair(concatenated3)
+STACKED = pair(stacked)
+STACKED_DEFAULT = pair(stacked_default)
+HSTACKED = pair(hstacked)
+VSTACKED = pair(vstacked)
+ARRAY_OF_INTS = pair(array_of_ints)
+ARRAY_OF_FLOAT_PAIRS = pair(array_of_float_pairs)
+ARRAY_OF_MIXED = pair(array_of_mixed)
+ARRAY_OF_ARGS = pair(array_of_args)
+ARRAY_COPY = pair(array_copy)
+AS_ARRAY = pair(as_array)
+NEW_AXES = pair(new_axes)
+NEW_AXES_VECTOR = pair(new_axes_vector)
+STRIDES = pair(strides_and_itemsize)
 
 
 # --- reshape --------------------------------------------------------------------------------------
@@ -305,7 +281,7 @@ STRIDES = _pair(strides_and_itemsize)
 @pytest.mark.parametrize("how", LAYOUTS)
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 def test_reshape_with_literal_shapes_on_every_layout(how, dtype):
-    x = _layout(_values(dtype, (2, 3)), how)
+    x = layout(_values(dtype, (2, 3)), how)
     _check(RESHAPE_3_2, x)
     _check(RESHAPE_3_M1, x)
     for shape in [(6,), (3, 2), (1, 6), (6, 1), (3, -1), (-1,), (1, 2, 3), (2, -1, 1)]:
@@ -350,7 +326,7 @@ def test_a_reshaped_view_writes_through_to_the_input():
 def test_reshape_3d_and_to_a_scalar_shape():
     x = _values(np.float64, (2, 3, 4))
     for how in ("C", "F", "T"):
-        y = _layout(x, how)
+        y = layout(x, how)
         for shape in [(4, 6), (24,), (2, 12), (-1, 4), (4, 3, 2), (2, 3, 4)]:
             _check(RESHAPE, y, shape)
             _check(RESHAPE_F, y, shape)
@@ -380,7 +356,7 @@ def test_reshape_error_message_for_an_incompatible_size():
 @pytest.mark.parametrize("how", LAYOUTS)
 @pytest.mark.parametrize("shape", [(2, 3), (0, 3), (1, 5), (3, 1, 4)])
 def test_ravel_is_a_view_where_numpys_is_and_flatten_always_copies(how, shape):
-    x = _layout(_values(np.float64, shape), how)
+    x = layout(_values(np.float64, shape), how)
     _check(FLATTENED, x)
     got = FLATTENED[1](x)
     assert got[2].size == 0 or not np.shares_memory(got[2], x)
@@ -397,13 +373,13 @@ def test_ravel_of_a_vector_and_of_a_reversed_vector():
 
 @pytest.mark.parametrize("how", ["C", "F", "strided"])
 def test_transpose_forms(how):
-    x = _layout(_values(np.float64, (2, 3, 4)), how)
+    x = layout(_values(np.float64, (2, 3, 4)), how)
     _check(TRANSPOSED, x)
     _check(TRANSPOSED_102, x)
     for axes in [(0, 1, 2), (2, 1, 0), (1, 2, 0), (-1, 0, 1), (0, -2, -3)]:
         _check(TRANSPOSED_BY, x, axes)
         _check(TRANSPOSED_METHOD_BY, x, axes)
-    m = _layout(_values(np.int32, (3, 5)), how)
+    m = layout(_values(np.int32, (3, 5)), how)
     _check(TRANSPOSED, m)
     _check(TRANSPOSED_BY, m, (1, 0))
 
@@ -467,7 +443,7 @@ def test_expand_dims_with_an_integer_matches_numpy(x, axis):
 @pytest.mark.parametrize("axis", [(0, 1), (0, 3), (-1, 0), (3, 2), (1, -2), (0, 0), (0, 4), (-5, 1), (1, -3)])
 @pytest.mark.parametrize("how", ["C", "F", "strided"])
 def test_expand_dims_with_a_tuple(axis, how):
-    x = _layout(_values(np.float64, (2, 3)), how)
+    x = layout(_values(np.float64, (2, 3)), how)
     _check(EXPANDED, x, axis)
 
 
@@ -482,7 +458,7 @@ def test_expand_dims_errors():
 @pytest.mark.parametrize("how", ["C", "F", "strided"])
 @pytest.mark.parametrize("axis", [0, 2, -1, -3, (0,), (0, 2), (2, 0), (-1, 0), 1, 3, -4, (0, 0), (0, 1)])
 def test_squeeze_with_axis_matches_numpy(how, axis):
-    x = _layout(_values(np.float64, (1, 3, 1)), how)
+    x = layout(_values(np.float64, (1, 3, 1)), how)
     _check(SQUEEZED, x, axis)
 
 
@@ -506,7 +482,7 @@ def test_squeeze_without_axis_is_a_typing_error_that_names_the_argument_and_the_
 
 @pytest.mark.parametrize("how", LAYOUTS)
 def test_flip_every_way(how):
-    x = _layout(_values(np.int32, (2, 3, 4)), how)
+    x = layout(_values(np.int32, (2, 3, 4)), how)
     _check(FLIPPED, x)
     for axis in [0, 1, -1, (0, 1), (-1, 0), (0,)]:
         _check(FLIPPED_ALONG, x, axis)
@@ -551,10 +527,10 @@ def test_concatenate_matches_numpy(data, how_a, how_b, axis, n):
     shape_a = data.draw(hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=4))
     shape_b = list(shape_a)
     shape_b[axis] = n
-    a = _layout(_values(np.float64, shape_a), how_a)
-    b = _layout(_values(np.float64, tuple(shape_b)) * -1, how_b) if n else np.zeros(tuple(shape_b))
+    a = layout(_values(np.float64, shape_a), how_a)
+    b = layout(_values(np.float64, tuple(shape_b)) * -1, how_b) if n else np.zeros(tuple(shape_b))
     _check(CONCATENATED, a, b, axis)
-    c = _layout(_values(np.float64, shape_a) + 100, "F")
+    c = layout(_values(np.float64, shape_a) + 100, "F")
     _check(CONCATENATED3, a, c, a, axis)
 
 
@@ -610,7 +586,7 @@ def test_array_of_a_tuple_of_numbers_has_numpys_dtype(args):
 
 @pytest.mark.parametrize("how", LAYOUTS)
 def test_array_copies_and_asarray_does_not(how):
-    x = _layout(_values(np.float64, (3, 4)), how)
+    x = layout(_values(np.float64, (3, 4)), how)
     _check(ARRAY_COPY, x)
     _check(AS_ARRAY, x)
     copied, same = ARRAY_COPY[1](x), AS_ARRAY[1](x)
@@ -624,9 +600,9 @@ def test_array_copies_and_asarray_does_not(how):
 
 @pytest.mark.parametrize("how", ["C", "F", "strided", "reversed"])
 def test_none_in_an_index_makes_views_as_numpy(how):
-    x = _layout(_values(np.float64, (3, 4)), how)
+    x = layout(_values(np.float64, (3, 4)), how)
     _check(NEW_AXES, x)
-    v = _layout(_values(np.int32, (5,)), "C" if how in ("C", "F") else how)
+    v = layout(_values(np.int32, (5,)), "C" if how in ("C", "F") else how)
     _check(NEW_AXES_VECTOR, v)
 
 
@@ -643,7 +619,7 @@ def test_a_new_axis_view_writes_through():
                          ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("how", LAYOUTS)
 def test_strides_and_itemsize_are_numpys(dtype, how):
-    x = _layout(_values(dtype, (3, 4)), how)
+    x = layout(_values(dtype, (3, 4)), how)
     got = STRIDES[1](x)
     assert got == (x.strides, x.itemsize)
     assert all(isinstance(s, int) for s in got[0]) and isinstance(got[1], int)
