@@ -58,9 +58,30 @@ def _int_index(inf, typed: ir.Expr) -> ir.Expr:
     return inf.convert(typed, Int64, explicit=True)
 
 
+def boolean_mask(inf, t: ArrayType, idx: ir.Expr) -> ir.Expr | None:
+    """The typed index when it is a boolean array of the rank of ``t`` (``x[x > 0]``: a mask),
+    else None."""
+    if isinstance(idx, (ir.TupleExpr, ir.Slice)):
+        return None
+    typed = inf.materialize(inf.expr(idx))
+    if not isinstance(typed.type, ArrayType):
+        return None
+    if typed.type.dtype != Bool:
+        raise TypingError(f"indexing with an array of {typed.type.dtype} is not supported in compiled code yet "
+                          "(boolean masks are)", idx.loc)
+    if typed.type.ndim != t.ndim or t.ndim == 0:
+        raise TypingError(f"a boolean index of {typed.type.ndim} dimension(s) into an array of {t.ndim} is not "
+                          "supported in compiled code yet (a mask of the array's shape is)", idx.loc)
+    return typed
+
+
 def index(inf, array: ir.Expr, idx: ir.Expr, loc) -> ir.Expr:
-    """``x[i, j]`` (an element) or ``x[i]``, ``x[1:-1]``, ``x[:, j]`` (a view, no copy)."""
+    """``x[i, j]`` (an element) or ``x[i]``, ``x[1:-1]``, ``x[:, j]`` (a view, no copy); ``x[m]``
+    for a boolean array ``m``, a new array (``base.indexing``)."""
     t: ArrayType = array.type
+    mask = boolean_mask(inf, t, idx)
+    if mask is not None:
+        return inf.invoke(library.named("mask_read"), (array, mask), loc)
     parts = _parts(inf, idx)
     indexed = sum(p.type != NEWAXIS for p in parts)
     if indexed > t.ndim:
@@ -109,6 +130,12 @@ def setitem(inf, s: ir.SetItem) -> ir.Stmt:
     if not isinstance(t, ArrayType):
         raise TypingError(f"cannot assign to an item of {t}", s.loc)
     value = inf.operand(s.value)
+    mask = boolean_mask(inf, t, s.index)
+    if mask is not None:
+        if isinstance(value.type, ArrayType) and value.type.ndim != 1:
+            raise TypingError("a[mask] = values takes a number or a 1-d array in compiled code", s.value.loc)
+        write = inf.invoke(library.named("mask_write"), (target, mask, inf.materialize(value)), s.loc)
+        return ir.ExprStmt(write, loc=s.loc)
     located = index(inf, target, s.index, s.loc)
     if isinstance(s.value, ir.BinOp) and s.value.inplace and isinstance(value, ir.Invoke) \
             and value.target.func is library.named("inplace"):
