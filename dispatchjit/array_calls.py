@@ -30,8 +30,9 @@ def _is_int(t: JType) -> bool:
     return isinstance(t, PrimitiveType) and t.kind in ("int", "uint", "bool")
 
 
-def _parts(inf, index: ir.Expr) -> list[ir.Expr]:
-    """The typed parts of a subscript: Int64 indices, slices and new axes."""
+def _parts(inf, index: ir.Expr, lone: ir.Expr | None) -> list[ir.Expr]:
+    """The typed parts of a subscript: Int64 indices, slices and new axes (``lone``: the
+    subscript typed already, when it is one expression)."""
     raw = index.elts if isinstance(index, ir.TupleExpr) else (index,)
     parts = []
     for p in raw:
@@ -40,7 +41,7 @@ def _parts(inf, index: ir.Expr) -> list[ir.Expr]:
                       for x in (p.lower, p.upper, p.step)]
             parts.append(ir.Prim("slice", tuple(bounds), type=SLICE, loc=p.loc))
             continue
-        typed = inf.expr(p)
+        typed = lone if lone is not None else inf.expr(p)
         parts.append(ir.Const(None, type=NEWAXIS, loc=p.loc) if typed.type == Nothing else _int_index(inf, typed))
     return parts
 
@@ -58,31 +59,41 @@ def _int_index(inf, typed: ir.Expr) -> ir.Expr:
     return inf.convert(typed, Int64, explicit=True)
 
 
-def boolean_mask(inf, t: ArrayType, idx: ir.Expr) -> ir.Expr | None:
-    """The typed index when it is a boolean array of the rank of ``t`` (``x[x > 0]``: a mask),
-    else None."""
+def _lone(inf, idx: ir.Expr) -> ir.Expr | None:
+    """The subscript typed (a lazy expression computed: ``x[x > 0]``), when it is one expression
+    (not a tuple or a slice)."""
     if isinstance(idx, (ir.TupleExpr, ir.Slice)):
         return None
-    typed = inf.materialize(inf.expr(idx))
-    if not isinstance(typed.type, ArrayType):
+    typed = inf.expr(idx)
+    return inf.materialize(typed) if is_lazy(typed.type) else typed
+
+
+def _mask(inf, t: ArrayType, lone: ir.Expr | None) -> ir.Expr | None:
+    """The lone subscript when it is a boolean array of the rank of ``t`` (``x[x > 0]``: a
+    mask), else None; other arrays are a TypingError."""
+    if lone is None or not isinstance(lone.type, ArrayType):
         return None
-    if typed.type.dtype != Bool:
-        raise TypingError(f"indexing with an array of {typed.type.dtype} is not supported in compiled code yet "
-                          "(boolean masks are)", idx.loc)
-    if typed.type.ndim != t.ndim or t.ndim == 0:
-        raise TypingError(f"a boolean index of {typed.type.ndim} dimension(s) into an array of {t.ndim} is not "
-                          "supported in compiled code yet (a mask of the array's shape is)", idx.loc)
-    return typed
+    if lone.type.dtype != Bool:
+        raise TypingError(f"indexing with an array of {lone.type.dtype} is not supported in compiled code yet "
+                          "(boolean masks are)", lone.loc)
+    if lone.type.ndim != t.ndim or t.ndim == 0:
+        raise TypingError(f"a boolean index of {lone.type.ndim} dimension(s) into an array of {t.ndim} is not "
+                          "supported in compiled code yet (a mask of the array's shape is)", lone.loc)
+    return lone
 
 
 def index(inf, array: ir.Expr, idx: ir.Expr, loc) -> ir.Expr:
     """``x[i, j]`` (an element) or ``x[i]``, ``x[1:-1]``, ``x[:, j]`` (a view, no copy); ``x[m]``
     for a boolean array ``m``, a new array (``base.indexing``)."""
+    return _index(inf, array, idx, _lone(inf, idx), loc)
+
+
+def _index(inf, array: ir.Expr, idx: ir.Expr, lone: ir.Expr | None, loc) -> ir.Expr:
     t: ArrayType = array.type
-    mask = boolean_mask(inf, t, idx)
+    mask = _mask(inf, t, lone)
     if mask is not None:
         return inf.invoke(library.named("mask_read"), (array, mask), loc)
-    parts = _parts(inf, idx)
+    parts = _parts(inf, idx, lone)
     indexed = sum(p.type != NEWAXIS for p in parts)
     if indexed > t.ndim:
         raise TypingError(f"too many indices for array: array is {t.ndim}-dimensional, "
@@ -130,13 +141,14 @@ def setitem(inf, s: ir.SetItem) -> ir.Stmt:
     if not isinstance(t, ArrayType):
         raise TypingError(f"cannot assign to an item of {t}", s.loc)
     value = inf.operand(s.value)
-    mask = boolean_mask(inf, t, s.index)
+    lone = _lone(inf, s.index)
+    mask = _mask(inf, t, lone)
     if mask is not None:
         if isinstance(value.type, ArrayType) and value.type.ndim != 1:
             raise TypingError("a[mask] = values takes a number or a 1-d array in compiled code", s.value.loc)
         write = inf.invoke(library.named("mask_write"), (target, mask, inf.materialize(value)), s.loc)
         return ir.ExprStmt(write, loc=s.loc)
-    located = index(inf, target, s.index, s.loc)
+    located = _index(inf, target, s.index, lone, s.loc)
     if isinstance(s.value, ir.BinOp) and s.value.inplace and isinstance(value, ir.Invoke) \
             and value.target.func is library.named("inplace"):
         return ir.ExprStmt(value, loc=s.loc)   # x[1:] += y: the view is updated in place already

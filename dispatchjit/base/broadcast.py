@@ -214,7 +214,7 @@ def _nests(tree: _Tree, nd: int) -> list[str]:
     if nd == 1 or len(names) > _VERSIONED:
         return nest(0, general)
     lines = []
-    for mask in range(1 << len(names)):
+    for mask in range((1 << len(names)) - 1):   # every array repeated: a result of one column, left general
         repeated = [x for j, x in enumerate(names) if mask >> j & 1]
         test = " and ".join([f"out.shape[{inner}] >= {_SHORTEST_ROW}", "is_writeable(out)",
                              f"out.strides[{inner}] == out.itemsize"]

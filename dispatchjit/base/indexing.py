@@ -12,12 +12,9 @@ import numpy as np  # noqa: F401 - generated bodies
 from .. import library
 from ..generic import generic
 from ..lattice import ArrayType
+from .shapes import _source
 
 __all__ = ["mask_read", "mask_write"]
-
-
-def _source(name: str, params: str, lines: list[str]) -> str:
-    return f"def {name}({params}):\n" + "".join(f"    {line}\n" for line in lines)
 
 
 def _checked(a: ArrayType, m: ArrayType) -> list[str]:
@@ -31,7 +28,7 @@ def _checked(a: ArrayType, m: ArrayType) -> list[str]:
 
 
 def _nest(ndim: int, body: list[str]) -> list[str]:
-    """``body`` inside loops over ``i0, i1, ...`` in C order (``ix`` the index tuple's text)."""
+    """``body`` inside loops over ``a``'s axes, ``i0, i1, ...``, in C order."""
     return ([f"{'    ' * k}for i{k} in range(a.shape[{k}]):" for k in range(ndim)]
             + [f"{'    ' * ndim}{line}" for line in body])
 
@@ -40,11 +37,16 @@ def _ix(ndim: int) -> str:
     return ", ".join(f"i{k}" for k in range(ndim))
 
 
+def _count(ndim: int) -> list[str]:
+    """``n``: the number of true entries of ``m``."""
+    return ["n = 0"] + _nest(ndim, [f"if m[{_ix(ndim)}]:", "    n += 1"])
+
+
 @generic(generated=True)
 def mask_read(a, m):
     """``a[m]``: a new 1-d array of ``a``'s elements where ``m`` is true, in C order."""
     ix = _ix(a.ndim)
-    lines = _checked(a, m) + ["n = 0"] + _nest(a.ndim, [f"if m[{ix}]:", "    n += 1"])
+    lines = _checked(a, m) + _count(a.ndim)
     lines += ["out = np.empty(n, a.dtype)", "k = 0"]
     lines += _nest(a.ndim, [f"if m[{ix}]:", f"    out[k] = a[{ix}]", "    k += 1"])
     return _source("mask_read", "a, m", lines + ["return out"])
@@ -58,7 +60,7 @@ def mask_write(a, m, v):
     lines = _checked(a, m)
     if not isinstance(v, ArrayType):
         return _source("mask_write", "a, m, v", lines + _nest(a.ndim, [f"if m[{ix}]:", f"    a[{ix}] = v"]))
-    lines += ["n = 0"] + _nest(a.ndim, [f"if m[{ix}]:", "    n += 1"])
+    lines += _count(a.ndim)
     lines += ["if v.shape[0] != n and v.shape[0] != 1:",
               "    raise ValueError(f'NumPy boolean array indexing assignment cannot assign {v.shape[0]} input "
               "values to the {n} output values where the mask is true')",

@@ -35,6 +35,7 @@ FLOAT = TypeVar("FLOAT", make_union(Float32, Float64))
 _ieee_max, _ieee_min = numpy_op("maximum"), numpy_op("minimum")
 
 
+# Generic functions standing for the intrinsics, which are not values ``extreme`` can be passed.
 @generic
 def _maximum(x, y):
     return _ieee_max(x, y)
