@@ -42,7 +42,8 @@ def __getattr__(name: str):
     ``cuda.map``/``cuda.reduce`` take device arrays), left out of ``__all__`` so ``import *``
     never shadows the builtins; and the library of generic functions (``dispatchjit.base``):
     ``ops`` (the operators), ``math`` (the math functions), ``numpy`` (NumPy's functions:
-    ``dispatchjit.numpy.sqrt`` is what ``np.sqrt`` calls in compiled code), ``broadcast``,
+    ``dispatchjit.numpy.sqrt`` is what ``np.sqrt`` calls in compiled code), ``random``
+    (``np.random`` in compiled code, and its state: ``get_state``, ``set_state``), ``broadcast``,
     ``convert``, ``promote_rule``, ``promote_type`` and ``promote``."""
     if name in ("map", "reduce"):
         from . import fused
@@ -52,6 +53,9 @@ def __getattr__(name: str):
         return broadcast
     if name == "numpy":
         return _numpy_namespace()
+    if name == "random":
+        from .base import mtrand
+        return mtrand
     if name in ("ops", "math"):
         from .base import mathfuncs, ops
         return ops if name == "ops" else mathfuncs

@@ -16,7 +16,7 @@ from . import ir, library
 from . import kernel_lang
 from .errors import TypingError
 from .lattice import (ArrayType, Bool, Bottom, Float64, Int64, JType, Nothing, PrimitiveType, SingletonType,
-                      StructType, TupleType, TypeType, UInt64, dtype_to_type, is_lazy, join_types)
+                      StructType, TupleType, TypeType, UInt64, Val, dtype_to_type, is_lazy, join_types, typeof)
 
 __all__ = ["SLICE", "NEWAXIS", "ATTRIBUTES", "index", "setitem", "assignment_cast", "stored_value", "attribute", "method_call", "ARRAY_FUNCTIONS"]
 
@@ -42,6 +42,11 @@ def _parts(inf, index: ir.Expr, lone: ir.Expr | None) -> list[ir.Expr]:
             parts.append(ir.Prim("slice", tuple(bounds), type=SLICE, loc=p.loc))
             continue
         typed = lone if lone is not None else inf.expr(p)
+        if is_lazy(typed.type):
+            typed = inf.materialize(typed)
+        if isinstance(typed.type, ArrayType):   # an index array: base.indexing's take and put
+            parts.append(typed)
+            continue
         parts.append(ir.Const(None, type=NEWAXIS, loc=p.loc) if typed.type == Nothing else _int_index(inf, typed))
     return parts
 
@@ -69,35 +74,67 @@ def _lone(inf, idx: ir.Expr) -> ir.Expr | None:
 
 
 def _mask(inf, t: ArrayType, lone: ir.Expr | None) -> ir.Expr | None:
-    """The lone subscript when it is a boolean array of the rank of ``t`` (``x[x > 0]``: a
-    mask), else None; other arrays are a TypingError."""
-    if lone is None or not isinstance(lone.type, ArrayType):
+    """The lone subscript when it is a boolean array of at most the rank of ``t`` (``x[x > 0]``:
+    a mask of the leading axes), else None."""
+    if lone is None or not isinstance(lone.type, ArrayType) or lone.type.dtype != Bool:
         return None
-    if lone.type.dtype != Bool:
-        raise TypingError(f"indexing with an array of {lone.type.dtype} is not supported in compiled code yet "
-                          "(boolean masks are)", lone.loc)
-    if lone.type.ndim != t.ndim or t.ndim == 0:
+    if not 1 <= lone.type.ndim <= t.ndim:
         raise TypingError(f"a boolean index of {lone.type.ndim} dimension(s) into an array of {t.ndim} is not "
-                          "supported in compiled code yet (a mask of the array's shape is)", lone.loc)
+                          "supported in compiled code (a mask of at most the array's dimensions is)", lone.loc)
     return lone
 
 
 def index(inf, array: ir.Expr, idx: ir.Expr, loc) -> ir.Expr:
     """``x[i, j]`` (an element) or ``x[i]``, ``x[1:-1]``, ``x[:, j]`` (a view, no copy); ``x[m]``
-    for a boolean array ``m``, a new array (``base.indexing``)."""
-    return _index(inf, array, idx, _lone(inf, idx), loc)
-
-
-def _index(inf, array: ir.Expr, idx: ir.Expr, lone: ir.Expr | None, loc) -> ir.Expr:
+    for a boolean array ``m`` and ``x[:, idx]`` for an index array ``idx``, a new array
+    (``base.indexing``)."""
     t: ArrayType = array.type
+    lone = _lone(inf, idx)
     mask = _mask(inf, t, lone)
     if mask is not None:
         return inf.invoke(library.named("mask_read"), (array, mask), loc)
     parts = _parts(inf, idx, lone)
+    if _advanced(t, parts, loc):
+        return inf.invoke(library.named("take"), _take_args(array, parts, loc), loc)
+    return _basic(array, parts, loc)
+
+
+def _advanced(t: ArrayType, parts: list[ir.Expr], loc) -> bool:
+    """Whether the subscript holds an index array (then exactly one, 1-d, of integers or
+    booleans); NumPy's IndexError for too many indices."""
     indexed = sum(p.type != NEWAXIS for p in parts)
     if indexed > t.ndim:
         raise TypingError(f"too many indices for array: array is {t.ndim}-dimensional, "
                           f"but {indexed} were indexed", loc)
+    arrays = [p for p in parts if isinstance(p.type, ArrayType)]
+    if len(arrays) > 1:
+        raise TypingError("a subscript with more than one index array is not supported in compiled code",
+                          arrays[1].loc, hint="index one axis at a time: a[i][:, j]")
+    for p in arrays:
+        if p.type.ndim != 1 or not _is_int(p.type.dtype):
+            raise TypingError(f"an index array must be 1-d, of integers or booleans, in compiled code, not {p.type}",
+                              p.loc)
+    return bool(arrays)
+
+
+def _take_args(array: ir.Expr, parts: list[ir.Expr], loc) -> tuple[ir.Expr, ...]:
+    """``x[..., idx, ...]`` as ``take``'s (and ``put``'s) arguments: the view of the other parts
+    (a full slice for ``idx``), ``idx``, and the constants that place the indexed axis."""
+    k = next(i for i, p in enumerate(parts) if isinstance(p.type, ArrayType))
+    none = ir.Const(None, type=SLICE, loc=loc)
+    rest = parts[:k] + [ir.Prim("slice", (none, none, none), type=SLICE, loc=loc)] + parts[k + 1:]
+    view = ir.Prim("view", (array, *rest), type=_view_type(array.type, rest), loc=loc)
+    advanced = [i for i, p in enumerate(parts) if i == k or p.type == Int64]
+    # NumPy: integers and the index array apart (a slice between them) put the indexed axis first
+    front = advanced[-1] - advanced[0] + 1 != len(advanced)
+    axis = sum(p.type != Int64 for p in parts[:k])
+    orig = sum(p.type != NEWAXIS for p in parts[:k])
+    constants = tuple(ir.Const(Val(c), type=typeof(Val(c)), loc=loc) for c in (axis, front, orig))
+    return (view, parts[k]) + constants
+
+
+def _basic(array: ir.Expr, parts: list[ir.Expr], loc) -> ir.Expr:
+    t: ArrayType = array.type
     if len(parts) == t.ndim and all(p.type == Int64 for p in parts):
         return ir.Prim("getitem", (array, *parts), type=t.dtype, loc=loc)
     return ir.Prim("view", (array, *parts), type=_view_type(t, parts), loc=loc)
@@ -144,11 +181,14 @@ def setitem(inf, s: ir.SetItem) -> ir.Stmt:
     lone = _lone(inf, s.index)
     mask = _mask(inf, t, lone)
     if mask is not None:
-        if isinstance(value.type, ArrayType) and value.type.ndim != 1:
-            raise TypingError("a[mask] = values takes a number or a 1-d array in compiled code", s.value.loc)
         write = inf.invoke(library.named("mask_write"), (target, mask, inf.materialize(value)), s.loc)
         return ir.ExprStmt(write, loc=s.loc)
-    located = _index(inf, target, s.index, lone, s.loc)
+    parts = _parts(inf, s.index, lone)
+    if _advanced(t, parts, s.loc):   # x[idx] = v; x[idx] += v reads x[idx] into a new array first
+        args = _take_args(target, parts, s.loc)
+        write = inf.invoke(library.named("put"), args[:2] + (inf.materialize(value),) + args[2:], s.loc)
+        return ir.ExprStmt(write, loc=s.loc)
+    located = _basic(target, parts, s.loc)
     if isinstance(s.value, ir.BinOp) and s.value.inplace and isinstance(value, ir.Invoke) \
             and value.target.func is library.named("inplace"):
         return ir.ExprStmt(value, loc=s.loc)   # x[1:] += y: the view is updated in place already
@@ -207,7 +247,8 @@ ATTRIBUTES = frozenset({"shape", "strides", "ndim", "size", "itemsize", "dtype",
 METHODS = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max, "mean": np.mean, "any": np.any,
            "all": np.all, "var": np.var, "std": np.std, "argmin": np.argmin, "argmax": np.argmax,
            "cumsum": np.cumsum, "cumprod": np.cumprod, "reshape": np.reshape, "ravel": np.ravel, "flatten": np.ndarray.flatten,
-           "transpose": np.transpose, "swapaxes": np.swapaxes, "squeeze": np.squeeze}
+           "transpose": np.transpose, "swapaxes": np.swapaxes, "squeeze": np.squeeze, "nonzero": np.nonzero,
+           "sort": np.ndarray.sort, "argsort": np.argsort, "searchsorted": np.searchsorted}
 _VARARG_METHODS = frozenset({"reshape", "transpose"})   # x.reshape(3, 2): the shape as separate arguments
 
 
@@ -332,6 +373,8 @@ def _constructor(kind: str):
             if len(args) < 2 and "fill_value" not in kwargs:
                 raise TypingError("np.full() needs a fill value", e.loc)
             fill = inf.expr(kwargs.pop("fill_value", None) or args[1])
+            if isinstance(fill.type, ArrayType) or is_lazy(fill.type):
+                raise TypingError(f"np.full() fills with a single value in compiled code, not {fill.type}", fill.loc)
         position = 2 if kind == "full" else 1
         default = fill.type if fill is not None and isinstance(fill.type, PrimitiveType) else Float64
         dtype = _dtype(inf, kwargs, list(args), position, default, e.loc)
@@ -380,6 +423,8 @@ def _like(kind: str):
             if len(args) < 2 and "fill_value" not in kwargs:
                 raise TypingError("np.full_like() needs a fill value", e.loc)
             fill = inf.expr(kwargs.pop("fill_value", None) or args[1])
+            if isinstance(fill.type, ArrayType) or is_lazy(fill.type):
+                raise TypingError(f"np.full() fills with a single value in compiled code, not {fill.type}", fill.loc)
         dtype = _dtype(inf, kwargs, list(args), 2 if kind == "full" else 1, t.dtype, e.loc)
         _no_more(kwargs, f"{kind}_like", e.loc)
         shape = [ir.GetField(ir.Prim("shape", (base,), type=TupleType((Int64,) * t.ndim), loc=e.loc), i,

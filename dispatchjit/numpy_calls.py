@@ -56,8 +56,8 @@ def bind(inf, func, args: list, kwargs: dict, loc, name: str) -> tuple[ir.Expr, 
         if key in given:
             raise TypingError(f"{name}() got multiple values for argument '{key}'", value.loc)
         given[key] = value
-    for p in params[:1]:
-        if p.name not in given:
+    for p in params[:1]:   # np.random.random() may go without its first (size=None)
+        if p.name not in given and p.default is inspect.Parameter.empty:
             raise TypingError(f"{name}() missing required argument '{p.name}'", loc)
     for key, default in supported.items():
         if default is REQUIRED and key not in given:
@@ -67,7 +67,7 @@ def bind(inf, func, args: list, kwargs: dict, loc, name: str) -> tuple[ir.Expr, 
         if key != params[0].name and key not in supported:
             raise TypingError(f"{name}(): the argument '{key}' is not supported in compiled code yet", value.loc,
                               hint=f"supported: {', '.join(supported) or 'none'}")
-    last = max(i for i, p in enumerate(params) if p.name in given)
+    last = max((i for i, p in enumerate(params) if p.name in given), default=-1)
     bound = []
     for p in params[:last + 1]:
         value = given.get(p.name)

@@ -1,7 +1,9 @@
 """Boolean-mask indexing in compiled code against NumPy: ``a[m]`` reads (a new 1-d array in C
 order) and ``a[m] = v`` writes (a number, one value per true entry, or a single value) for masks
 of the array's shape, every layout; NumPy's errors for a mask of another shape and for the
-wrong number of values; a TypingError at the line for what is not compiled yet."""
+wrong number of values; a TypingError at the line for what is not compiled (two index arrays
+in one subscript, a 2-d index array, a mask of more dimensions than the array's; the other
+advanced indexing is tests/test_numpy_fancy.py's)."""
 
 import numpy as np
 import pytest
@@ -90,17 +92,25 @@ def test_a_mask_of_another_shape_is_numpys_index_error():
     assert str(got.value) == str(want.value)
 
 
-def rows_of(a, m):
-    return a[m]
+def two_index_arrays(a, i, j):
+    return a[i, j]
 
 
-def by_integers(a, i):
+def by_a_2d_index(a, i):
     return a[i]
 
 
+def by_a_3d_mask(a, m):
+    return a[m]
+
+
 @pytest.mark.parametrize("f, args, message", [
-    (rows_of, (np.zeros((2, 3)), np.ones(2, bool)), "a boolean index of 1 dimension(s) into an array of 2"),
-    (by_integers, (np.zeros(3), np.array([0, 1])), "indexing with an array of Int64 is not supported")])
+    (two_index_arrays, (np.zeros((3, 3)), np.array([0, 1]), np.array([1, 2])),
+     "a subscript with more than one index array is not supported in compiled code"),
+    (by_a_2d_index, (np.zeros(3), np.array([[0, 1], [2, 0]])),
+     "an index array must be 1-d, of integers or booleans, in compiled code, not Array[Int64, 2, C]"),
+    (by_a_3d_mask, (np.zeros((2, 3)), np.ones((2, 3, 1), bool)),
+     "a boolean index of 3 dimension(s) into an array of 2 is not supported in compiled code")])
 def test_what_is_not_compiled_yet_is_a_typing_error_at_the_line(f, args, message):
     with pytest.raises(TypingError) as got:
         generic(f)(*args)

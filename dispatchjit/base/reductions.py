@@ -25,7 +25,7 @@ from .ops import gt, lt
 from .shapes import axis_index, axis_set, is_c_contiguous, kept_axes, ravel_c, tuple_at  # noqa: F401 - generated bodies
 
 __all__ = ["sum", "prod", "min", "max", "mean", "var", "std", "argmin", "argmax", "any", "all", "cumsum", "cumprod",
-           "along"]
+           "along", "lines_along"]
 
 SIGNED = TypeVar("SIGNED", make_union(Bool, Int8, Int16, Int32, Int64))
 UNSIGNED = TypeVar("UNSIGNED", make_union(UInt8, UInt16, UInt32, UInt64))
@@ -354,7 +354,7 @@ def cumulative(op, a, axis: Nothing, t):
 @generic
 def cumulative(op, a, axis: Integer, t):  # noqa: F811
     out = np.empty(a.shape, t)
-    lines_along(op, out, a, axis)
+    lines_along(running_into, out, a, axis, op)
     return out
 
 
@@ -387,12 +387,12 @@ def multiply_by(s, x):
 def running(op, a, t):
     """A new 1-d array of ``op`` accumulated over the 1-d ``a``, in type ``t``."""
     out = np.empty(a.size, t)
-    running_into(op, out, a)
+    running_into(out, a, op)
     return out
 
 
 @generic
-def running_into(op, out, a):
+def running_into(out, a, op):
     """``out[i] = op(out[i - 1], a[i])`` over 1-d arrays of one length (``out[0] = a[0]``)."""
     if a.shape[0] > 0:
         s = out.dtype(a[0])
@@ -403,10 +403,12 @@ def running_into(op, out, a):
 
 
 @generic(generated=True)
-def lines_along(op, out, a, axis):
-    """``running_into(op, line of out, line of a)`` for each line of ``a`` (and ``out``, of its
-    shape) along the integer ``axis``."""
+def lines_along(f, out, a, axis, *extra):
+    """``f(line of out, line of a, *extra)`` for each line of ``a`` (and ``out``, of its shape)
+    along the integer ``axis``."""
     n = a.ndim
+    if n == 0:   # no axis: NumPy's AxisError
+        return _source("lines_along", "f, out, a, axis, *extra", ["axis_index(axis, 0)"])
     lines = [f"ax = axis_index(axis, {n})", "kept = kept_axes((ax,), a)",
              "length, step, out_step = tuple_at(a.shape, ax), tuple_at(a.strides, ax), tuple_at(out.strides, ax)"]
     m = n - 1
@@ -416,9 +418,10 @@ def lines_along(op, out, a, axis):
         lines.append("    " * j + f"for i{j} in range(n{j}):")
     offset = " + ".join(f"i{j} * s{j}" for j in range(m)) or "0"
     out_offset = " + ".join(f"i{j} * o{j}" for j in range(m)) or "0"
-    lines.append("    " * m + f"running_into(op, strided_view(out, (length,), (out_step,), {out_offset}), "
-                 f"strided_view(a, (length,), (step,), {offset}))")
-    return _source("lines_along", "op, out, a, axis", lines)
+    rest = "".join(f", extra[{k}]" for k in range(len(extra)))
+    lines.append("    " * m + f"f(strided_view(out, (length,), (out_step,), {out_offset}), "
+                 f"strided_view(a, (length,), (step,), {offset}){rest})")
+    return _source("lines_along", "f, out, a, axis, *extra", lines)
 
 
 # --- along axes ------------------------------------------------------------------------------

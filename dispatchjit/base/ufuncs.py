@@ -32,6 +32,7 @@ from ..lattice import (Any, ArrayType, Bool, Complex64, Complex128, Float16, Flo
 import dispatchjit.base.mathfuncs as mathfuncs  # (not `from . import`: that names the package)
 import dispatchjit.base.ops as ops
 from .broadcast import ArrayLike, broadcasted, is_broadcasted, lazy
+from .indexing import nonzero
 from .promotion import NUMBERS
 
 FLOATS = make_union(Float16, Float32, Float64)
@@ -403,6 +404,12 @@ def where(c, x, y):
     """``np.where(c, x, y)``: ``x`` where ``c`` is true, else ``y``, elementwise, in the dtype
     NumPy's promotion gives ``x`` and ``y``."""
     return _lazy_or_eager("where_element", (c, x, y))
+
+
+@generic
+def where(c):
+    """``np.where(c)``: ``np.nonzero(c)``."""
+    return nonzero(c)
 
 
 @generic(lazy=True, generated=True)

@@ -34,7 +34,7 @@ from llvmlite import ir as ll
 from .. import ir
 from ..errors import CompileError, SourceLoc, UnsupportedOnTarget
 from ..infer import InferredFunction
-from ..lattice import Bottom, Int64, JType, StructType, TupleType
+from ..lattice import Bottom, Int64, JType, PrimitiveType, StructType, TupleType
 from ..runtime.exceptions import register_site
 from ..spec import SpecKey
 from .abi import (COLD_COMPILED, EMPTY, EXC_STACK_LIMIT, EXC_WHERE, EXCINFO, F16, F32, F64, I1, I8, I32, I64, LOOP_DONE, OK, PTR,
@@ -512,13 +512,14 @@ class _FunctionLowering(CAPIEmitter):
                    "maximum recursion depth exceeded in compiled code", self.fn.loc)
 
     # --- raising -------------------------------------------------------------------------
-    def throw(self, site: int, payload: list[ll.Value] = ()):
-        """Record raise-site ``site`` (and its message values) in the caller's ExcInfo and leave
-        through the unwind block with status 1."""
+    def throw(self, site: int, payload: list[ll.Value] = (), unsigned: list[bool] = ()):
+        """Record raise-site ``site`` (and its message values, ``unsigned`` saying which are
+        unsigned integers) in the caller's ExcInfo and leave through the unwind block with status 1."""
         b = self.b
         b.store(self.mb.site_ref(b, site), b.gep(self.exc, [I32(0), I32(0)]))
         for i, v in enumerate(payload):
-            b.store(self.payload_word(v), b.gep(self.exc, [I32(0), I32(1), I32(i)]))
+            word = self.payload_word(v, i < len(unsigned) and unsigned[i])
+            b.store(word, b.gep(self.exc, [I32(0), I32(1), I32(i)]))
         self.fail(RAISED)
 
     def locate_library_error(self, status: ll.Value, loc: SourceLoc) -> None:
@@ -530,13 +531,13 @@ class _FunctionLowering(CAPIEmitter):
         with b.if_then(unclaimed):
             b.store(self.mb.site_ref(b, register_site(Exception, None, loc)), where)
 
-    def payload_word(self, v: ll.Value) -> ll.Value:
+    def payload_word(self, v: ll.Value, unsigned: bool = False) -> ll.Value:
         if v.type == F64:
             return self.b.bitcast(v, I64)
         if v.type in (F16, F32):
             return self.b.bitcast(self.b.fpext(v, F64), I64)
         if v.type.width < 64:
-            return self.b.sext(v, I64) if v.type.width > 1 else self.b.zext(v, I64)
+            return self.b.zext(v, I64) if unsigned or v.type.width == 1 else self.b.sext(v, I64)
         return v
 
     def check(self, failed: ll.Value, exc: type, message: str, loc: SourceLoc,
@@ -620,7 +621,7 @@ class _FunctionLowering(CAPIEmitter):
 
     def expr_Throw(self, e: ir.Throw) -> ll.Value:
         payload = [self.expr(a) for a in e.args]
-        self.throw(e.site, payload)
+        self.throw(e.site, payload, [isinstance(a.type, PrimitiveType) and a.type.kind == "uint" for a in e.args])
         self.b.position_at_end(self.new_block("after.raise"))
         return ll.Constant(EMPTY, None)
 
