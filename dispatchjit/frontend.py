@@ -85,6 +85,10 @@ def def_loc(func) -> SourceLoc:
 def _parse(func):
     code = func.__code__
     file = code.co_filename
+    if func.__name__ == "<lambda>":
+        raise CompileError("cannot compile a lambda as a generic function yet: only functions defined with `def` "
+                           "can be compiled", SourceLoc(file, code.co_firstlineno, func=func.__qualname__),
+                           hint="write it as a def: `def f(x): return ...`, then generic(f)")
     try:
         lines, _ = inspect.getsourcelines(func)
     except (OSError, TypeError):

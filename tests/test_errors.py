@@ -254,3 +254,11 @@ def test_keyword_arguments_bind_parameters_by_name():
     assert d.hypot2(x=1, y=2) == 5 and d.hypot2(3, y=4.0) == 25.0
     with pytest.raises(TypeError, match="keyword argument"):
         d.hypot2(1, z=2)
+
+
+def test_a_lambda_is_a_compile_error_at_its_line_saying_to_use_def():
+    square = lambda x: x * x  # noqa: E731 - the user's spelling under test
+    with pytest.raises(CompileError) as got:
+        generic(square)(3)
+    line = square.__code__.co_firstlineno
+    assert f"{__file__}:{line}:" in str(got.value) and "def" in str(got.value)
