@@ -414,7 +414,10 @@ class _Inferrer:
             t = a if a == b == Bool else _arith_type(a, b)
         else:
             t = _arith_type(a, b)
-        if t.kind == "complex" and op in ("//", "%", "**"):
+        if t.kind == "complex" and op == "**":   # Python's complex power, written in the library
+            pair = (self.convert(left, Complex128, explicit=True), self.convert(right, Complex128, explicit=True))
+            return self.convert(self.invoke(library.named("python_power"), pair, loc), t, explicit=True)
+        if t.kind == "complex" and op in ("//", "%"):
             raise TypingError(f"unsupported operand types for {op}: {a} and {b}", loc)
         result = Float64 if op == "/" and _is_int(t) else t
         operand = result if op == "/" else t

@@ -60,6 +60,7 @@ from .lattice import (ArrayType, Bool, Bottom, Complex128, Float32, Float64, Fun
                       PrimitiveType, PyObjectType, SingletonType, StructType, TupleType, TypeType, UInt64,
                       join_types)
 from .runtime.exceptions import MAX_PAYLOAD
+from .runtime.jit import LIBM_COMPLEX
 
 __all__ = ["verify", "verify_closure", "verify_if_enabled", "problems", "enabled"]
 
@@ -746,11 +747,19 @@ def _is_writeable(e):
 
 
 def _numpy(e):
-    """NumPy's element functions: numbers of one type to that type (integers only divide)."""
+    """NumPy's element functions: numbers of one type to that type (integers only divide; the
+    C library's complex functions of Complex128 only)."""
     name = e.op.removeprefix("np.")
-    kinds = ("int", "uint", "float") if name in ("floor_divide", "remainder") else \
-        ("float", "complex") if name == "true_divide" else ("float",)
-    return _uniform(None, *kinds)(e)
+    if name in ("floor_divide", "remainder"):
+        return _uniform(None, "int", "uint", "float")(e)
+    if name == "true_divide":
+        return _uniform(None, "float", "complex")(e)
+    if e.type == Complex128 and "c" + _LIBM_NAMES.get(name, name) in LIBM_COMPLEX:
+        return _uniform(None, "complex")(e)
+    return _uniform(None, "float")(e)
+
+
+_LIBM_NAMES = {"power": "pow"}   # NumPy's name to the C library's (lowering.prims._np_math)
 
 
 def _min_max(e):

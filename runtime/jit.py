@@ -19,6 +19,9 @@ _LIBM = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "
          "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sqrt",
          "cbrt", "hypot", "fmod", "erf", "erfc", "tgamma", "lgamma", "floor", "ceil", "trunc",
          "rint", "roundeven", "copysign", "fabs")
+# The C library's complex functions NumPy's complex ufuncs call (double complex only).
+LIBM_COMPLEX = ("csqrt", "cexp", "clog", "csin", "ccos", "ctan", "csinh", "ccosh", "ctanh", "casin", "cacos",
+                "catan", "casinh", "cacosh", "catanh", "cpow")
 _HALF_CONVERSIONS = ("__extendhfsf2", "__extendhfdf2", "__truncsfhf2", "__truncdfhf2")
 METH_FASTCALL = 0x80
 
@@ -52,6 +55,8 @@ class Engine:
         for base in _LIBM:
             for name in (base, base + "f"):
                 self._add(libm, name)
+        for name in LIBM_COMPLEX:
+            self._add(libm, name)
         # Conversions to and from half precision (Float16) that LLVM leaves to the runtime library.
         libgcc = _library("libgcc_s.so.1", "gcc_s")
         if libgcc is not None:

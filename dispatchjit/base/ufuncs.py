@@ -29,7 +29,8 @@ from ..array_intrinsics import numpy_op, result_type, ufunc_loop
 from ..generic import GenericFunction, generic
 from ..lattice import (Any, ArrayType, Bool, Complex64, Complex128, Float16, Float32, Float64, Int8, Int16, Int32, Int64,
                        UInt8, UInt16, UInt32, UInt64, make_union, typeof)
-import dispatchjit.base.mathfuncs as mathfuncs  # (not `from . import`: that names the package)
+import dispatchjit.base.complexmath as complexmath  # (not `from . import`: that names the package)
+import dispatchjit.base.mathfuncs as mathfuncs
 import dispatchjit.base.ops as ops
 from .broadcast import ArrayLike, broadcasted, is_broadcasted, lazy
 from .indexing import nonzero
@@ -199,7 +200,7 @@ def _float_power(x: FT, y: FT):
     return _pow(x, y)
 
 
-power = ufunc(np.power, kernel("power", _float_power, _integer_power), ops.pow)
+power = ufunc(np.power, kernel("power", _float_power, _integer_power, *complexmath.power_methods), ops.pow)
 bitwise_and = ufunc(np.bitwise_and, kernel("bitwise_and", _same(operator.and_, REAL)), ops.and_)
 bitwise_or = ufunc(np.bitwise_or, kernel("bitwise_or", _same(operator.or_, REAL)), ops.or_)
 bitwise_xor = ufunc(np.bitwise_xor, kernel("bitwise_xor", _same(operator.xor, REAL)), ops.xor)
@@ -223,7 +224,8 @@ def _reciprocal_integer(x: IT):
     return x if x == 1 or x == -1 else typeof(x)(0)   # 1 // x truncated, as C divides (and 0 for 0)
 
 
-reciprocal = ufunc(np.reciprocal, kernel("reciprocal", _reciprocal, _reciprocal_integer))
+reciprocal = ufunc(np.reciprocal, kernel("reciprocal", _reciprocal, _reciprocal_integer,
+                                          *complexmath.reciprocal_methods))
 
 
 def _sign(x: REAL):
@@ -320,7 +322,9 @@ _MATH = {"sqrt": "sqrt", "exp": "exp", "exp2": "exp2", "expm1": "expm1", "log": 
          "arccos": "acos", "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "arcsinh": "asinh",
          "arccosh": "acosh", "arctanh": "atanh"}
 for _np_name, _math_name in _MATH.items():
-    globals()[_np_name] = ufunc(getattr(np, _np_name), kernel(_np_name, *_ieee1(_math_name)),
+    _complex = complexmath.library_methods(_math_name) if _math_name in complexmath.LIBRARY \
+        else complexmath.formula_methods(_math_name)
+    globals()[_np_name] = ufunc(getattr(np, _np_name), kernel(_np_name, *_ieee1(_math_name), *_complex),
                                 getattr(mathfuncs, _math_name, None))
 arctan2 = ufunc(np.arctan2, kernel("arctan2", *_ieee2("atan2")), mathfuncs.atan2)
 hypot = ufunc(np.hypot, kernel("hypot", *_ieee2("hypot")), mathfuncs.hypot)

@@ -506,8 +506,18 @@ def _np_extreme(op: str):
 
 
 def _np_math(fl, e, args):
-    name = e.op.removeprefix("np.")
-    return _call_math(fl, {"power": "pow"}.get(name, name), args)
+    name = {"power": "pow"}.get(e.op.removeprefix("np."), e.op.removeprefix("np."))
+    if _kind(e) == "complex":
+        return _call_complex(fl, e, "c" + name, args)
+    return _call_math(fl, name, args)
+
+
+def _call_complex(fl, e, name: str, args):
+    """The C library's ``name`` (``csqrt``) of Complex128 values."""
+    b = fl.b
+    parts = [part for z in args for part in _complex_parts(b, z)]
+    pair = b.call(fl.mb.target.complex_function(fl.mb.module, name), parts)
+    return _make_complex(b, llvm_type(e.type), b.extract_value(pair, 0), b.extract_value(pair, 1))
 
 
 RULES = {

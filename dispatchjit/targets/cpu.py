@@ -98,6 +98,16 @@ class CPUTarget(Target):
             symbol = LIBM_NAMES.get(name, name) + ("f" if suffix == "f32" else "")
         return declare_math(module, symbol, ty, math_arity(name))
 
+    def complex_function(self, module: llir.Module, name: str) -> llir.Function:
+        # The C ABI of x86-64 and AArch64 passes a double complex as two doubles and returns it
+        # as a pair of them: the function clang declares for ``double complex f(double complex)``.
+        existing = module.globals.get(name)
+        if existing is not None:
+            return existing
+        pair = llir.LiteralStructType([llir.DoubleType()] * 2)
+        nargs = 4 if name == "cpow" else 2
+        return llir.Function(module, llir.FunctionType(pair, [llir.DoubleType()] * nargs), name)
+
     def emit_entry(self, mb, key, closure) -> Compiled:
         name = f"entry.{mb.uid}"
         fn = closure[key].fn

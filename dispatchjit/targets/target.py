@@ -57,6 +57,12 @@ class Target:
         """The LLVM function computing ``math.<name>`` on values of LLVM type ``ty``."""
         raise NotImplementedError
 
+    def complex_function(self, module, name: str):
+        """The LLVM function computing the C library's ``double complex`` function ``name``
+        (``csqrt``, ``cpow``) on Complex128 values, each passed as its two parts."""
+        from ..errors import UnsupportedOnTarget
+        raise UnsupportedOnTarget(f"{name} of complex numbers is not available on the {self.name} target")
+
     def kernel_intrinsic(self, fl, e):
         """The value of a kernel-language primitive ``e`` (``cuda.tid.x``, ``cuda.syncthreads``)
         in the function being lowered by ``fl``. Only kernel targets have them."""
