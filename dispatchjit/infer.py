@@ -617,7 +617,11 @@ class _Inferrer:
         if isinstance(e.func, ir.Name) and e.func.id.startswith("$"):
             return self.pseudo_call(e)
         if isinstance(e.func, ir.Attr):
-            owner = self.expr(e.func.value)
+            owner = self.operand(e.func.value)
+            method = array_calls.numpy_method(e.func.attr) if is_lazy(owner.type) else None
+            if method is not None:   # (a - b).sum(axis=1): a reduction may take the expression as it is
+                return self.numpy_call(method, array_calls.method_arguments(e), owner)
+            owner = self.materialize(owner) if self.eager else owner
             is_module = isinstance(owner, ir.Const) and isinstance(owner.value, (type(math), kernel_lang.Namespace))
             # x.dtype(0) calls an attribute's value; x.copy() is a method
             if not is_module and not (isinstance(owner.type, ArrayType) and e.func.attr in array_calls.ATTRIBUTES):

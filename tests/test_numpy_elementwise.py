@@ -45,7 +45,6 @@ def _compile(expression: str, params: str):
 BINARY_FUNCTIONS = {op: _compile(src, "a, b") for op, src in BINARY.items()}
 UNARY_FUNCTIONS = {src: _compile(src, "a") for src in UNARY}
 
-COMPLEX_UNARY = {"-a", "abs(a)", "np.abs(a)", "np.isnan(a)", "np.square(a)", "np.reciprocal(a)", "np.negative(a)"}
 DTYPES = [np.bool_, np.int8, np.int64, np.uint8, np.float32, np.float64, np.complex128]
 
 
@@ -107,8 +106,6 @@ def test_binary_operations_match_numpy(op, a, data, how):
     py, compiled = BINARY_FUNCTIONS[op]
     if data.draw(st.booleans()):
         a, b = b, a
-    if op == "**" and np.result_type(a, b).kind == "c":
-        return   # complex powers are not compiled yet (a TypingError, documented)
     if op == "**" and isinstance(b, int) and b in (-1, 0, 1, 2) and np.asarray(a).dtype == np.bool_:
         return   # NumPy's ** takes np.square for `bool_array ** 2` (int8), np.power would give int64
     _agree(_outcome(py, a, b), _outcome(compiled, a, b))
@@ -119,12 +116,11 @@ def test_binary_operations_match_numpy(op, a, data, how):
 def test_unary_ufuncs_match_numpy(src, a, how):
     py, compiled = UNARY_FUNCTIONS[src]
     a = _layout(a, how)
+    if src == "np.reciprocal(a)" and a.dtype.kind in "iu" and (a == 0).any():
+        return   # NumPy's 1/0 is the machine's conversion of inf (INT_MIN on x86); compiled code's is 0
     want, got = _outcome(py, a), _outcome(compiled, a)
     if isinstance(want, TypeError) and "not supported for the input types" in str(want):
         return   # NumPy has no loop (~ of floats): compiled code refuses too, tested below
-    if a.dtype.kind == "c" and src not in COMPLEX_UNARY:
-        assert isinstance(got, TypingError) and "is not supported for Complex128 in compiled code yet" in str(got)
-        return   # documented: complex transcendental functions are not compiled yet
     _agree(want, got)
 
 

@@ -30,7 +30,8 @@ from ..lattice import AbstractArray, ArrayType, StructType, typeof  # noqa: F401
 from ..runtime.exceptions import MAX_PAYLOAD
 from ..structs import struct
 
-__all__ = ["Broadcasted", "ArrayLike", "lazy", "broadcasted", "materialize", "broadcast_into", "broadcast", "inplace", "astype", "is_broadcasted"]
+__all__ = ["Broadcasted", "ArrayLike", "lazy", "broadcasted", "materialize", "broadcast_into", "broadcast", "inplace",
+           "astype", "is_broadcasted", "Tree", "shape_lines", "probe"]
 
 F = typing.TypeVar("F")
 ARGS = typing.TypeVar("ARGS")
@@ -85,7 +86,7 @@ def inplace(out, bc):
 
 
 # --- the generated loops -------------------------------------------------------------------
-class _Tree:
+class Tree:
     """A Broadcasted type flattened into straight-line code: ``lines`` bind each function and
     each leaf to a local (``f1``, ``x2``) and make weak scalars the dtype NumPy gives them;
     ``element(access)`` is the element expression, reading array leaf ``x`` as ``access(x)``."""
@@ -105,7 +106,7 @@ class _Tree:
             return ("scalar", name)
         self.lines.append(f"{name} = {path}.f")
         args = [self._walk(a, f"{path}.args[{k}]") for k, a in enumerate(t.field_types[1].params)]
-        typed = [f"typeof({self._render(a, _probe)})" for a in args if a[0] != "scalar"]
+        typed = [f"typeof({self._render(a, probe)})" for a in args if a[0] != "scalar"]
         for k, a in enumerate(args):
             if a[0] == "scalar" and typed:
                 self.lines.append(f"w{a[1]} = weak({a[1]}, {name}, {', '.join(typed)})")
@@ -123,7 +124,7 @@ class _Tree:
         return self._render(self.root, access)
 
 
-def _probe(x: str) -> str:   # an element's type, read where typeof() never evaluates it
+def probe(x: str) -> str:   # an element's type, read where typeof() never evaluates it
     return f"flat({x}, 0)"
 
 
@@ -135,7 +136,7 @@ def _dims(x: str, ndim: int) -> str:
     return "(" + ",".join(f"{{{x}.shape[{k}]}}" for k in range(ndim)) + ("," if ndim == 1 else "") + ")"
 
 
-def _shape_lines(tree: _Tree, nd: int) -> list[str]:
+def shape_lines(tree: Tree, nd: int) -> list[str]:
     """``shape``: the arrays' shapes broadcast together, or a ValueError naming them."""
     lines = []
     together = " ".join(_dims(x, t.ndim) for x, t in tree.arrays)
@@ -157,7 +158,7 @@ def _shape_lines(tree: _Tree, nd: int) -> list[str]:
     return lines
 
 
-def _into_lines(tree: _Tree, nd: int) -> list[str]:
+def _into_lines(tree: Tree, nd: int) -> list[str]:
     """Each array broadcasts to ``out``'s shape, else a ValueError naming both shapes."""
     lines = []
     for x, t in tree.arrays:
@@ -172,7 +173,7 @@ def _into_lines(tree: _Tree, nd: int) -> list[str]:
     return lines
 
 
-def _loop_lines(tree: _Tree, nd: int, layout: str) -> list[str]:
+def _loop_lines(tree: Tree, nd: int, layout: str) -> list[str]:
     """``out[...] = element`` over ``out``'s shape (``nd`` axes, ``layout``): one flat loop in
     memory order when every array is laid out as ``out`` and has its shape (checked when the
     function runs), else a loop nest reading each array through a broadcast view."""
@@ -193,7 +194,7 @@ _VERSIONED = 3
 _SHORTEST_ROW = 16
 
 
-def _nests(tree: _Tree, nd: int) -> list[str]:
+def _nests(tree: Tree, nd: int) -> list[str]:
     """The loop nest over ``out``'s axes. LLVM vectorizes a loop over memory it sees is
     contiguous, and a byte stride known only when the loop runs is not seen as such; so with
     few arrays and two or more axes there is a version for each set of them repeated along the
@@ -248,13 +249,13 @@ def _source(name: str, params: str, lines: list[str]) -> str:
 def materialize(bc):
     """A Broadcasted computed into a new array (C order, or F when every array is F); with
     0-d arrays only, its one value, as NumPy's ufuncs return."""
-    tree = _Tree(bc)
+    tree = Tree(bc)
     if not tree.arrays:
-        return _source("materialize", "bc", tree.lines + [f"return {tree.element(_probe)}"])
+        return _source("materialize", "bc", tree.lines + [f"return {tree.element(probe)}"])
     nd = max(t.ndim for _, t in tree.arrays)
     order = "F" if nd > 1 and all(t.layout == "F" for _, t in tree.arrays) else "C"
-    lines = tree.lines + _shape_lines(tree, nd)
-    lines.append(f"out = np.empty(shape, typeof({tree.element(_probe)}), order={order!r})")
+    lines = tree.lines + shape_lines(tree, nd)
+    lines.append(f"out = np.empty(shape, typeof({tree.element(probe)}), order={order!r})")
     lines += _loop_lines(tree, nd, order)
     lines.append("return flat(out, 0)" if nd == 0 else "return out")
     return _source("materialize", "bc", lines)
@@ -264,7 +265,7 @@ def materialize(bc):
 def broadcast_into(out, src):
     """``out[...] = src`` for a Broadcasted, an array or a number: checked to broadcast to
     ``out``'s shape, cast as NumPy assigns, an input overlapping ``out`` copied first."""
-    tree = _Tree(src, "src")
+    tree = Tree(src, "src")
     lines = tree.lines + _into_lines(tree, out.ndim)
     if tree.arrays:   # computed into a new array first, as NumPy reads inputs it writes over
         lines += [f"if {' or '.join(f'unsafe_alias({x}, out)' for x, _ in tree.arrays)}:",
@@ -276,8 +277,8 @@ def broadcast_into(out, src):
 @generic(lazy=True, generated=True)
 def element_type(bc):
     """A value of the type of ``bc``'s elements (for ``typeof``; never evaluated)."""
-    tree = _Tree(bc)
-    return _source("element_type", "bc", tree.lines + [f"return {tree.element(_probe)}"])
+    tree = Tree(bc)
+    return _source("element_type", "bc", tree.lines + [f"return {tree.element(probe)}"])
 
 
 @generic(generated=True)

@@ -13,14 +13,17 @@ above), so it is as accurate as NumPy's, and for an array NumPy sums in one pass
 of a float dtype) the same to the last bit.
 """
 
+import builtins
+
 import numpy as np
 
 from .. import library
-from ..array_intrinsics import contiguous_view, flat, numpy_op, setflat, strided_view  # noqa: F401 - generated bodies
+from ..array_intrinsics import (at, broadcast_view, contiguous_view, flat, numpy_op, setflat, strided_view,  # noqa: F401
+                               weak)  # - generated bodies
 from ..generic import generic
 from ..lattice import (AbstractArray, Any, Array, ArrayType, Bool, Integer, Complex64, Complex128, Float32, Float64, Int8, Int16,
-                       Int32, Int64, Nothing, TupleType, Type, TypeVar, UInt8, UInt16, UInt32, UInt64, make_union, typeof)  # noqa: F401
-from .broadcast import astype  # noqa: F401 - generated bodies
+                       Int32, Int64, Nothing, PrimitiveType, TupleType, Type, TypeVar, UInt8, UInt16, UInt32, UInt64, make_union, typeof)  # noqa: F401
+from .broadcast import Broadcasted, Tree, astype, materialize, probe, shape_lines  # noqa: F401 - generated bodies
 from .ops import gt, lt
 from .shapes import axis_index, axis_set, is_c_contiguous, kept_axes, ravel_c, tuple_at  # noqa: F401 - generated bodies
 
@@ -464,6 +467,38 @@ def along(f, a, axis, *extra):
     return _source("along", "f, a, axis, *extra", lines + ["return out"])
 
 
+@generic(lazy=True, generated=True)
+def along_lazy(f, bc, axis, *extra):
+    """``along`` for an array expression over one integer ``axis``, never materialized: each
+    line along the axis is computed into one buffer, reused, and ``f`` reduces it (so ``f`` has
+    exactly its semantics on an array). A version of the loop nest per axis the reduction may
+    run along lets each read its elements through the broadcast views directly."""
+    tree = Tree(bc)
+    nd = builtins.max(t.ndim for _, t in tree.arrays)
+    rest = "".join(f", extra[{k}]" for k in range(len(extra)))
+    lines = tree.lines + shape_lines(tree, nd) + [f"v{x} = broadcast_view({x}, shape)" for x, _ in tree.arrays]
+    lines += [f"ax = axis_index(axis, {nd})", f"line = np.empty(tuple_at(shape, ax), typeof({tree.element(probe)}))"]
+    index = lambda k: ", ".join("j" if d == k else f"i{d}" for d in range(nd))  # noqa: E731
+    fill = lambda k: ["for j in range(line.shape[0]):",  # noqa: E731
+                      f"    line[j] = {tree.element(lambda x: f'at(v{x}, {index(k)})')}"]
+    if nd == 1:
+        return _source("along_lazy", "f, bc, axis, *extra", lines + fill(0) + [f"return f(line{rest})"])
+    kept = lambda k: [d for d in range(nd) if d != k]  # noqa: E731
+    lines.append(f"out = np.empty({_tuple(f'tuple_at(shape, kept_axes((ax,), v{tree.arrays[0][0]})[{j}])' for j in range(nd - 1))}, "
+                 f"typeof(f(line{rest})))")
+    lines += ["if out.size == 0 and line.size == 0:", f"    f(line{rest})"]   # min of nothing still raises
+    for k in range(nd):
+        lines.append(f"{'if' if k == 0 else 'elif'} ax == {k}:")
+        loops = [f"{'    ' * n}for i{d} in range(shape[{d}]):" for n, d in enumerate(kept(k))]
+        body = fill(k) + [f"out[{', '.join(f'i{d}' for d in kept(k))}] = f(line{rest})"]
+        lines += _indent(loops + ["    " * (nd - 1) + b for b in body])
+    return _source("along_lazy", "f, bc, axis, *extra", lines + ["return out"])
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
+
+
 @generic(generated=True)
 def with_kept_dims(r, a, axis):
     """The reduction ``r`` of ``a`` over ``axis`` with each reduced axis kept, of length 1."""
@@ -521,6 +556,24 @@ def _with_axis(f, whole: str, params: tuple[str, ...]):
     generator.__annotations__ = {"a": AbstractArray}
     generator.__dispatchjit_options__ = {"generated": True}
     f.method(generator)
+
+    def expression(a, axis, *rest):
+        """An array expression reduced along one integer axis is never materialized (``along_lazy``);
+        with other arguments, it is."""
+        given = dict(zip(params, rest))
+        keep = given.get("keepdims")
+        plain = (isinstance(axis, PrimitiveType) and axis.kind in ("int", "uint") and given.get("dtype", Nothing) is Nothing
+                 and given.get("out", Nothing) is Nothing and not (keep is not None and keep.param.value))
+        arguments = "".join(f", rest[{k}]" for k in range(len(rest)))
+        if not plain:
+            return _source(f.__name__, "a, axis, *rest", [f"return {f.__name__}(materialize(a), axis{arguments})"])
+        extra = f", rest[{params.index('ddof')}]" if "ddof" in given else ", 0" if "ddof" in params else ""
+        return _source(f.__name__, "a, axis, *rest", [f"return along_lazy({whole}, a, axis{extra})"])
+
+    expression.__name__ = expression.__qualname__ = f.__name__
+    expression.__annotations__ = {"a": Broadcasted}
+    expression.__dispatchjit_options__ = {"generated": True, "lazy": True}
+    f.method(expression)
 
 
 _KEEP = {"axis": None, "keepdims": False}
