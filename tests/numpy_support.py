@@ -1,6 +1,8 @@
 """What the NumPy tests share: a function as NumPy runs it and compiled, and inputs in other
 memory layouts."""
 
+import warnings
+
 import numpy as np
 
 from dispatchjit import generic
@@ -28,3 +30,14 @@ def layout(a, how):
     if how == "reversed":                       # negative strides along the first axis
         return np.ascontiguousarray(a[::-1])[::-1]
     raise AssertionError(how)
+
+
+def outcome(f, *args):
+    """``f(*args)``, or the exception it raised (what the tests compare), NumPy's warnings
+    silenced (compiled code gives none)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return f(*args)
+        except Exception as err:  # noqa: BLE001 - the exception is the outcome compared
+            return err

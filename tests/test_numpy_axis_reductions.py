@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from dispatchjit.errors import TypingError
-from numpy_support import layout, pair
+from numpy_support import layout, outcome, pair
 
 FILE = os.path.abspath(__file__)
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
@@ -47,18 +47,11 @@ def last_frame(exc):
     return traceback.extract_tb(exc.__traceback__)[-1]
 
 
-def _outcome(f, *args):
-    try:
-        return f(*args)
-    except Exception as err:  # noqa: BLE001 - the exception is the outcome compared
-        return err
-
-
 def _numpy(f, *args):
     """NumPy's outcome, without its warnings (the mean of nothing is NaN, with a warning)."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _outcome(f, *args)
+        return outcome(f, *args)
 
 
 def _tolerance(dtype):
@@ -96,7 +89,7 @@ def _same(got, want, exact=False):
 
 def _check(pair, *args, exact=False):
     py, compiled = pair
-    _same(_outcome(compiled, *args), _numpy(py, *args), exact)
+    _same(outcome(compiled, *args), _numpy(py, *args), exact)
 
 
 def _values(dtype, shape):
@@ -499,7 +492,7 @@ def test_a_repeated_axis_is_numpys_value_error(axis):
         py, compiled = AXIS_ERRORS[name]
         want = _numpy(py, x, axis)
         assert type(want) is ValueError and str(want) == "duplicate value in 'axis'"
-        _same(_outcome(compiled, x, axis), want)
+        _same(outcome(compiled, x, axis), want)
 
 
 def test_a_constant_out_of_range_axis_is_also_an_axis_error_when_the_call_runs():
@@ -653,7 +646,7 @@ def test_nothing_to_reduce_into_an_empty_result_is_numpys_value_error(name, shap
     x = np.zeros(shape)
     want = _numpy(py, x, axis)
     assert type(want) is ValueError
-    _same(_outcome(compiled, x, axis), want)
+    _same(outcome(compiled, x, axis), want)
 
 
 @pytest.mark.parametrize("axis", [(0,), (1,), (0, 1)])

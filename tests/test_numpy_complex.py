@@ -17,7 +17,8 @@ from numpy_support import pair
 SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 SPECIAL = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e-300, 1e300]
 UFUNCS = ["sqrt", "exp", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arcsin", "arccos", "arctan", "arcsinh",
-          "arccosh", "arctanh", "log10", "log2", "exp2", "expm1", "log1p", "reciprocal", "square", "absolute"]
+          "arccosh", "arctanh", "log10", "log2", "exp2", "expm1", "log1p", "reciprocal", "square", "absolute", "sign",
+          "rint", "isinf", "isfinite", "isnan"]
 
 
 def _specials() -> np.ndarray:

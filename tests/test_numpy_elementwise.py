@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import dispatchjit
 from dispatchjit import TypingError, code_typed, generic, struct, typeof
+from numpy_support import outcome
 
 # --- the functions under test: one generic function per operation ----------------------------
 BINARY = {
@@ -46,15 +47,6 @@ BINARY_FUNCTIONS = {op: _compile(src, "a, b") for op, src in BINARY.items()}
 UNARY_FUNCTIONS = {src: _compile(src, "a") for src in UNARY}
 
 DTYPES = [np.bool_, np.int8, np.int64, np.uint8, np.float32, np.float64, np.complex128]
-
-
-def _outcome(f, *args):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return f(*args)
-        except Exception as err:  # noqa: BLE001 - the exception is the outcome compared
-            return err
 
 
 def _agree(want, got):
@@ -108,7 +100,7 @@ def test_binary_operations_match_numpy(op, a, data, how):
         a, b = b, a
     if op == "**" and isinstance(b, int) and b in (-1, 0, 1, 2) and np.asarray(a).dtype == np.bool_:
         return   # NumPy's ** takes np.square for `bool_array ** 2` (int8), np.power would give int64
-    _agree(_outcome(py, a, b), _outcome(compiled, a, b))
+    _agree(outcome(py, a, b), outcome(compiled, a, b))
 
 
 @settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -118,7 +110,7 @@ def test_unary_ufuncs_match_numpy(src, a, how):
     a = _layout(a, how)
     if src == "np.reciprocal(a)" and a.dtype.kind in "iu" and (a == 0).any():
         return   # NumPy's 1/0 is the machine's conversion of inf (INT_MIN on x86); compiled code's is 0
-    want, got = _outcome(py, a), _outcome(compiled, a)
+    want, got = outcome(py, a), outcome(compiled, a)
     if isinstance(want, TypeError) and "not supported for the input types" in str(want):
         return   # NumPy has no loop (~ of floats): compiled code refuses too, tested below
     _agree(want, got)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from dispatchjit.errors import TypingError
-from numpy_support import layout, pair
+from numpy_support import layout, outcome, pair
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 DTYPES = [np.float64, np.int32, np.bool_, np.complex128]
@@ -210,13 +210,6 @@ def _same(got, want):
     np.testing.assert_array_equal(got, want)
 
 
-def _outcome(f, *args):
-    try:
-        return f(*args)
-    except Exception as err:  # noqa: BLE001 - the exception is the outcome compared
-        return err
-
-
 def _same_error(got, want):
     assert isinstance(want, Exception), want
     assert type(got) is type(want) and str(got) == str(want), (got, want)
@@ -348,7 +341,7 @@ def test_values_that_do_not_broadcast_are_a_value_error(f, x, i, v):
     """NumPy's class (its message, "shape mismatch: value array of shape ... could not be
     broadcast to indexing result of shape ...", is not matched word for word)."""
     py, jit = compiled(f)
-    assert isinstance(_outcome(py, x.copy(), i, v), ValueError)
+    assert isinstance(outcome(py, x.copy(), i, v), ValueError)
     with pytest.raises(ValueError):
         jit(x.copy(), i, v)
 
@@ -382,14 +375,14 @@ def test_an_index_out_of_bounds_is_numpys_index_error(f, ndim, axis, ints, index
     bad = data.draw(st.one_of(st.integers(n, n + 300), st.integers(-n - 300, -n - 1)))
     i = np.array(good[:2] + [bad] + good[2:], index_dtype)
     extra = (7.0,) if f in (put_first, put_second) else ()
-    want = _outcome(py, x.copy(), i, *extra)
-    _same_error(_outcome(jit, x.copy(), i, *extra), want)
+    want = outcome(py, x.copy(), i, *extra)
+    _same_error(outcome(jit, x.copy(), i, *extra), want)
 
 
 def test_an_unsigned_index_out_of_bounds_is_numpys_message():
     py, jit = compiled(first)
     x, i = np.arange(5.0), np.array([1, 250], np.uint8)
-    _same_error(_outcome(jit, x, i), _outcome(py, x, i))
+    _same_error(outcome(jit, x, i), outcome(py, x, i))
 
 
 @pytest.mark.parametrize("f, x, i, extra", [
@@ -403,7 +396,7 @@ def test_an_unsigned_index_out_of_bounds_is_numpys_message():
     (masked, np.zeros((2, 3, 4)), np.ones((2, 4), bool), ())], ids=lambda x: _name(x) if callable(x) else None)
 def test_a_boolean_index_of_the_wrong_length_is_numpys_index_error(f, x, i, extra):
     py, jit = compiled(f)
-    _same_error(_outcome(jit, x.copy(), i, *extra), _outcome(py, x.copy(), i, *extra))
+    _same_error(outcome(jit, x.copy(), i, *extra), outcome(py, x.copy(), i, *extra))
 
 
 @pytest.mark.parametrize("f", [first, second, put_first])
@@ -496,7 +489,7 @@ def test_argwhere_and_flatnonzero_of_a_0d_array(f, x):
 def test_nonzero_of_a_0d_array_is_numpys_value_error(f):
     py, jit = compiled(f)
     for x in (np.array(1.0), np.array(0, np.int32), np.array(True)):
-        _same_error(_outcome(jit, x), _outcome(py, x))
+        _same_error(outcome(jit, x), outcome(py, x))
 
 
 def nonzero_of_expression(a):

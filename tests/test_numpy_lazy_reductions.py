@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from dispatchjit import generic
-from numpy_support import layout, pair
+from numpy_support import layout, outcome, pair
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
@@ -46,14 +46,6 @@ def _same(got, want):
     np.testing.assert_array_equal(got, want)
 
 
-def _outcome(f, *args):
-    try:
-        with np.errstate(all="ignore"):
-            return f(*args)
-    except Exception as e:  # noqa: BLE001 - compared by class and message
-        return e
-
-
 @SETTINGS
 @given(n=st.integers(0, 30), k=st.integers(1, 17), d=st.integers(1, 9), seed=st.integers(0, 100))
 def test_distances_and_assignment_are_numpys(n, k, d, seed):
@@ -79,7 +71,7 @@ def test_every_reduction_along_each_axis_is_numpys(axis, x, how):
 def test_empty_lines_raise_as_numpy_and_bad_axes_are_axis_errors():
     py, jit = CASES["every_reduction"]
     for x, axis in ((np.zeros((2, 0, 3)), 1), (np.zeros((0, 3)), 0), (np.ones((2, 3)), 2), (np.ones((2, 3)), -3)):
-        want, got = _outcome(py, x, axis), _outcome(jit, x, axis)
+        want, got = outcome(py, x, axis), outcome(jit, x, axis)
         assert type(got) is type(want) and str(got) == str(want), (x.shape, axis, got, want)
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from dispatchjit.errors import TypingError
-from numpy_support import layout, pair
+from numpy_support import layout, outcome, pair
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 DTYPES = [np.float64, np.int32]
@@ -25,13 +25,6 @@ DTYPES = [np.float64, np.int32]
 # --- helpers ------------------------------------------------------------------------------------
 
 LAYOUTS = ["C", "F", "T", "strided", "reversed"]
-
-
-def _outcome(f, *args):
-    try:
-        return f(*args)
-    except Exception as err:  # noqa: BLE001 - the exception is the outcome compared
-        return err
 
 
 def _same_error(got, want):
@@ -64,7 +57,7 @@ def _same(got, want, inputs=()):
 def _check(pair, *args, inputs=None):
     py, compiled = pair
     arrays = [a for a in args if isinstance(a, np.ndarray)] if inputs is None else inputs
-    _same(_outcome(compiled, *args), _outcome(py, *args), arrays)
+    _same(outcome(compiled, *args), outcome(py, *args), arrays)
 
 
 def _values(dtype, shape):
@@ -293,7 +286,7 @@ def test_reshape_with_literal_shapes_on_every_layout(how, dtype):
 def _check_reshape(pair, x, shape):
     """``_check``, except that the error message shows a ``-1`` as given: NumPy shows it as
     ``newaxis`` and drops a leading one (``shape (4)`` for ``(-1, 4)``)."""
-    want = _outcome(pair[0], x, shape)
+    want = outcome(pair[0], x, shape)
     if not (-1 in shape and str(want).startswith("cannot reshape")):
         return _check(pair, x, shape)
     with pytest.raises(type(want)) as got:

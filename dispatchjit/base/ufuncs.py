@@ -236,7 +236,25 @@ def _sign(x: REAL):
     return x   # 0 (and -0.0) and NaN are their own sign, as NumPy's
 
 
-sign = ufunc(np.sign, kernel("sign", _sign))
+def _sign_complex(x: CT):
+    """NumPy 2's sign of a complex number: ``x / abs(x)`` (0 for 0; an infinite part's direction;
+    NaN for two infinite parts or a NaN)."""
+    re, im = x.real, x.imag
+    if np.isinf(re) and np.isinf(im):
+        return typeof(x)(complex(np.nan, np.nan))
+    if np.isinf(re):   # (before NaN: NumPy's sign of inf + nan*j is 1)
+        return typeof(x)(complex(1.0 if re > 0 else -1.0, 0.0))
+    if np.isinf(im):
+        return typeof(x)(complex(0.0, 1.0 if im > 0 else -1.0))
+    if re != re or im != im:
+        return typeof(x)(complex(np.nan, np.nan))
+    size = np.hypot(re, im)
+    if size == 0:
+        return typeof(x)(0)
+    return typeof(x)(complex(_divide(re, size), _divide(im, size)))
+
+
+sign = ufunc(np.sign, kernel("sign", _sign, _sign_complex))
 
 
 # --- comparisons -------------------------------------------------------------------------------
@@ -338,7 +356,11 @@ def _rounding(name: str):
 floor = ufunc(np.floor, _rounding("floor"), mathfuncs.floor)
 ceil = ufunc(np.ceil, _rounding("ceil"), mathfuncs.ceil)
 trunc = ufunc(np.trunc, _rounding("trunc"), mathfuncs.trunc)
-rint = ufunc(np.rint, _rounding("rint"))
+def _rint_complex(x: CT):
+    return typeof(x)(complex(np.rint(x.real), np.rint(x.imag)))
+
+
+rint = ufunc(np.rint, kernel("rint", *_ieee1("rint"), _annotated(_identity, make_union(INTEGERS, Bool)), _rint_complex))
 
 
 def _isnan(x: FT):
@@ -359,8 +381,17 @@ def _isfinite(x: FT):
 
 _EXACT = make_union(INTEGERS, Bool)
 isnan = ufunc(np.isnan, kernel("isnan", _isnan, _isnan_complex, _annotated(_false, _EXACT)), mathfuncs.isnan)
-isinf = ufunc(np.isinf, kernel("isinf", _isinf, _annotated(_false, _EXACT)), mathfuncs.isinf)
-isfinite = ufunc(np.isfinite, kernel("isfinite", _isfinite, _annotated(_true, _EXACT)), mathfuncs.isfinite)
+def _isinf_complex(x: CT):
+    return np.isinf(x.real) or np.isinf(x.imag)
+
+
+def _isfinite_complex(x: CT):
+    return np.isfinite(x.real) and np.isfinite(x.imag)
+
+
+isinf = ufunc(np.isinf, kernel("isinf", _isinf, _isinf_complex, _annotated(_false, _EXACT)), mathfuncs.isinf)
+isfinite = ufunc(np.isfinite, kernel("isfinite", _isfinite, _isfinite_complex, _annotated(_true, _EXACT)),
+                 mathfuncs.isfinite)
 
 # --- the operators on arrays -------------------------------------------------------------------
 for _op, _u in ((ops.add, add), (ops.sub, subtract), (ops.mul, multiply), (ops.truediv, true_divide),

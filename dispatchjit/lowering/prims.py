@@ -506,7 +506,8 @@ def _np_extreme(op: str):
 
 
 def _np_math(fl, e, args):
-    name = {"power": "pow"}.get(e.op.removeprefix("np."), e.op.removeprefix("np."))
+    name = e.op.removeprefix("np.")
+    name = {"power": "pow"}.get(name, name)
     if _kind(e) == "complex":
         return _call_complex(fl, e, "c" + name, args)
     return _call_math(fl, name, args)
