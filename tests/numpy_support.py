@@ -41,3 +41,36 @@ def outcome(f, *args):
             return f(*args)
         except Exception as err:  # noqa: BLE001 - the exception is the outcome compared
             return err
+
+
+def same(got, want, tolerance=None) -> None:
+    """``got`` (compiled) is ``want`` (NumPy): the same error (class and message), None, or
+    the same values (NaN where NumPy has NaN; -0.0 equals 0.0; within the relative
+    ``tolerance(dtype)`` when given),
+    dtype and shape; tuples item by item; a NumPy scalar as a scalar (not an array)."""
+    if isinstance(want, Exception):
+        assert isinstance(got, Exception), f"NumPy raised {want!r}, compiled code returned {got!r}"
+        assert type(got) is type(want), (got, want)
+        assert str(got) == str(want), (str(got), str(want))
+        return
+    assert not isinstance(got, Exception), f"compiled code raised {got!r}, NumPy gave {want!r}"
+    if want is None:
+        assert got is None, got
+        return
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want), (got, want)
+        for k, (g, w) in enumerate(zip(got, want)):
+            try:
+                same(g, w, tolerance)
+            except AssertionError as err:
+                raise AssertionError(f"result {k}: {err}") from None
+        return
+    assert isinstance(got, np.ndarray) == isinstance(want, np.ndarray), f"array or scalar: {got!r}, {want!r}"
+    g, w = np.asarray(got), np.asarray(want)
+    assert g.dtype == w.dtype, (g.dtype, w.dtype)
+    assert g.shape == w.shape, (g.shape, w.shape)
+    rtol = tolerance(w.dtype) if tolerance is not None else 0
+    if rtol:
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=0, equal_nan=True)
+    else:
+        np.testing.assert_array_equal(g, w, strict=True)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from dispatchjit.errors import TypingError
-from numpy_support import layout, outcome, pair
+from numpy_support import layout, outcome, pair, same
 
 FILE = os.path.abspath(__file__)
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True,
@@ -59,33 +59,8 @@ def _tolerance(dtype):
 
 
 def _same(got, want, exact=False):
-    """``got`` (compiled) is ``want`` (NumPy): the same error, or values (floats to a relative
-    ``1e-12``, float32 ``1e-5``; integers, booleans and everything when ``exact``, equal; NaN
-    where NumPy has NaN), dtype and shape."""
-    if isinstance(want, Exception):
-        assert isinstance(got, Exception), f"NumPy raised {want!r}, compiled code returned {got!r}"
-        assert type(got) is type(want), (got, want)
-        assert str(got) == str(want), (str(got), str(want))
-        return
-    assert not isinstance(got, Exception), f"compiled code raised {got!r}, NumPy gave {want!r}"
-    if isinstance(want, tuple):
-        assert isinstance(got, tuple) and len(got) == len(want), (got, want)
-        for k, (g, w) in enumerate(zip(got, want)):
-            try:
-                _same(g, w, exact)
-            except AssertionError as err:
-                raise AssertionError(f"result {k}: {err}") from None
-        return
-    assert isinstance(got, np.ndarray) == isinstance(want, np.ndarray), f"array or scalar: {got!r}, {want!r}"
-    g, w = np.asarray(got), np.asarray(want)
-    assert g.dtype == w.dtype, (g.dtype, w.dtype)
-    assert g.shape == w.shape, (g.shape, w.shape)
-    rtol = 0 if exact else _tolerance(w.dtype)
-    if rtol:
-        np.testing.assert_allclose(g, w, rtol=rtol, atol=0, equal_nan=True)
-    else:
-        np.testing.assert_array_equal(g, w, strict=True)
-
+    """``same``, floats to a relative ``1e-12`` (float32 ``1e-5``) unless ``exact``."""
+    same(got, want, None if exact else _tolerance)
 
 def _check(pair, *args, exact=False):
     py, compiled = pair

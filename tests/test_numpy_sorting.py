@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from numpy_support import layout, outcome, pair
+from numpy_support import layout, outcome, pair, same
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 DTYPES = [np.float64, np.float32, np.int64, np.int32, np.uint8, np.bool_, np.complex128]
@@ -34,34 +34,6 @@ HALVES = [k / 2 for k in range(-6, 7)]
 
 def compiled(f):
     return pair(f)[1]
-
-
-def _same(got, want):
-    """``got`` (compiled) is ``want`` (NumPy): the same error (class and message), or the same
-    values (NaN where NumPy has NaN; -0.0 equals 0.0), dtype and shape; tuples item by item;
-    a NumPy scalar as a scalar (not an array) of its value."""
-    if isinstance(want, Exception):
-        assert isinstance(got, Exception), f"NumPy raised {want!r}, compiled code returned {got!r}"
-        assert type(got) is type(want), (got, want)
-        assert str(got) == str(want), (str(got), str(want))
-        return
-    assert not isinstance(got, Exception), f"compiled code raised {got!r}, NumPy gave {want!r}"
-    if want is None:
-        assert got is None, got
-        return
-    if isinstance(want, tuple):
-        assert isinstance(got, tuple) and len(got) == len(want), (got, want)
-        for k, (g, w) in enumerate(zip(got, want)):
-            try:
-                _same(g, w)
-            except AssertionError as err:
-                raise AssertionError(f"result {k}: {err}") from None
-        return
-    assert isinstance(got, np.ndarray) == isinstance(want, np.ndarray), f"array or scalar: {got!r}, {want!r}"
-    g, w = np.asarray(got), np.asarray(want)
-    assert g.dtype == w.dtype, (g.dtype, w.dtype)
-    assert g.shape == w.shape, (g.shape, w.shape)
-    np.testing.assert_array_equal(g, w)
 
 
 def _elements(dtype):
@@ -147,7 +119,7 @@ def test_sort_and_argsort_of_every_dtype_match_numpy(dtype, data):
     for argsort)."""
     x = data.draw(_arrays(dtype, 2), label="x")
     axis = data.draw(_axis(2), label="axis")
-    _same(SORTS(x, axis), sorts_reference(x, axis))
+    same(SORTS(x, axis), sorts_reference(x, axis))
 
 
 @pytest.mark.parametrize("ndim", [1, 2, 3])
@@ -158,7 +130,7 @@ def test_sort_and_argsort_in_every_layout_and_ndim_match_numpy(ndim, data):
     how = data.draw(st.sampled_from(LAYOUTS), label="how")
     axis = data.draw(_axis(ndim), label="axis")
     y = layout(x, how)
-    _same(SORTS(y, axis), sorts_reference(y, axis))
+    same(SORTS(y, axis), sorts_reference(y, axis))
 
 
 PATTERNS = {
@@ -192,21 +164,21 @@ def test_sort_of_lengths_across_the_runs_and_merges(pattern):
     rng = np.random.default_rng(7)
     for n in [0, 1, 2, 3, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 70, 95, 96, 97, 127, 128, 129, 200, 257]:
         x = PATTERNS[pattern](rng, n)
-        _same(SORT_1D(x), sort_1d_reference(x))
+        same(SORT_1D(x), sort_1d_reference(x))
         if not np.isnan(x).any():
             i = x.astype(np.int64)
-            _same(SORT_1D(i), sort_1d_reference(i))
+            same(SORT_1D(i), sort_1d_reference(i))
 
 
 def test_nan_sorts_last_and_complex_by_real_then_imaginary_part():
     x = np.array([3.0, np.nan, -np.inf, 1.0, np.nan, -0.0, np.inf, 0.0, -1.0])
     got = SORT_1D(x)
-    _same(got, sort_1d_reference(x))
+    same(got, sort_1d_reference(x))
     assert np.isnan(got[0][-2:]).all() and got[0][0] == -np.inf and got[0][-3] == np.inf
     assert got[1].tolist() == [2, 8, 5, 7, 3, 0, 6, 1, 4]
     z = np.array([1 + 2j, 0 + 5j, 1 + 1j, -1 - 1j, 1 + 1j, 0 - 5j])
     got = SORT_1D(z)
-    _same(got, sort_1d_reference(z))
+    same(got, sort_1d_reference(z))
     assert got[0].tolist() == [-1 - 1j, -5j, 5j, 1 + 1j, 1 + 1j, 1 + 2j] and got[1].tolist() == [3, 5, 1, 2, 4, 0]
 
 
@@ -219,7 +191,7 @@ SORT_FLAT = compiled(sort_flat)
 
 def test_a_0d_array_flattened_is_a_vector():
     for x in (np.array(5.0), np.array(3, np.int32)):
-        _same(SORT_FLAT(x), sort_flat(x))
+        same(SORT_FLAT(x), sort_flat(x))
 
 
 # --- kind= ---------------------------------------------------------------------------------------
@@ -252,7 +224,7 @@ def test_every_kind_sorts_as_numpy_and_argsort_is_numpys_stable_one(data):
     dtype = data.draw(st.sampled_from([np.float64, np.int32]), label="dtype")
     x = data.draw(_arrays(dtype, 2), label="x")
     x = layout(x, "F") if dtype is np.int32 else x
-    _same(KINDS(x), kinds_reference(x))
+    same(KINDS(x), kinds_reference(x))
 
 
 # --- x.sort() in place -----------------------------------------------------------------------------
@@ -289,8 +261,8 @@ def test_sort_in_place_of_a_view_writes_through_to_its_base(data):
     want_base = base.copy()
     want = sort_in_place(VIEWS[view](want_base), axis)
     got = SORT_IN_PLACE(VIEWS[view](base), axis)
-    _same(got, want)
-    _same(base, want_base)
+    same(got, want)
+    same(base, want_base)
 
 
 @SETTINGS
@@ -304,7 +276,7 @@ def test_sort_in_place_with_the_default_axis_of_line_and_2d_views(data):
     want = sort_in_place_default(views[view](want_base))
     got = SORT_IN_PLACE_DEFAULT(views[view](base))
     assert got is None and want is None
-    _same(base, want_base)
+    same(base, want_base)
 
 
 # --- np.searchsorted --------------------------------------------------------------------------------
@@ -364,27 +336,27 @@ def test_searchsorted_matches_numpy(dtype, values, layouts, data):
     if isinstance(values, str):
         probes = _probes(a, values)
         for v in data.draw(st.lists(st.sampled_from(probes), min_size=1, max_size=4), label="v"):
-            _same(SEARCHES(a, v), searches(a, v))
+            same(SEARCHES(a, v), searches(a, v))
         return
     ndim, vtype = values
     kind = {"f": "float", "i": "int", "b": "bool", "c": "complex"}[np.dtype(vtype).kind]
     shape = data.draw(st.tuples(*[st.integers(0, 4)] * ndim), label="shape")
     v = np.array(data.draw(st.lists(st.sampled_from(_probes(a, kind)), min_size=int(np.prod(shape)),
                                     max_size=int(np.prod(shape))), label="v"), vtype).reshape(shape)
-    _same(SEARCHES(a, v), searches(a, v))
+    same(SEARCHES(a, v), searches(a, v))
 
 
 def test_searchsorted_of_ties_nans_and_nothing():
     a = np.array([1.0, 2.0, 2.0, 2.0, 3.0, np.nan, np.nan])
     v = np.array([[np.nan, 2.0, 0.0], [3.0, 4.0, -np.inf]])
     got = SEARCHES(a, v)
-    _same(got, searches(a, v))
+    same(got, searches(a, v))
     assert got[0].tolist() == [[5, 1, 0], [4, 5, 0]] and got[1].tolist() == [[7, 4, 0], [5, 5, 0]]
-    _same(SEARCHES(a, np.nan), searches(a, np.nan))
-    _same(SEARCHES(np.zeros(0), np.ones((2, 0))), searches(np.zeros(0), np.ones((2, 0))))
-    _same(SEARCHES(np.zeros(0), 1.0), searches(np.zeros(0), 1.0))
+    same(SEARCHES(a, np.nan), searches(a, np.nan))
+    same(SEARCHES(np.zeros(0), np.ones((2, 0))), searches(np.zeros(0), np.ones((2, 0))))
+    same(SEARCHES(np.zeros(0), 1.0), searches(np.zeros(0), 1.0))
     i = np.array([1, 3, 3, 5], np.int32)
-    _same(SEARCHES(i, np.array([2.5, 3.0, 3.5, np.nan, -0.5])), searches(i, np.array([2.5, 3.0, 3.5, np.nan, -0.5])))
+    same(SEARCHES(i, np.array([2.5, 3.0, 3.5, np.nan, -0.5])), searches(i, np.array([2.5, 3.0, 3.5, np.nan, -0.5])))
 
 
 def search_0d(a, v):
@@ -393,7 +365,7 @@ def search_0d(a, v):
 
 def test_searchsorted_of_0d_values_is_a_scalar():
     a, v = np.array([1.0, 2.0, 3.0]), np.array(2.5)
-    _same(compiled(search_0d)(a, v), search_0d(a, v))
+    same(compiled(search_0d)(a, v), search_0d(a, v))
 
 
 # --- np.unique ---------------------------------------------------------------------------------------
@@ -421,7 +393,7 @@ def test_unique_with_every_combination_of_flags_matches_numpy(dtype, data):
     occurrence (C order), the index into them of each element (of the input's shape) and the
     counts, as NumPy's tuple in NumPy's order."""
     x = data.draw(_arrays(dtype, 2), label="x")
-    _same(UNIQUES(x), uniques(x))
+    same(UNIQUES(x), uniques(x))
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
@@ -429,7 +401,7 @@ def test_unique_with_every_combination_of_flags_matches_numpy(dtype, data):
 @given(data=st.data())
 def test_unique_of_every_dtype_matches_numpy(dtype, data):
     x = data.draw(_arrays(dtype, 2), label="x")
-    _same(UNIQUE_ALL(x), unique_all(x))
+    same(UNIQUE_ALL(x), unique_all(x))
 
 
 @pytest.mark.parametrize("ndim, layouts", [(0, ["C"]), (1, ["C", "strided", "reversed"]), (3, LAYOUTS)])
@@ -438,19 +410,19 @@ def test_unique_of_every_dtype_matches_numpy(dtype, data):
 def test_unique_in_every_layout_and_ndim_matches_numpy(ndim, layouts, data):
     x = data.draw(_arrays(np.float64, ndim), label="x")
     y = layout(x, data.draw(st.sampled_from(layouts), label="how"))
-    _same(UNIQUE_ALL(y), unique_all(y))
+    same(UNIQUE_ALL(y), unique_all(y))
 
 
 def test_unique_of_nans_zeros_and_nothing():
     x = np.array([[np.nan, 1.0, -0.0], [0.0, np.nan, 1.0]])
     got = UNIQUES(x)
-    _same(got, uniques(x))
+    same(got, uniques(x))
     values, first, inverse, counts = got[7]
     assert values[:2].tolist() == [0.0, 1.0] and np.isnan(values[2]) and values.shape == (3,)
     assert first.tolist() == [2, 1, 0] and inverse.tolist() == [[2, 1, 0], [0, 2, 1]] and counts.tolist() == [2, 2, 2]
     for shape in ((0, 3), (2, 0)):
         e = np.zeros(shape)
-        _same(UNIQUES(e), uniques(e))
+        same(UNIQUES(e), uniques(e))
         assert UNIQUES(e)[2][1].shape == shape
 
 
@@ -480,10 +452,10 @@ AXIS_CASES = {f.__name__: pair(f) for f in (sort_along, argsort_along, sort_meth
 def test_an_out_of_range_axis_is_numpys_axis_error(name, axis):
     py, f = AXIS_CASES[name]
     x = np.arange(6.0).reshape(2, 3)[:, ::-1]
-    _same(f(x.copy(), 1), py(x.copy(), 1))
+    same(f(x.copy(), 1), py(x.copy(), 1))
     want = outcome(py, x.copy(), axis)
     assert type(want) is np.exceptions.AxisError
-    _same(outcome(f, x.copy(), axis), want)
+    same(outcome(f, x.copy(), axis), want)
 
 
 def sort_default(x):
@@ -507,22 +479,22 @@ def test_sorting_a_0d_array_along_the_last_axis_is_numpys_axis_error(f):
     x = np.array(2.5)
     want = outcome(f, x.copy())
     assert type(want) is np.exceptions.AxisError
-    _same(outcome(compiled(f), x.copy()), want)
+    same(outcome(compiled(f), x.copy()), want)
     for axis in (0, -1, 1):
-        _same(outcome(AXIS_CASES["sort_along"][1], x.copy(), axis), outcome(sort_along, x.copy(), axis))
-        _same(outcome(AXIS_CASES["sort_method_along"][1], x.copy(), axis), outcome(sort_method_along, x.copy(), axis))
-    _same(AXIS_CASES["sort_along"][1](x, None), sort_along(x, None))
+        same(outcome(AXIS_CASES["sort_along"][1], x.copy(), axis), outcome(sort_along, x.copy(), axis))
+        same(outcome(AXIS_CASES["sort_method_along"][1], x.copy(), axis), outcome(sort_method_along, x.copy(), axis))
+    same(AXIS_CASES["sort_along"][1](x, None), sort_along(x, None))
 
 
 @pytest.mark.parametrize("f", [argsort_default, argsort_method_default], ids=lambda f: f.__name__)
 def test_argsort_of_a_0d_array_is_numpys(f):
     x = np.array(2.5)
-    _same(outcome(compiled(f), x), outcome(f, x))
+    same(outcome(compiled(f), x), outcome(f, x))
 
 
 def test_argsort_of_a_0d_array_without_an_axis_is_numpys():
     x = np.array(2.5)
-    _same(AXIS_CASES["argsort_along"][1](x, None), argsort_along(x, None))
+    same(AXIS_CASES["argsort_along"][1](x, None), argsort_along(x, None))
 
 
 def sort_kind_x(x):
@@ -551,19 +523,19 @@ def test_an_unknown_kind_is_numpys_value_error(f):
     x = np.array([3.0, 1.0, 2.0])
     want = outcome(f, x.copy())
     assert type(want) is ValueError and str(want).startswith("sort kind must be one of 'quick', 'heap', or 'stable'")
-    _same(outcome(compiled(f), x.copy()), want)
+    same(outcome(compiled(f), x.copy()), want)
 
 
 def test_a_kind_numpy_takes_by_its_first_letter_is_taken():
     x = np.array([3.0, 1.0, 2.0, 1.0])
     want = outcome(sort_kind_prefix, x)
     if isinstance(want, Exception):
-        _same(outcome(compiled(sort_kind_prefix), x), want)
+        same(outcome(compiled(sort_kind_prefix), x), want)
     else:
         got = compiled(sort_kind_prefix)(x)
-        _same(got[0], want[0])
-        _same(got[1], np.argsort(x, kind="stable"))
-        _same(got[2:], want[2:])
+        same(got[0], want[0])
+        same(got[1], np.argsort(x, kind="stable"))
+        same(got[2:], want[2:])
 
 
 def search_left(a, v):
@@ -582,20 +554,20 @@ def search_sorter(a, v):
 def test_searchsorted_in_more_than_one_dimension_is_numpys_value_error(a):
     want = outcome(search_left, a, 1.0)
     assert type(want) is ValueError and str(want) == "object too deep for desired array"
-    _same(outcome(compiled(search_left), a, 1.0), want)
-    _same(outcome(compiled(search_left), a, np.ones(2)), outcome(search_left, a, np.ones(2)))
+    same(outcome(compiled(search_left), a, 1.0), want)
+    same(outcome(compiled(search_left), a, np.ones(2)), outcome(search_left, a, np.ones(2)))
 
 
 def test_searchsorted_in_a_0d_array_is_numpys_value_error():
     a = np.array(1.0)
-    _same(outcome(compiled(search_left), a, 1.0), outcome(search_left, a, 1.0))
+    same(outcome(compiled(search_left), a, 1.0), outcome(search_left, a, 1.0))
 
 
 def test_an_unknown_side_is_numpys_value_error_and_sorter_a_type_error():
     a = np.array([1.0, 2.0])
     want = outcome(search_side, a, 1.5)
     assert type(want) is ValueError
-    _same(outcome(compiled(search_side), a, 1.5), want)
+    same(outcome(compiled(search_side), a, 1.5), want)
     assert search_sorter(a, 1.5) == 1   # NumPy takes it; compiled code does not
     with pytest.raises(TypeError):
         compiled(search_sorter)(a, 1.5)

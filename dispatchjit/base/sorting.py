@@ -132,9 +132,8 @@ def _sorting(name: str, doc: str):
     """The generic function ``name(a, axis=-1, kind=None, ...)``, whose method checks ``kind``
     and calls ``name`` at the axis (the methods below, by the axis's type)."""
     def generator(a, *rest):
-        axis = "rest[0]" if rest else "-1"
-        call = f"{name}(a, {axis}, None)" if name != "sort_in_place" else f"sort_in_place(a, {axis}, None)"
-        return _source(name, "a, *rest", _kind_error(rest[1:]) + [("" if name == "sort_in_place" else "return ") + call])
+        call = f"{name}(a, {'rest[0]' if rest else '-1'}, None)"
+        return _source(name, "a, *rest", _kind_error(rest[1:]) + [call if name == "sort_in_place" else f"return {call}"])
 
     generator.__name__ = generator.__qualname__ = name
     generator.__doc__ = doc
