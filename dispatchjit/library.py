@@ -10,6 +10,7 @@ imported, and ``get`` imports it the first time compiled code (or a struct) need
 from __future__ import annotations
 
 import importlib
+import sys
 
 __all__ = ["register", "binary", "unary", "builtin", "named", "stands_for", "keywords"]
 
@@ -57,7 +58,18 @@ def unary(symbol: str):
 def builtin(py_function):
     """The generic function standing for a builtin or math function, or None."""
     _loaded()
-    return _builtins.get(py_function)
+    f = _builtins.get(py_function)
+    if f is None and _of_numpy_random(py_function) and "dispatchjit.base.mtrand" not in sys.modules:
+        importlib.import_module("dispatchjit.base.mtrand")
+        f = _builtins.get(py_function)
+    return f
+
+
+def _of_numpy_random(py_function) -> bool:
+    """Whether ``py_function`` is one of ``np.random``'s. Their library (``base.mtrand``) is
+    loaded only when compiled code first calls one: it and ``numpy.random`` cost a quarter of
+    the library's import."""
+    return (getattr(py_function, "__module__", None) or "").startswith("numpy.random")
 
 
 def named(name: str):

@@ -188,6 +188,49 @@ def iterate_rows(m):
     return s
 
 
+@generic
+def fields_of_tuples(t):
+    # Fields of a borrowed tuple are borrowed; of a call's result (a temporary), owned.
+    a = t[0]
+    b = t[1][0]
+    c = give_tuple(a)[1][0]
+    a = a[1:]
+    return (b, t[1][1], c, a)
+
+
+@generic
+def rebinds_to_own_field(t):
+    t2 = (t[0][1:], t[1])            # the view lives only in t2 (and x)
+    x = t2[0]
+    t2 = (t2[1][0], (x, t2[0]))      # built from the old value's fields, which then goes
+    return t2[0][0] + t2[1][0][0] + x[0] + t2[1][1][0]
+
+
+@pytest.mark.parametrize("fn, make", [
+    (fields_of_tuples, lambda: (np.zeros(10), (np.ones(3), np.arange(4.0)))),
+    (rebinds_to_own_field, lambda: (np.zeros(2), (np.ones(3), np.arange(4.0)))),
+])
+def test_refcounts_of_arrays_read_from_tuple_fields(fn, make):
+    t = make()
+    parts = [t[0], t[1][0], t[1][1]]
+    fn(t)
+    gc.collect()
+    counts = [sys.getrefcount(p) for p in parts]
+    for _ in range(10_000):
+        r = fn(t)
+    del r
+    assert [sys.getrefcount(p) for p in parts] == counts
+
+
+def test_tuple_fields_read_by_compiled_code_have_python_values():
+    t = (np.arange(5.0), (np.ones(3), np.arange(4.0)))
+    b, second, c, a = fields_of_tuples(t)
+    assert b is t[1][0] and second is t[1][1]
+    np.testing.assert_array_equal(c, t[0][0:2])
+    np.testing.assert_array_equal(a, t[0][1:])
+    assert rebinds_to_own_field((np.array([0.0, 1.0]), (np.full(3, 2.0), np.arange(4.0)))) == 5.0
+
+
 @pytest.mark.parametrize("fn, make", [
     (give_back, lambda: np.zeros(10)),
     (give_views, lambda: np.zeros(10)),

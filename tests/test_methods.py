@@ -193,6 +193,39 @@ def test_redefinition_replaces_and_bumps_world():
     assert t.add(methods_from_function(area_r, "f")[0]) is None
 
 
+def test_redefinition_without_variables_compares_each_position():
+    """Signatures without ``where`` variables are the same type exactly when each position is:
+    a union written out is the type it spells, an array's element type decides."""
+    def ints(x: typing.Union[Int64, Integer], y: Array[Float64]): ...
+    def integer(x: Integer, y: Array[Float64]): ...
+    def float32s(x: Integer, y: Array[Float32]): ...
+    def rest(x: Integer, *ys: Real): ...
+    def rest_again(x: Integer, *ys: typing.Union[Real, Float64]): ...
+    t = table(ints, float32s, rest)
+    assert t.add(methods_from_function(integer, "f")[0]).func is ints
+    assert t.add(methods_from_function(rest_again, "f")[0]).func is rest
+    assert [m.func for m in t.methods] == [integer, float32s, rest_again]
+
+
+def _shapes():
+    def a(x, y=2, /, z=3, *args, k, m=4, **kw): ...
+    def b(x, y: Int64 = 1): ...
+    def c(*xs): ...
+    def d(): ...
+    def e(x, *, y): ...
+    def f(x, /, **kw): ...
+    return [a, b, c, d, e, f, lambda x, *r, q=1: x]
+
+
+@pytest.mark.parametrize("fn", _shapes(), ids=lambda fn: fn.__name__)
+def test_parameters_read_from_code_are_inspects(fn):
+    import inspect
+    from dispatchjit.methods import _parameters
+    def described(params):
+        return [(p.name, p.kind, p.default) for p in params]
+    assert described(_parameters(fn)) == described(inspect.signature(fn).parameters.values())
+
+
 def test_applicable_lists_in_definition_order():
     t = table(num, intg, i64, anything)
     assert [m.func for m in t.applicable((Int64,))] == [num, intg, i64, anything]

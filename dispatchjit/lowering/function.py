@@ -614,9 +614,10 @@ class _FunctionLowering(CAPIEmitter):
             element = repr_of(t).load_field(self, whole, t, e.index)
         else:
             element = self.b.extract_value(whole, e.index)
-        self.incref(element, e.type)
-        if _owns(e.value):
-            self.decref(whole, e.value.type)
+        if _owns(e):   # the whole is a temporary: the element takes a reference before it goes
+            self.incref(element, e.type)
+            if _owns(e.value):
+                self.decref(whole, e.value.type)
         return element
 
     def expr_Throw(self, e: ir.Throw) -> ll.Value:
@@ -817,7 +818,7 @@ def _is_one(v: ll.Value) -> bool:
     return isinstance(v, ll.Constant) and v.constant == 1
 
 
-_OWNING_NODES = (ir.Invoke, ir.Prim, ir.TupleExpr, ir.New, ir.GetField, ir.IfExp, ir.BoolOp)
+_OWNING_NODES = (ir.Invoke, ir.Prim, ir.TupleExpr, ir.New, ir.IfExp, ir.BoolOp)
 
 
 def _owns(e: ir.Expr) -> bool:
@@ -826,6 +827,12 @@ def _owns(e: ir.Expr) -> bool:
         return False
     if isinstance(e, ir.Convert):
         return _owns(e.value)
+    if isinstance(e, ir.GetField):
+        # A field of an immutable value lives as long as the value: borrowed from a borrowed
+        # one (``bc.args[0].args[1]`` of a variable counts no references). A mutable struct's
+        # field can be replaced while it is used, so reading it takes a reference.
+        t = e.value.type
+        return isinstance(t, StructType) and t.mutable or _owns(e.value)
     return isinstance(e, _OWNING_NODES)
 
 
