@@ -1,7 +1,7 @@
 """The C API functions compiled code calls, declared once for every module that needs them.
 
-Their addresses come from the running interpreter (``ctypes.pythonapi``) and are registered with
-the JIT, so nothing depends on how Python was linked."""
+Their addresses come from the running interpreter (``ctypes.pythonapi``) and NumPy's function
+table, and are registered with the JIT, so nothing depends on how Python was linked."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import ctypes
 
 from llvmlite import ir as ll
 
-__all__ = ["CAPI", "declare", "addresses", "slot_offset"]
+__all__ = ["CAPI", "NUMPY_API", "declare", "addresses", "slot_offset"]
 
 _P = ll.IntType(8).as_pointer()
 _I32, _I64, _F64, _VOID = ll.IntType(32), ll.IntType(64), ll.DoubleType(), ll.VoidType()
@@ -27,8 +27,14 @@ CAPI = {
     "Py_DecRef": (_VOID, [_P]), "PyObject_CallOneArg": (_P, [_P, _P]),
     "PyLong_FromVoidPtr": (_P, [_P]), "PyErr_SetString": (_VOID, [_P, _P]),
     "PyNumber_Index": (_P, [_P]), "PyEval_SaveThread": (_P, []), "PyEval_RestoreThread": (_VOID, [_P]), "PyObject_Vectorcall": (_P, [_P, _P.as_pointer(), _I64, _P]),
-    "PyType_GenericAlloc": (_P, [_P, _I64]),
+    "PyType_GenericAlloc": (_P, [_P, _I64]), "PyErr_Clear": (_VOID, []),
 }
+
+# NumPy's C API functions compiled code calls, by their index in NumPy's function table (the
+# ``_ARRAY_API`` capsule; the indices are NumPy's stable ABI): what ``np.empty``/``np.zeros``
+# do, without a Python-level call. Both steal a reference to the dtype.
+NUMPY_API = {"PyArray_Zeros": (183, _P, [_I32, _I64.as_pointer(), _P, _I32]),
+             "PyArray_Empty": (184, _P, [_I32, _I64.as_pointer(), _P, _I32])}
 
 
 def slot_offset(cls: type, name: str) -> int:
@@ -47,10 +53,25 @@ def slot_offset(cls: type, name: str) -> int:
 def declare(module: ll.Module, name: str) -> ll.Function:
     f = module.globals.get(name)
     if f is None:
-        ret, params = CAPI[name]
+        ret, params = CAPI[name] if name in CAPI else NUMPY_API[name][1:]
         f = ll.Function(module, ll.FunctionType(ret, params), name)
     return f
 
 
 def addresses() -> dict[str, int]:
-    return {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in CAPI}
+    found = {name: ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value for name in CAPI}
+    table = _numpy_table()
+    found.update({name: table[index] for name, (index, _, _) in NUMPY_API.items()})
+    return found
+
+
+def _numpy_table():
+    """NumPy's C API function table, as ``import_array()`` finds it."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:   # NumPy 1.x
+        from numpy.core import _multiarray_umath as umath
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    size = 1 + max(index for index, _, _ in NUMPY_API.values())
+    return (ctypes.c_void_p * size).from_address(get(umath._ARRAY_API, None))

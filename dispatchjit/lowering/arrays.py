@@ -323,6 +323,26 @@ def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Va
     if fl.mb.nogil:
         raise CompileError("cannot create an array in a function compiled with nogil=True: allocation "
                            "needs the GIL", loc, hint="allocate the array outside and pass it in")
+    # NumPy's PyArray_Empty/PyArray_Zeros, as np.empty/np.zeros; where NumPy refuses (a negative
+    # dimension, no memory) the request goes again through dispatchjit.runtime.arrays.allocate,
+    # which raises NumPy's error at the user's line.
+    dims = fl.alloca(ll.ArrayType(I64, max(t.ndim, 1)), "alloc.dims")
+    for k, n in enumerate(shape):
+        b.store(n, b.gep(dims, [I32(0), I32(k)]))
+    descr = fl.mb.object_ref(b, t.dtype.dtype)
+    b.call(declare(b.module, "Py_IncRef"), [descr])   # the call steals it
+    make = declare(b.module, "PyArray_Zeros" if zeros else "PyArray_Empty")
+    obj = b.call(make, [I32(t.ndim), b.bitcast(dims, I64.as_pointer()), descr, I32(int(t.layout == "F"))])
+    with b.if_then(b.icmp_unsigned("==", obj, ll.Constant(PTR, None)), likely=False):
+        b.call(declare(b.module, "PyErr_Clear"), [])
+        _allocate_in_python(fl, t, shape, zeros, loc)   # raises
+    return struct_from_ndarray(b, obj, t, writeable=I1(1))
+
+
+def _allocate_in_python(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> None:
+    """The allocation NumPy refused, asked of ``runtime.arrays.allocate``, which raises NumPy's
+    error at the user's line (the raise site's)."""
+    b = fl.b
     request = fl.alloca(ll.ArrayType(I64, 6 + t.ndim), "alloc.request")
     site = register_site(MemoryError, None, loc)  # only its location is used, for NumPy's errors
     code = rt.dtype_code(t.dtype)
@@ -332,7 +352,8 @@ def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Va
     for k, v in enumerate(head + list(shape) + dtype):
         b.store(v, b.gep(request, [I32(0), I32(k)]))
     obj = call_python(fl, rt.allocate, b.bitcast(request, PTR))
-    return struct_from_ndarray(b, obj, t, writeable=I1(1))
+    b.call(declare(b.module, "Py_DecRef"), [obj])   # (not reached: NumPy refused the same request)
+    fl.fail(PYERR)
 
 
 def call_python(fl, fn, pointer: ll.Value) -> ll.Value:

@@ -457,12 +457,31 @@ class _Array(Repr):
         return struct_from_ndarray(e.b, obj, t)  # borrowed: the caller's argument keeps it alive
 
     def box(self, e, v, t: ArrayType):
+        # The owner itself when the struct describes it exactly (an array made here, or passed
+        # in and returned): a new reference, no call; otherwise a view, by ``runtime.arrays.box``.
         b = e.b
+        owner = b.extract_value(v, OWNER)
+        head, dims, exact, slow, done = (b.append_basic_block(f"box.{n}")
+                                         for n in ("head", "dims", "exact", "view", "done"))
+        b.cbranch(b.icmp_unsigned("!=", owner, ll.Constant(PTR, None)), head, slow)
+        for block, test, then in ((head, _same_head, dims), (dims, _same_dims, exact)):
+            b.position_at_end(block)
+            b.cbranch(test(b, v, owner, t), then, slow)
+        b.position_at_end(exact)
+        b.call(declare(b.module, "Py_IncRef"), [owner])
+        b.branch(done)
+        b.position_at_end(slow)
         record = box_record(b, v, t, b.alloca)
         address = e.call("PyLong_FromVoidPtr", record)
         e.fail_if(b.icmp_unsigned("==", address, ll.Constant(PTR, None)))
-        boxed = e.call("PyObject_CallOneArg", e.object_constant(rt.box), address)
+        view = e.call("PyObject_CallOneArg", e.object_constant(rt.box), address)
         e.call("Py_DecRef", address)
+        b.branch(done)
+        viewed = b.block
+        b.position_at_end(done)
+        boxed = b.phi(PTR)
+        boxed.add_incoming(owner, exact)
+        boxed.add_incoming(view, viewed)
         return boxed
 
     def checkable(self, t):
@@ -528,6 +547,27 @@ def struct_from_ndarray(b, obj: ll.Value, t: ArrayType, writeable: ll.Value | No
         flags = field(rt.FLAGS_OFFSET, I32)
         writeable = b.icmp_unsigned("!=", b.and_(flags, I32(rt.WRITEABLE)), I32(0))
     return b.insert_value(agg, writeable, WRITEABLE)
+
+
+def _owner_field(b, owner: ll.Value, offset: int, ty):
+    return b.load(b.bitcast(b.gep(owner, [I64(offset)]), ty.as_pointer()))
+
+
+def _same_head(b, arr: ll.Value, owner: ll.Value, t: ArrayType) -> ll.Value:
+    """Whether the ``ndarray`` ``owner`` has the array struct's data pointer and ndim."""
+    data = b.bitcast(b.extract_value(arr, DATA), PTR)
+    return b.and_(b.icmp_unsigned("==", _owner_field(b, owner, rt.DATA_OFFSET, PTR), data),
+                  b.icmp_signed("==", _owner_field(b, owner, rt.NDIM_OFFSET, I32), I32(t.ndim)))
+
+
+def _same_dims(b, arr: ll.Value, owner: ll.Value, t: ArrayType) -> ll.Value:
+    """Whether ``owner`` (of the struct's ndim) has its shape and strides."""
+    same = I1(1)
+    for offset, part in ((rt.DIMS_OFFSET, SHAPE), (rt.STRIDES_OFFSET, STRIDES)):
+        words = _owner_field(b, owner, offset, I64.as_pointer())
+        for k in range(t.ndim):
+            same = b.and_(same, b.icmp_signed("==", b.load(b.gep(words, [I64(k)])), b.extract_value(arr, [part, k])))
+    return same
 
 
 def box_record(b, arr: ll.Value, t: ArrayType, alloca) -> ll.Value:
