@@ -17,7 +17,7 @@ from .generic import (GenericFunction, Specialization, SpecializationLimitWarnin
 from .reflection import code_llvm, code_native, code_typed, which
 from .structs import abstract, fields, struct
 from .lattice import (AbstractArray, AbstractFloat, Any, Array, Bool, Bottom, Complex64, Complex128, Float32,
-                    Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, Number, Real, Signed, Tuple,
+                    Float16, Float64, Int8, Int16, Int32, Int64, Integer, Nothing, NTuple, Number, Real, Signed, Tuple,
                     Type, UInt8, UInt16, UInt32, UInt64, Unsigned, Val, typeof)
 
 __version__ = "0.1.0"
@@ -28,7 +28,7 @@ __all__ = [
     "MethodError", "AmbiguityError", "CompileError", "TypingError", "InternalCompilerError", "Any", "Number",
     "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray", "Array", "Bool", "Int8", "Int16",
     "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float16", "Float32", "Float64", "Complex64",
-    "Complex128", "Nothing", "Bottom", "Tuple", "Type", "Val", "struct", "abstract", "fields", "InexactError",
+    "Complex128", "Nothing", "Bottom", "Tuple", "NTuple", "Type", "Val", "struct", "abstract", "fields", "InexactError",
     "FieldError", "ops", "convert", "promote_rule",
 ]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 import typing
 from dataclasses import dataclass, field
 
@@ -29,7 +30,8 @@ from .spec import SpecKey
 from .state import Edge
 from .lattice import (Any, ArrayType, Bool, Bottom, Boxed, Complex128, Float32, Float64, FunctionType, Int64, JType,
                     Literal, Nothing, PrimitiveType, PyObjectType, SingletonType, StructType, TupleType, TypeType,
-                    ValType, is_lazy, join_types, typeof)
+                    Number, Val, ValType, is_lazy, join_types, typeof)
+from .subtype import issubtype
 
 __all__ = ["SpecKey", "InferredFunction", "infer_function"]
 
@@ -63,6 +65,8 @@ _ARITH = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv", 
           "**": "pow", "&": "and", "|": "or", "^": "xor", "<<": "shl", ">>": "shr"}
 _CMP = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
 _BIT_OPS = {"&", "|", "^"}
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+            "!=": operator.ne}
 
 
 def _is_num(t: JType) -> bool:
@@ -121,7 +125,7 @@ class _Inferrer:
     def _join_returns(self) -> JType:
         result: JType = Bottom
         for t, loc in self.returns:
-            joined = join_types(result, t)
+            joined = self.join(result, t)
             if joined is None:
                 raise TypingError(
                     f"{self.fn.name} returns values of types that cannot merge: {_show_sites(self.returns)}",
@@ -160,7 +164,7 @@ class _Inferrer:
         if all(tt != t for tt, _ in sites):
             sites.append((t, loc))
         current = self.vars.get(name, Bottom)
-        joined = join_types(current, t)
+        joined = self.join(current, t)
         if joined is None:
             what = "variable" if not name.startswith("$") else "value"
             raise TypingError(f"{what} '{name}' is assigned values of types that cannot merge: "
@@ -527,6 +531,10 @@ class _Inferrer:
         if Bottom in (a.type, b.type):
             return ir.Prim("unreachable", (a, b), type=Bottom, loc=loc)
         if _is_num(a.type) and _is_num(b.type):
+            if isinstance(a, ir.Const) and isinstance(b, ir.Const) and a.type == b.type == Int64:
+                # two constants (``if G > H`` on value parameters): decided now, so an ``if`` on
+                # it compiles only the branch taken
+                return ir.Const(_COMPARE[op](a.value, b.value), type=Bool, loc=loc)
             return ir.Compare((op,), (a, b), (self.compare_type(op, a, b, loc),), type=Bool, loc=loc)
         return self.operator(op, (a, b), loc, f"cannot compare {a.type} {op} {b.type} in compiled code")
 
@@ -561,11 +569,34 @@ class _Inferrer:
     def join_all(self, typed: list[tuple[JType, SourceLoc]], what: str) -> JType:
         result: JType = Bottom
         for t, loc in typed:
-            joined = join_types(result, t)
+            joined = self.join(result, t)
             if joined is None:
                 raise TypingError(f"the {what} have types that cannot merge: {result} and {t}", loc)
             result = joined
         return result
+
+    def join(self, a: JType, b: JType) -> JType | None:
+        """The type a variable (a return, a conditional) taking values of types ``a`` and ``b``
+        has: ``join_types``'s, or for numbers of your types the one they promote to by your
+        ``promote_rule`` (``s = 0.0`` then ``s += dual`` makes ``s`` a ``Dual``; the ``0.0``
+        converts through ``convert``)."""
+        joined = join_types(a, b)
+        if joined is None and _user_numbers(a, b):
+            promoted = self.type_of_call(library.named("promote_type"), (TypeType(a), TypeType(b)))
+            if isinstance(promoted, TypeType) and promoted.param.is_concrete and promoted.param != Bottom:
+                return promoted.param
+        return joined
+
+    def type_of_call(self, func, argtypes: tuple[JType, ...]) -> JType:
+        """What a call of ``func`` with these argument types returns (``Bottom`` if none applies),
+        decided while compiling; the code compiled depends on the answer (an edge)."""
+        try:
+            method, _env = self.ctx.resolve(func, argtypes)
+        except MethodError:
+            self.result.edges.add(Edge(func, argtypes, None))
+            return Bottom
+        self.result.edges.add(Edge(func, argtypes, method))
+        return self.ctx.return_type(SpecKey(func, method, argtypes))
 
     def expr_TupleExpr(self, e: ir.TupleExpr):
         elts = tuple(self.expr(x) for x in e.elts)
@@ -600,9 +631,13 @@ class _Inferrer:
         params = []
         for p in parts:
             typed = self.expr(p)
-            if not isinstance(typed.type, TypeType) or isinstance(typed.type, ValType):
-                raise TypingError(f"the parameters of {t.name}[...] must be types, not {_src(p)}", p.loc)
-            params.append(typed.type.param)
+            if isinstance(typed, ir.Const) and type(typed.value) in (int, bool, str):
+                params.append(typed.value)   # a value parameter: Dual[1, Float64, N]
+            elif isinstance(typed.type, TypeType) and not isinstance(typed.type, ValType):
+                params.append(typed.type.param)
+            else:
+                raise TypingError(f"the parameters of {t.name}[...] must be types or constants, not {_src(p)}",
+                                  p.loc)
         try:
             found = t.definition.cls[tuple(params)]
         except TypeError as err:
@@ -650,8 +685,12 @@ class _Inferrer:
             handler = BUILTINS.get(_builtin_key(callee.value))
             if handler is not None:
                 return handler(self, args, e)
+            if callee.value is Val:
+                return self.val(args, e)
         if isinstance(t, FunctionType):
             return self.invoke(t.func, args, e.loc)
+        if isinstance(t, StructType):   # a functor: its class's __call__, a method of ops.call
+            return self.invoke(library.named("call"), (callee, *args), e.loc)
         if isinstance(t, TypeType) and len(args) == 1 and isinstance(args[0].type, ArrayType):
             return self.invoke(library.named("astype"), (args[0], callee), e.loc)   # np.float32(a)
         if isinstance(t, TypeType):
@@ -661,6 +700,13 @@ class _Inferrer:
                               hint="dir(dispatchjit.numpy) lists the NumPy functions compiled code has; call this "
                                    "one outside the compiled function, or add it there as a generic function")
         raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
+
+    def val(self, args, e: ir.Call) -> ir.Const:
+        """``Val(N)`` of a constant (a literal, a value parameter): the value lifted to a type."""
+        if len(args) != 1 or not isinstance(args[0], ir.Const) or type(args[0].value) not in (int, bool, str):
+            raise TypingError("Val(...) in compiled code takes one constant (an int, a bool or a string)", e.loc)
+        value = Val(args[0].value)
+        return ir.Const(value, type=typeof(value), loc=e.loc)
 
     def numpy_call(self, func, e: ir.Call, owner: ir.Expr | None = None) -> ir.Expr:
         """``np.f(...)`` (or the method ``owner.f(...)``): the library's generic function, its
@@ -749,11 +795,19 @@ class _Inferrer:
         the user asked for (``Int32(x)``), may narrow: integers wrap, floats round."""
         if v.type == t or t == Bottom or v.type == Bottom:
             return v
+        if not explicit and _user_numbers(v.type, t) and join_types(v.type, t) is None:
+            return struct_calls.convert_by_method(self, v, t, "the value")
         if not explicit and join_types(v.type, t) != t:
             raise InternalCompilerError(f"cannot convert {v.type} to {t}", v.loc)
         if isinstance(v, ir.Const) and _is_num(v.type) and _is_num(t) and v.type.kind != "complex":
             return ir.Const(_convert_constant(v.value, t), type=t, loc=v.loc)
         return ir.Convert(v, type=t, loc=v.loc)
+
+
+def _user_numbers(a: JType, b: JType) -> bool:
+    """Whether ``a`` and ``b`` are numbers, one of a user's type (they may promote by a rule)."""
+    return (isinstance(a, StructType) or isinstance(b, StructType)) and a != Bottom and b != Bottom \
+        and issubtype(a, Number) and issubtype(b, Number)
 
 
 # Values ``==`` compares by their fields (or as numbers) when no method says otherwise.

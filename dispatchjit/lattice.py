@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = [
     "JType", "AbstractType", "PrimitiveType", "SingletonType", "TupleType", "UnionType", "TypeType",
-    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "ValType", "Val", "Boxed", "is_lazy",
+    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "NTupleType", "NTuple", "ntuple_type", "ValType", "Val", "Boxed", "is_lazy",
     "StructDef", "StructType", "UserAbstractType", "register_class", "substitute", "map_components", "type_key",
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
@@ -174,6 +174,35 @@ class TupleType(_Structural):
         if not self.params:
             return "Tuple[()]"
         return f"Tuple[{', '.join(map(repr, self.params))}]"
+
+
+@dataclass(frozen=True, slots=True)
+class NTupleType(_Structural):
+    """``NTuple[N, T]`` with ``N`` a type variable: a tuple of ``N`` elements of type ``T``
+    (Julia's ``NTuple{N,T}``), so a struct field or a parameter can say "as many as the
+    parameter ``N``". Build with ``ntuple_type``: once ``N`` is a number it is the plain
+    ``TupleType`` of that length."""
+
+    __hash__ = _Structural.__hash__
+
+    count: JType
+    elt: JType
+
+    def __repr__(self) -> str:
+        return f"NTuple[{self.count!r}, {self.elt!r}]"
+
+
+def ntuple_type(count: JType, elt: JType) -> JType:
+    """``NTuple[count, elt]``: a ``TupleType`` when ``count`` is a known length; a tuple of any
+    length when it is abstract (no value given); else the pattern, ``count`` a variable."""
+    if isinstance(count, Literal):
+        n = count.value
+        if type(n) is not int or n < 0:
+            raise TypeError(f"NTuple[N, T] needs a non-negative int N, got {n!r}")
+        return TupleType((elt,) * n)
+    if isinstance(count, TypeVar):
+        return NTupleType(count, elt)
+    return TupleType((), elt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -514,6 +543,22 @@ class _TupleConstructor:
         return "Tuple"
 
 
+class _NTupleConstructor:
+    """``NTuple[3, Float64]`` is ``Tuple[Float64, Float64, Float64]``; ``NTuple[N, T]`` with a
+    ``TypeVar`` ``N`` binds ``N`` to the length (a struct field ``partials: NTuple[N, T]``)."""
+
+    def __getitem__(self, params) -> JType:
+        if not (isinstance(params, tuple) and len(params) == 2):
+            raise TypeError("NTuple takes [N, T]: a length (an int or a TypeVar) and an element type")
+        count, elt = params
+        typevars: dict = {}
+        count = from_annotation(count, typevars) if isinstance(count, (typing.TypeVar, TypeVar)) else Literal(count)
+        return ntuple_type(count, from_annotation(elt, typevars))
+
+    def __repr__(self) -> str:
+        return "NTuple"
+
+
 class _TypeConstructor:
     """``Type[Int64]`` is the type of the value ``Int64``; ``Type[T]`` binds ``T`` by dispatch."""
 
@@ -545,6 +590,7 @@ class _ArrayConstructor:
 
 
 Tuple = _TupleConstructor()
+NTuple = _NTupleConstructor()
 Type = _TypeConstructor()
 Array = _ArrayConstructor()
 ANY_TUPLE = TupleType((), Any)
@@ -681,6 +727,8 @@ def _adopt(t: JType, typevars: dict) -> JType:
         return ArrayType(_adopt(t.dtype, typevars), t.ndim, t.layout)
     if isinstance(t, StructType):
         return StructType(t.definition, tuple(_adopt(p, typevars) for p in t.params))
+    if isinstance(t, NTupleType):
+        return ntuple_type(_adopt(t.count, typevars), _adopt(t.elt, typevars))
     return t
 
 
@@ -696,6 +744,8 @@ def map_components(t: JType, fn) -> JType:
         return ArrayType(fn(t.dtype), t.ndim, t.layout)
     if isinstance(t, StructType):
         return StructType(t.definition, tuple(map(fn, t.params)))
+    if isinstance(t, NTupleType):
+        return ntuple_type(fn(t.count), fn(t.elt))
     return t
 
 
@@ -714,6 +764,8 @@ def type_key(t: JType) -> str:
         return f"Array[{type_key(t.dtype)}, {t.ndim}, {t.layout}]"
     if isinstance(t, TypeType):
         return f"{type(t).__name__}[{type_key(t.param)}]"
+    if isinstance(t, NTupleType):
+        return f"NTuple[{t.count!r}, {type_key(t.elt)}]"
     return repr(t)
 
 

@@ -141,17 +141,24 @@ def field_value(inf, v: ir.Expr, t: StructType, i: int) -> ir.Expr:
     if isinstance(ft, ArrayType) and isinstance(v.type, ArrayType) and ft.layout == "A" and \
             (v.type.dtype, v.type.ndim) == (ft.dtype, ft.ndim):
         return ir.Convert(v, type=ft, loc=v.loc)
+    return convert_by_method(inf, v, ft, f"the value for field '{t.field_names[i]}' of {t!r}")
+
+
+def convert_by_method(inf, v: ir.Expr, t: JType, what: str) -> ir.Expr:
+    """``convert(t, v)``, the generic function users extend; a MethodError where it runs when no
+    method applies (as any call that cannot dispatch, in Julia), a TypingError when a method
+    returns another type."""
     convert = library.named("convert")
-    target = ir.Const(ft, type=TypeType(ft), loc=v.loc)
+    target = ir.Const(t, type=TypeType(t), loc=v.loc)
     try:
         inf.ctx.resolve(convert, (target.type, v.type))
-    except MethodError:   # raised where it runs, as any call that cannot dispatch (Julia)
-        return inf.throw(MethodError, f"cannot convert the value for field '{t.field_names[i]}' of {t!r} ({v.type}) "
-                         f"to {ft!r}: no method matching convert(::Type[{ft!r}], ::{v.type!r})", v.loc)
+    except MethodError:
+        return inf.throw(MethodError, f"cannot convert {what} ({v.type}) to {t!r}: no method matching "
+                         f"convert(::Type[{t!r}], ::{v.type!r})", v.loc)
     converted = inf.invoke(convert, (target, v), v.loc)
-    if converted.type not in (ft, Bottom):
-        raise TypingError(f"{t!r}(...): convert({ft!r}, ...) of the value for field '{t.field_names[i]}' "
-                          f"({v.type}) returns a {converted.type}, not a {ft!r}", v.loc)
+    if converted.type not in (t, Bottom):
+        raise TypingError(f"convert({t!r}, ...) of {what} ({v.type}) returns a {converted.type}, not a {t!r}",
+                          v.loc)
     return converted
 
 

@@ -38,7 +38,8 @@ from . import library
 from .errors import AmbiguityError, InexactError, MethodError
 from .generic import GenericFunction
 from .state import reinit_after_fork
-from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Nothing, PrimitiveType, StructDef,
+from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Literal, Nothing, NTupleType,
+                      PrimitiveType, StructDef,
                       StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
                       typeof)
 from .subtype import issubtype, struct_parameters
@@ -214,7 +215,7 @@ _DUNDERS.update({"__lt__": ("lt", False), "__le__": ("le", False), "__gt__": ("g
 # Forwarded only when the class body defines them: without, Python's own behaviour stands
 # (fields compared, the object true, no len).
 _WRITTEN_ONLY = {"__eq__": ("eq", False), "__ne__": ("ne", False), "__bool__": ("bool", False),
-                 "__len__": ("len", False)}
+                 "__len__": ("len", False), "__call__": ("call", False)}
 _DUNDERS.update(_WRITTEN_ONLY)
 
 
@@ -263,6 +264,10 @@ def _forwarder(op, reflected: bool, name: str):
         def unary(self):
             return op(self)
         forward = unary
+    elif name == "__call__":
+        def calling(self, *args):
+            return op(self, *args)
+        forward = calling
     elif name == "__round__":
         def rounding(self, ndigits=None):
             return op(self) if ndigits is None else op(self, ndigits)
@@ -340,12 +345,20 @@ def _class_getitem(cls, params) -> StructType:
     if len(params) != len(defn.typevars):
         raise TypeError(f"{defn.name} takes {len(defn.typevars)} type parameter(s), got {len(params)}")
     tvmap: dict = {}
-    types = tuple(from_annotation(p, tvmap) for p in params)
+    types = tuple(_parameter(p, tvmap) for p in params)
     for tv, p in zip(defn.typevars, types):
         if not isinstance(p, TypeVar) and not issubtype(p, tv.bound):
             raise TypeError(f"{defn.name}[{', '.join(map(repr, types))}]: {p!r} is not below the bound "
                             f"{tv.bound!r} of {tv.name}")
     return StructType(defn, types)
+
+
+def _parameter(p, tvmap: dict) -> JType:
+    """A type parameter as written: a type, or a plain value (``Dual[1, Float64, 3]``: a number,
+    a bool or a string, Julia's value parameters)."""
+    if isinstance(p, (int, str)) and not isinstance(p, type):   # bool is an int
+        return Literal(p)
+    return from_annotation(p, tvmap)
 
 
 # --- construction ----------------------------------------------------------------------------
@@ -668,6 +681,8 @@ def _storable(struct_name: str, name: str, t: JType) -> JType:
         return t
     if isinstance(t, TupleType) and t.vararg is None:
         return TupleType(tuple(_storable(struct_name, name, p) for p in t.params))
+    if isinstance(t, NTupleType):   # NTuple[N, T]: as many as the parameter N says
+        return NTupleType(t.count, _storable(struct_name, name, t.elt))
     if isinstance(t, ArrayType):
         if t.ndim is None:
             raise TypeError(f"{where}: an array field needs its number of dimensions, as in Array[Float64, 1]")

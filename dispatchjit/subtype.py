@@ -12,8 +12,9 @@ import functools
 from collections import Counter
 
 from .lattice import (
-    AbstractArray, AbstractType, Any, ArrayType, Bottom, JType, PrimitiveType, PyObjectType, StructType,
-    TupleType, TypeType, TypeVar, UnionType, UserAbstractType, make_union, map_components, substitute,
+    AbstractArray, AbstractType, Any, ArrayType, Bottom, JType, Literal, NTupleType, PrimitiveType, PyObjectType,
+    StructType, TupleType, TypeType, TypeVar, UnionType, UserAbstractType, ValType, make_union, map_components,
+    substitute,
 )
 
 __all__ = ["issubtype", "match", "struct_parameters", "morespecific", "typeintersect", "signature_type",
@@ -53,7 +54,9 @@ class _Env:
     A right variable that occurs once needs only ``a <: bound``; one that occurs several times
     (Julia's diagonal rule) must take one concrete type, so its first match binds it and later
     ones must be equal. Left variables are opaque: ``T <: X`` iff ``bound(T) <: X``, except that
-    a left variable occurring several times is itself concrete, so it may bind a diagonal one."""
+    a left variable occurring several times is itself concrete, so it may bind a diagonal one,
+    as may a type concrete but for left variables (``Dual[G, V, N]`` binds the ``T`` of
+    ``(Type[T], T)``)."""
 
     __slots__ = ("right", "diagonal", "left_diagonal", "bound")
 
@@ -68,7 +71,7 @@ class _Env:
             return False
         if var not in self.diagonal:
             return True
-        if not (a.is_concrete or a in self.left_diagonal):
+        if not (a.is_concrete or a in self.left_diagonal or not isinstance(a, TypeVar) and _concrete_in_vars(a)):
             return False
         self.bound[var] = a
         return True
@@ -106,6 +109,8 @@ def _sub_rules(a: JType, b: JType, env: _Env | None) -> bool:
         return _sub(a.bound, b, env)
     if b is Any:
         return True
+    if isinstance(b, NTupleType):
+        return _sub_ntuple(a, b, env)
     if isinstance(b, UnionType):
         if env is None:
             return any(_sub(a, m, None) for m in b.members)
@@ -151,6 +156,11 @@ def _sub_typetype(a: TypeType, b: JType, env) -> bool:
     return _sub(a.param, b.param, env) and _sub(b.param, a.param, env)  # invariant
 
 
+def _sub_val(a: ValType, b: JType, env) -> bool:
+    """``Val[3] <: Val[N]``: the type of a value is below the ``Val`` types it fits, alone."""
+    return isinstance(b, ValType) and _sub_typetype(a, b, env)
+
+
 def _sub_array(a: ArrayType, b: JType, env) -> bool:
     if b == AbstractArray:
         return True
@@ -176,9 +186,28 @@ def _sub_struct(a: StructType, b: JType, env) -> bool:
     return _sub_nominal(a, b, env)
 
 
+def _sub_ntuple(a: JType, b: NTupleType, env) -> bool:
+    """``a <: NTuple[N, T]``: a tuple of one length whose elements are below ``T`` (binding
+    ``N`` to the length where it is being solved); tuples of any length only for an ``N`` that
+    is not (it then stands for every length)."""
+    if isinstance(a, NTupleType):
+        a = TupleType((), a.elt)
+    if not isinstance(a, TupleType):
+        return False
+    if a.vararg is not None:
+        return not a.params and env is None and _sub(a.vararg, b.elt, env)
+    if env is not None and b.count in env.right and not env.bind(Literal(len(a.params)), b.count):
+        return False
+    return all(_sub(x, b.elt, env) for x in a.params)
+
+
+def _sub_left_ntuple(a: NTupleType, b: JType, env) -> bool:
+    return _sub(TupleType((), a.elt), b, env)
+
+
 _RULES = {AbstractType: _sub_nominal, UserAbstractType: _sub_nominal, PrimitiveType: _sub_nominal,
           TupleType: _sub_tuple, TypeType: _sub_typetype, ArrayType: _sub_array, PyObjectType: _sub_pyobject,
-          StructType: _sub_struct}
+          StructType: _sub_struct, NTupleType: _sub_left_ntuple, ValType: _sub_val}
 
 
 def _expand(t: TupleType, n: int) -> tuple[JType, ...]:
@@ -281,6 +310,10 @@ def _observe(a: JType, p: JType, seen: _Seen, invariant: bool) -> bool:
             and _observe(a.dtype, p.dtype, seen, True)
     if isinstance(p, TupleType):
         return isinstance(a, TupleType) and a.vararg is None and _observe_tuple(a, p, seen, invariant)
+    if isinstance(p, NTupleType):   # the length binds exactly; the elements as a tuple's would
+        return isinstance(a, TupleType) and a.vararg is None and \
+            _observe(Literal(len(a.params)), p.count, seen, True) and \
+            all(_observe(x, p.elt, seen, invariant) for x in a.params)
     if isinstance(p, StructType):   # parameters bind exactly what stands there (invariant)
         return isinstance(a, StructType) and a.definition is p.definition and len(a.params) == len(p.params) \
             and all(_observe(x, y, seen, True) for x, y in zip(a.params, p.params))
@@ -370,6 +403,20 @@ def _counts(t: TupleType) -> Counter:
     return counts
 
 
+def _concrete_in_vars(t: JType) -> bool:
+    """Whether ``t`` is concrete once its (left, universal) variables are: ``Dual[G, V, N]``
+    names one type for each ``G, V, N``, where the bare ``Dual`` names many."""
+    if isinstance(t, TypeVar):
+        return True
+    if isinstance(t, StructType):
+        return len(t.params) == len(t.definition.typevars) and all(map(_concrete_in_vars, t.params))
+    if isinstance(t, TupleType):
+        return t.vararg is None and all(map(_concrete_in_vars, t.params))
+    if isinstance(t, ArrayType):
+        return t.ndim is not None and t.layout is not None and _concrete_in_vars(t.dtype)
+    return t.is_concrete
+
+
 def _freshen(t: JType, avoid: set[TypeVar]) -> JType:
     """``t`` with variables shared with the other side renamed apart (a module-level ``T`` may
     be the same object in two methods)."""
@@ -397,6 +444,8 @@ def _variables(t: JType) -> tuple[TypeVar, ...]:
         parts = (t.dtype,)
     elif isinstance(t, StructType):
         parts = t.params
+    elif isinstance(t, NTupleType):
+        parts = (t.count, t.elt)
     else:
         return ()
     return tuple(v for p in parts for v in _variables(p))

@@ -18,12 +18,12 @@ from .. import library
 from ..builtin_calls import egal
 from ..generic import GenericFunction
 from ..lattice import AbstractArray, Any, Bottom, Number, Tuple, TupleType, make_union
-from ..subtype import morespecific, signature_type, typeintersect
+from ..subtype import erase_typevars, morespecific, signature_type, typeintersect
 from .promotion import NUMBERS, equal_promoting, promoting
 
 __all__ = ["add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and_", "or_", "xor", "lshift",
            "rshift", "lt", "le", "gt", "ge", "eq", "ne", "neg", "pos", "invert", "abs", "min", "max", "round",
-           "float", "int", "bool", "complex", "len"]
+           "float", "int", "bool", "complex", "len", "call"]
 
 INTEGERS = make_union(*(t for t in NUMBERS.members if t.kind in ("int", "uint", "bool")))
 
@@ -92,7 +92,10 @@ def _seal(f: GenericFunction, arity: int) -> None:
     builtin = f.table.methods[0]
 
     def guard(method):
-        overlap = typeintersect(signature_type(method), region)
+        sig = signature_type(method)
+        overlap = typeintersect(sig, region)
+        if overlap is None:   # variables in the signature: what their bounds allow
+            overlap = typeintersect(erase_typevars(sig), region)
         if overlap == Bottom or overlap is not None and morespecific(builtin, method, arity):
             return
         sig = ", ".join(map(repr, method.sig))
@@ -187,5 +190,8 @@ round.method(_numbers2(builtins.round))
 min = _builtin2(builtins.min)
 max = _builtin2(builtins.max)
 len = _function("len", "``len(x)``", stands_for=(builtins.len,))
+# A struct whose class body defines ``__call__`` is callable (Julia's functors): ``f(x)`` on it,
+# from Python or in compiled code, is ``call(f, x)``, and ``__call__`` is a method of ``call``.
+call = _function("call", "``f(*args)`` of a callable struct: its class body's ``__call__``")
 len.method(_tuples(builtins.len))
 len.method(_tuples(builtins.len, AbstractArray))

@@ -118,3 +118,4 @@ def equal_promoting(op, x, y):
 
 
 library.register(convert)
+library.register(promote_type)
