@@ -27,7 +27,8 @@ test-gpu: $(STAMP)  ## on a machine with an NVIDIA GPU: the GPU tests and the GP
 	$(PY) -m pytest -m gpu -rs tests/
 	$(PY) bench/gpu.py
 
-bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum and CPython, printing ratios
+bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum, JAX and CPython, printing ratios
+	$(PY) -c "import jax" 2>/dev/null || $(PY) -m pip install -q -e '.[bench]'
 	$(PY) bench/scalar.py
 	$(PY) bench/arrays.py
 	$(PY) bench/calls.py
@@ -37,6 +38,7 @@ bench: $(STAMP)  ## run the benchmarks against Numba, NumPy, plum and CPython, p
 	$(PY) bench/cache_load.py
 	$(PY) bench/structs.py
 	$(PY) bench/numpy_library.py
+	$(PY) bench/ad.py
 	$(PY) bench/gpu.py
 
 clean:  ## remove the virtual environment

@@ -839,5 +839,6 @@ def _owns(e: ir.Expr) -> bool:
 
 
 def _in_library(key) -> bool:
-    """Whether a specialization is dispatchjit's own library code (``dispatchjit.base``)."""
-    return (getattr(key.method.func, "__module__", None) or "").startswith("dispatchjit.base")
+    """Whether a specialization is dispatchjit's own library code (``dispatchjit.base``, the
+    AD library ``dispatchjit.ad``), whose errors are raised at the user's call."""
+    return (getattr(key.method.func, "__module__", None) or "").startswith(("dispatchjit.base", "dispatchjit.ad"))
