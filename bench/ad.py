@@ -20,11 +20,10 @@ import argparse
 import math
 import os
 import platform
-import subprocess
 import sys
 import time
 
-from machine import best_of, cpu_model, version  # noqa: E402
+from machine import best_of, cpu_model, fresh_seconds, verdict, version  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -75,11 +74,8 @@ def jax_functions():
     return (lambda x: grad_rosen(x).block_until_ready()), (lambda t: grad_f(t).block_until_ready())
 
 
-def fresh_first_call(tool: str, runs: int = 3) -> float:
-    cmd = [sys.executable, os.path.abspath(__file__), "--first-call", tool]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return min(float(subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.split()[-1])
-               for _ in range(runs))
+def fresh_first_call(tool: str) -> float:
+    return fresh_seconds(__file__, ["--first-call", tool])
 
 
 def _first_call(tool: str) -> None:
@@ -95,9 +91,6 @@ def _first_call(tool: str) -> None:
         gradient(f, x)
     print(time.perf_counter() - t0)
 
-
-def verdict(ratio: float, target: float) -> str:
-    return f"{'PASS' if ratio <= target else 'FAIL'} (target <= {target}x)"
 
 
 def main():

@@ -10,7 +10,8 @@ sides, so subtracting it would only make a faster callee look better).
 
 Rows: ``add(a, b) = a + b`` on two floats and two ints (plain Python function, operator.add,
 plum-dispatch, numba.njit, dispatchjit @generic); ``first(x, y) = x[0] + y[0]`` on two
-1-element float64 arrays; a generic function with 20 methods / 20 compiled specializations
+1-element float64 arrays; ``doubled(x) = 2.0 * x`` returning a new 3-element array (with NumPy
+in Python); a generic function with 20 methods / 20 compiled specializations
 (calls of the first- and last-compiled signature) against a one-method function; passing a
 generic function as an argument ``apply(f, x) = f(x)`` against the plain call ``f(x)`` (and the
 same for Numba, which takes a jitted function as an argument).  Prints PASS/FAIL per target and
@@ -154,6 +155,29 @@ def main():
                 reference="numba.njit")
     results["first"] = dict((r[0], r) for r in rows)
 
+    # --- doubled(x) = 2.0 * x: a new 3-element array returned -------------------------------
+    def py_doubled(x):
+        return 2.0 * x
+
+    @numba.njit
+    def ndoubled(x):
+        return 2.0 * x
+
+    @generic
+    def doubled(x):
+        return 2.0 * x
+
+    v = np.array([1.0, 2.0, 3.0])
+    ns = {"py_doubled": py_doubled, "ndoubled": ndoubled, "doubled": doubled, "v": v}
+    for f in ("ndoubled", "doubled", "doubled"):
+        assert list(eval(f"{f}(v)", ns)) == [2.0, 4.0, 6.0]
+    rows = [tm.row("NumPy (2.0 * x in Python)", "py_doubled(v)", ns),
+            tm.row("numba.njit", "ndoubled(v)", ns),
+            tm.row("dispatchjit @generic", "doubled(v)", ns)]
+    print_table("doubled(x) = 2.0 * x on a 3-element float64 array, a new array returned  (ratio vs numba.njit)",
+                rows, reference="numba.njit")
+    results["doubled"] = dict((r[0], r) for r in rows)
+
     # --- 20 methods, 20 specializations ----------------------------------------------------
     # Defined and called in this order, so the dispatcher checks the signatures in this order:
     # Int64 (a Python int) is the first case, Float64 (a Python float) the last one.
@@ -234,6 +258,8 @@ def main():
         target(f"add on {kind}: dispatchjit / numba", r["dispatchjit @generic"][1] / r["numba.njit"][1], 0.35)
     r = results["first"]
     target("first(x, y) on arrays: dispatchjit / numba", r["dispatchjit @generic"][1] / r["numba.njit"][1], 0.5)
+    r = results["doubled"]
+    target("doubled(x), a new array: dispatchjit / numba", r["dispatchjit @generic"][1] / r["numba.njit"][1], 0.5)
     r = results["many"]
     target("20 methods, first compiled / 1 method",
            r["20 methods, first compiled: int"][1] / r["1 method, Int64 (int)"][1], 1.10)

@@ -1,6 +1,9 @@
 """What the benches share: the machine header they print first, and how they time."""
 
+import os
 import platform
+import subprocess
+import sys
 import time
 
 
@@ -39,3 +42,17 @@ def best_of(fn, args, repeats: int) -> float:
         fn(*args)
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def verdict(ratio: float, target: float) -> str:
+    return f"{'PASS' if ratio <= target else 'FAIL'} (target <= {target}x)"
+
+
+def fresh_seconds(script: str, args: list[str], runs: int = 3) -> float:
+    """The least of ``runs`` fresh processes' figures: each runs ``script args`` and prints
+    seconds last. Python runs as users run it: bytecode written once and read after (a machine
+    that sets PYTHONDONTWRITEBYTECODE would charge a compiler for compiling its own sources)."""
+    cmd = [sys.executable, os.path.abspath(script), *args]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return min(float(subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.split()[-1])
+               for _ in range(runs))

@@ -30,11 +30,10 @@ import argparse
 import math
 import os
 import platform
-import subprocess
 import sys
 import time
 
-from machine import best_of, cpu_model, version  # noqa: E402
+from machine import best_of, cpu_model, fresh_seconds, verdict, version  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -95,15 +94,10 @@ CASES = {"axpy3": (axpy3, axpy3, lambda rng: tuple(rng.random(10**7) for _ in ra
                     lambda rng: (rng.normal(size=(10**5, 4)), rng.normal(size=(16, 4))))}
 
 
-def fresh_first_call(compiler: str, case: str, runs: int = 3) -> float:
+def fresh_first_call(compiler: str, case: str) -> float:
     """Seconds of the first call of ``case`` compiled by ``compiler`` in a fresh process (the
-    compiler imported, the inputs made and the allocator warmed beforehand), min of ``runs``."""
-    cmd = [sys.executable, os.path.abspath(__file__), "--first-call", compiler, case]
-    # Python as users run it: bytecode written once and read after (a machine that sets
-    # PYTHONDONTWRITEBYTECODE would charge both compilers for compiling their own sources).
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return min(float(subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout)
-               for _ in range(runs))
+    compiler imported, the inputs made and the allocator warmed beforehand), min of 3."""
+    return fresh_seconds(__file__, ["--first-call", compiler, case])
 
 
 def _first_call(compiler: str, case: str) -> None:
@@ -121,9 +115,6 @@ def _first_call(compiler: str, case: str) -> None:
     compiled(*args)
     print(time.perf_counter() - t0)
 
-
-def verdict(ratio: float, target: float) -> str:
-    return f"{'PASS' if ratio <= target else 'FAIL'} (target <= {target}x)"
 
 
 def main():

@@ -25,7 +25,7 @@ import sys
 import timeit
 from typing import Generic, TypeVar
 
-from machine import best_of, cpu_model, version  # noqa: E402
+from machine import best_of, cpu_model, verdict, version  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -108,9 +108,6 @@ def per_call_ns(stmt: str, ns: dict, number: int, repeat: int) -> float:
     finally:
         gc.enable()
 
-
-def verdict(ratio: float, target: float) -> str:
-    return f"{'PASS' if ratio <= target else 'FAIL'} (target <= {target}x)"
 
 
 def main():
