@@ -7,6 +7,7 @@ function's globals at compile time, so a function may call generic functions def
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import itertools
 import linecache
@@ -24,7 +25,7 @@ _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv
            ast.BitOr: "|", ast.BitXor: "^", ast.MatMult: "@"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Not: "not", ast.Invert: "~"}
 _CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
-           ast.Is: "is", ast.IsNot: "is not"}
+           ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
 _CONSTANTS = (bool, int, float, complex, str, type(None))
 
 
@@ -141,6 +142,8 @@ class _Builder:
     def __init__(self, file: str, line_offset: int, col_offset: int, fname: str):
         self.file, self.line_offset, self.col_offset, self.fname = file, line_offset, col_offset, fname
         self._temps = itertools.count()
+        self.hoisted: list[ir.Stmt] = []   # the loops of generator expressions, run before the statement
+        self.conditional = 0               # > 0 where an expression may not be evaluated (x if c else y)
 
     def loc(self, node: ast.AST) -> SourceLoc:
         col = getattr(node, "col_offset", 0) + self.col_offset
@@ -177,7 +180,21 @@ class _Builder:
         method = getattr(self, f"stmt_{type(node).__name__}", None)
         if method is None:
             raise self.unsupported(node, f"the `{_describe(node)}` statement")
-        return method(node)
+        saved, self.hoisted = self.hoisted, []
+        try:
+            built = method(node)
+            return self.hoisted + built
+        finally:
+            self.hoisted = saved
+
+    def maybe(self, node: ast.expr) -> ir.Expr:
+        """An expression that may not be evaluated (a branch of ``x if c else y``, an operand of
+        ``and``/``or`` after the first, a ``while`` test): no generator loop may be hoisted out."""
+        self.conditional += 1
+        try:
+            return self.expr(node)
+        finally:
+            self.conditional -= 1
 
     def stmt_Pass(self, node):
         return []
@@ -264,16 +281,18 @@ class _Builder:
     def stmt_While(self, node):
         if node.orelse:
             raise self.unsupported(node, "`while ... else`")
-        return [ir.While(self.expr(node.test), self.block(node.body), loc=self.loc(node))]
+        return [ir.While(self.maybe(node.test), self.block(node.body), loc=self.loc(node))]
 
     def stmt_For(self, node):
         if node.orelse:
             raise self.unsupported(node, "`for ... else`")
-        if isinstance(node.target, ast.Name):
-            return [ir.For(node.target.id, self.expr(node.iter), self.block(node.body), loc=self.loc(node))]
+        return [self.loop(node.target, self.expr(node.iter), list(self.block(node.body)), self.loc(node))]
+
+    def loop(self, target: ast.expr, iterable: ir.Expr, body: list[ir.Stmt], loc: SourceLoc) -> ir.For:
+        if isinstance(target, ast.Name):
+            return ir.For(target.id, iterable, tuple(body), loc=loc)
         tmp = self.temp()
-        body = self.assign(node.target, ir.Name(tmp, loc=self.loc(node.target))) + list(self.block(node.body))
-        return [ir.For(tmp, self.expr(node.iter), tuple(body), loc=self.loc(node))]
+        return ir.For(tmp, iterable, tuple(self.assign(target, ir.Name(tmp, loc=self.loc(target))) + body), loc=loc)
 
     def stmt_Break(self, node):
         return [ir.Break(loc=self.loc(node))]
@@ -338,12 +357,15 @@ class _Builder:
 
     def expr_BoolOp(self, node):
         op = "and" if isinstance(node.op, ast.And) else "or"
-        return ir.BoolOp(op, tuple(map(self.expr, node.values)), loc=self.loc(node))
+        first, *rest = node.values
+        return ir.BoolOp(op, (self.expr(first), *map(self.maybe, rest)), loc=self.loc(node))
 
     def expr_IfExp(self, node):
-        return ir.IfExp(self.expr(node.test), self.expr(node.body), self.expr(node.orelse), loc=self.loc(node))
+        return ir.IfExp(self.expr(node.test), self.maybe(node.body), self.maybe(node.orelse), loc=self.loc(node))
 
     def expr_Call(self, node):
+        if node.args and isinstance(node.args[0], ast.GeneratorExp):
+            return self.reduction(node)
         for a in node.args:
             if isinstance(a, ast.Starred):
                 raise self.unsupported(a, "`*args` in calls")
@@ -374,6 +396,99 @@ class _Builder:
             else:
                 parts.append(ir.Const(v.value, loc=self.loc(node)))
         return ir.Call(ir.Name("$format", loc=self.loc(node)), tuple(parts), loc=self.loc(node))
+
+
+    # --- generator expressions into sum, min, max, any, all ----------------------------------
+    def reduction(self, node: ast.Call) -> ir.Expr:
+        """``sum(e for v in it if c)`` (and ``min max any all``): a loop accumulating into a
+        temporary, run before the statement holding it (``hoisted``); the generator's variables
+        are its own, renamed apart from the function's (Python 3 scoping). ``any``/``all`` stop
+        at the first element that decides, as Python's."""
+        func, gen, loc = node.func, node.args[0], self.loc(node)
+        kind = func.id if isinstance(func, ast.Name) else None
+        extra = node.args[1:] + [k.value for k in node.keywords if k.arg == "start"]
+        if kind not in _REDUCTIONS or len(extra) > (1 if kind == "sum" else 0) or \
+                len(node.keywords) > (1 if kind == "sum" and not node.args[1:] else 0):
+            raise self.unsupported(gen, "generator expressions other than the one argument of sum (with a start), "
+                                        "min, max, any or all")
+        if self.conditional:
+            raise CompileError("a generator expression inside a conditional expression, an `and`/`or` or a while "
+                               "test is not supported in compiled code yet", loc,
+                               hint="assign the sum (min, max...) to a variable first")
+        n = next(self._temps)
+        gen = _renamed_generator(gen, f"@g{n}")
+        acc, first, item = f"$acc{n}", f"$first{n}", f"$item{n}"
+        element = self.expr(gen.elt)
+        init, step, after = _REDUCTIONS[kind](acc, first, item, element, loc)
+        if kind == "sum" and extra:
+            init = [ir.Assign(acc, self.expr(extra[0]), loc=loc)]
+        body = step
+        for depth in range(len(gen.generators) - 1, -1, -1):
+            comp = gen.generators[depth]
+            if comp.is_async:
+                raise self.unsupported(comp, "async generator expressions")
+            for cond in reversed(comp.ifs):
+                body = [ir.If(self.expr(cond), tuple(body), (), loc=self.loc(cond))]
+            inner = self.loop(comp.target, self.expr(comp.iter), body, self.loc(comp.iter))
+            body = [inner]
+            if kind in ("any", "all") and depth > 0:   # the decision leaves every level
+                decided = ir.Name(acc, loc=loc) if kind == "any" else ir.UnaryOp("not", ir.Name(acc, loc=loc), loc=loc)
+                body.append(ir.If(decided, (ir.Break(loc=loc),), (), loc=loc))
+        check = ir.ExprStmt(ir.Call(ir.Name("$builtin", loc=loc), (self.expr(func), ir.Const(kind, loc=loc)),
+                                    loc=loc), loc=loc)
+        self.hoisted += [check, *init, body[0], *after]
+        return ir.Name(acc, loc=loc)
+
+
+def _renamed_generator(gen: ast.GeneratorExp, suffix: str) -> ast.GeneratorExp:
+    """A copy of ``gen`` whose variables carry ``suffix``, everywhere but in the first
+    iterable (evaluated in the enclosing scope, as Python does)."""
+    names = {t.id for c in gen.generators for t in ast.walk(c.target) if isinstance(t, ast.Name)}
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return ast.copy_location(ast.Name(node.id + suffix, node.ctx), node) if node.id in names else node
+
+    first = gen.generators[0].iter
+    gen = copy.deepcopy(gen)
+    gen = Rename().visit(gen)
+    gen.generators[0].iter = first
+    return gen
+
+
+def _sum(acc, first, item, element, loc):
+    name = lambda n: ir.Name(n, loc=loc)  # noqa: E731
+    return ([ir.Assign(acc, ir.Const(0, loc=loc), loc=loc)],
+            [ir.Assign(acc, ir.BinOp("+", name(acc), element, loc=loc), loc=loc)], [])
+
+
+def _extremum(op: str, fname: str):
+    def build(acc, first, item, element, loc):
+        name = lambda n: ir.Name(n, loc=loc)  # noqa: E731
+        true, false = ir.Const(True, loc=loc), ir.Const(False, loc=loc)
+        better = ir.If(ir.Compare((op,), (name(item), name(acc)), loc=loc), (ir.Assign(acc, name(item), loc=loc),), (),
+                       loc=loc)
+        step = [ir.Assign(item, element, loc=loc),
+                ir.If(name(first), (ir.Assign(acc, name(item), loc=loc), ir.Assign(first, false, loc=loc)), (better,),
+                      loc=loc)]
+        empty = ir.If(name(first), (ir.Raise(ir.Const(ValueError, loc=loc),
+                                             ir.Const(f"{fname}() arg is an empty sequence", loc=loc), loc=loc),),
+                      (), loc=loc)
+        return [ir.Assign(first, true, loc=loc)], step, [empty]
+    return build
+
+
+def _decider(kind: str):
+    def build(acc, first, item, element, loc):
+        found = kind == "any"
+        test = element if found else ir.UnaryOp("not", element, loc=loc)
+        step = [ir.If(test, (ir.Assign(acc, ir.Const(found, loc=loc), loc=loc), ir.Break(loc=loc)), (), loc=loc)]
+        return [ir.Assign(acc, ir.Const(not found, loc=loc), loc=loc)], step, []
+    return build
+
+
+_REDUCTIONS = {"sum": _sum, "min": _extremum("<", "min"), "max": _extremum(">", "max"),
+               "any": _decider("any"), "all": _decider("all")}
 
 
 def _describe(node: ast.AST) -> str:

@@ -18,6 +18,8 @@ import operator
 import typing
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import array_calls, ir, library, numpy_calls, struct_calls
@@ -94,6 +96,7 @@ class _Inferrer:
         if fn.vararg is not None:
             self.vars[fn.vararg] = TupleType(key.argtypes[len(fn.params):])
         self.assigned = ir.assigned_names(fn.body) | set(self.vars)
+        self.held: list[ir.Stmt] = []   # temporaries a rewritten loop assigns first (``hold``)
         self.sites: dict[str, list[tuple[JType, SourceLoc]]] = {}
         self.ret: JType = Bottom
         self.result = InferredFunction(key, fn)
@@ -184,7 +187,7 @@ class _Inferrer:
 
     def stmt_If(self, s):
         test = self.truth(self.expr(s.test))
-        if isinstance(test, ir.Const) and isinstance(s.test, ir.Compare) and isinstance(test.value, bool):
+        if isinstance(test, ir.Const) and _decided_by_types(s.test) and isinstance(test.value, bool):
             # A test decided by the types alone (``T is Bottom``): only the branch taken is typed,
             # so the other may do what these types cannot (Julia's inference prunes it too). Its
             # variables stay declared, without a value: reading one raises UnboundLocalError.
@@ -201,6 +204,9 @@ class _Inferrer:
             return self.for_range(s, it)
         if isinstance(it, ir.Call) and isinstance(it.func, ir.Name) and self._is_builtin(it.func, cold_range):
             return ir.replace(self.for_range(s, it), cold=True)
+        helper = self._iteration_helper(it)
+        if helper is not None:
+            return helper(s, it)
         iterable = self.expr(it)
         if isinstance(iterable.type, ArrayType):
             return self.for_array(s, iterable)
@@ -208,6 +214,148 @@ class _Inferrer:
             return self.for_tuple(s, iterable)
         raise TypingError(f"cannot iterate over {_src(it)} of type {iterable.type}: compiled "
                           "for loops iterate over range(...), arrays and tuples", it.loc)
+
+    # --- enumerate, zip and reversed: loops rewritten to the loops above ---------------------
+    def _iteration_helper(self, it: ir.Expr):
+        if not (isinstance(it, ir.Call) and isinstance(it.func, ir.Name)):
+            return None
+        for fn, helper in ((enumerate, self.for_enumerate), (zip, self.for_zip), (reversed, self.for_reversed)):
+            if self._is_builtin(it.func, fn):
+                return helper
+        return None
+
+    def hold(self, value: ir.Expr, loc, what: str) -> ir.Name:
+        """A temporary holding the typed ``value`` (assigned by the statement ``self.held``
+        collects), so a rewritten loop evaluates it once."""
+        name = f"${what}{loc.line}.{loc.col}"
+        self.assigned.add(name)
+        self.bind(name, value.type, loc)
+        self.held.append(ir.Assign(name, value, loc=loc))
+        return ir.Name(name, loc=loc)
+
+    def rewritten(self, stmts: list[ir.Stmt]) -> list[ir.Stmt]:
+        """Untyped statements built by a rewrite, typed, after the temporaries they hold."""
+        saved, self.held = self.held, []
+        try:
+            typed = list(self.block(stmts))
+            return self.held + typed
+        finally:
+            self.held = saved
+
+    def for_enumerate(self, s: ir.For, call: ir.Call) -> list[ir.Stmt]:
+        """``for i, v in enumerate(it, start)``: a counter beside the loop over ``it`` (counted
+        first in each trip, so ``continue`` keeps it right)."""
+        args = dict(zip(("iterable", "start"), call.args)) | dict(call.kwargs)
+        if "iterable" not in args or set(args) - {"iterable", "start"}:
+            raise TypingError("enumerate takes an iterable and an optional start", call.loc)
+        loc = s.loc
+        count = f"$count{loc.line}.{loc.col}"
+        self.assigned.add(count)
+        start = args.get("start", ir.Const(0, loc=loc))
+        element = f"$item{loc.line}.{loc.col}"
+        self.assigned.add(element)
+        one = ir.Const(1, loc=loc)
+        body = (ir.Assign(count, ir.BinOp("+", ir.Name(count, loc=loc), one, loc=loc), loc=loc),
+                ir.Assign(s.target, ir.TupleExpr((ir.Name(count, loc=loc), ir.Name(element, loc=loc)), loc=loc),
+                          loc=loc), *s.body)
+        return self.rewritten([ir.Assign(count, ir.BinOp("-", start, one, loc=loc), loc=loc),
+                               ir.For(element, args["iterable"], body, loc=loc)])
+
+    def for_zip(self, s: ir.For, call: ir.Call) -> list[ir.Stmt]:
+        """``for a, b in zip(x, y)``: over tuples, a loop over the tuple of their element tuples
+        (unrolled, the shortest deciding); over arrays, a counted loop to the shortest length."""
+        if call.kwargs or not call.args:
+            raise TypingError("zip in compiled code takes one or more tuples or arrays, and no keywords", call.loc)
+        loc = s.loc
+        saved, self.held = self.held, []
+        try:
+            parts = [self.hold(self.expr(a), a.loc, "zip") for a in call.args]
+            held = self.held
+        finally:
+            self.held = saved
+        types = [self.vars[p.id] for p in parts]
+        if all(isinstance(t, TupleType) for t in types):
+            n = min(len(t.params) for t in types)
+            rows = tuple(ir.TupleExpr(tuple(ir.Index(p, ir.Const(k, loc=loc), loc=loc) for p in parts), loc=loc)
+                         for k in range(n))
+            return held + self.rewritten([ir.For(s.target, ir.TupleExpr(rows, loc=loc), s.body, loc=loc)])
+        if all(isinstance(t, ArrayType) for t in types):
+            k = f"$k{loc.line}.{loc.col}"
+            self.assigned.add(k)
+            length = ir.Call(ir.Const(min), tuple(ir.Call(ir.Const(len), (p,), loc=loc) for p in parts), loc=loc) \
+                if len(parts) > 1 else ir.Call(ir.Const(len), (parts[0],), loc=loc)
+            row = ir.TupleExpr(tuple(ir.Index(p, ir.Name(k, loc=loc), loc=loc) for p in parts), loc=loc)
+            body = (ir.Assign(s.target, row, loc=loc), *s.body)
+            return held + self.counted(k, length, body, loc)
+        shown = ", ".join(map(repr, types))
+        raise TypingError(f"zip in compiled code takes tuples or arrays (all of one kind), not {shown}", call.loc)
+
+    def counted(self, k: str, stop: ir.Expr, body, loc) -> list[ir.Stmt]:
+        """``for k in range(stop): body`` (untyped ``stop`` and ``body``), typed."""
+        stop = self.convert(self.expr(stop), Int64)
+        self.bind(k, Int64, loc)
+        zero, one = ir.Const(0, type=Int64, loc=loc), ir.Const(1, type=Int64, loc=loc)
+        return [ir.ForRange(k, zero, stop, one, self.block(body), loc=loc)]
+
+    def for_reversed(self, s: ir.For, call: ir.Call) -> list[ir.Stmt]:
+        """``for v in reversed(x)``: a tuple's elements last first (unrolled), an array's first
+        axis from the end, a ``range`` from its last value down."""
+        if len(call.args) != 1 or call.kwargs:
+            raise TypingError("reversed takes one argument", call.loc)
+        loc, (arg,) = s.loc, call.args
+        if isinstance(arg, ir.Call) and isinstance(arg.func, ir.Name) and self._is_builtin(arg.func, range):
+            return self.for_reversed_range(s, arg)
+        saved, self.held = self.held, []
+        try:
+            seq = self.hold(self.expr(arg), arg.loc, "rev")
+            held = self.held
+        finally:
+            self.held = saved
+        t = self.vars[seq.id]
+        if isinstance(t, TupleType):
+            items = tuple(ir.Index(seq, ir.Const(k, loc=loc), loc=loc) for k in reversed(range(len(t.params))))
+            return held + self.rewritten([ir.For(s.target, ir.TupleExpr(items, loc=loc), s.body, loc=loc)])
+        if isinstance(t, ArrayType):
+            k = f"$k{loc.line}.{loc.col}"
+            self.assigned.add(k)
+            last = ir.BinOp("-", ir.BinOp("-", ir.Call(ir.Const(len), (seq,), loc=loc), ir.Const(1, loc=loc), loc=loc),
+                            ir.Name(k, loc=loc), loc=loc)
+            body = (ir.Assign(s.target, ir.Index(seq, last, loc=loc), loc=loc), *s.body)
+            return held + self.counted(k, ir.Call(ir.Const(len), (seq,), loc=loc), body, loc)
+        raise TypingError(f"reversed in compiled code takes a tuple, an array or a range, not {t}", call.loc)
+
+    def for_reversed_range(self, s: ir.For, call: ir.Call) -> list[ir.Stmt]:
+        """``reversed(range(start, stop, step))``: ``n`` trips, the value ``start + (n - 1 - k) * step``
+        at trip ``k``, ``n`` being the range's length (Python's)."""
+        if not 1 <= len(call.args) <= 3:
+            raise TypingError(f"range expects 1 to 3 arguments, got {len(call.args)}", call.loc)
+        loc = s.loc
+        c = lambda v: ir.Const(v, loc=loc)  # noqa: E731
+        saved, self.held = self.held, []
+        try:
+            args = [self.hold(self.convert(self._range_arg(a), Int64), a.loc, "range") for a in call.args]
+            held = self.held
+        finally:
+            self.held = saved
+        start, stop, step = ((c(0), args[0], c(1)) if len(args) == 1 else (args[0], args[1], args[2] if len(args) == 3 else c(1)))
+        k, n = f"$k{loc.line}.{loc.col}", f"$n{loc.line}.{loc.col}"
+        self.assigned |= {k, n}
+        sign = ir.IfExp(ir.Compare((">",), (step, c(0)), loc=loc), c(1), c(-1), loc=loc)
+        trips = ir.BinOp("//", ir.BinOp("-", ir.BinOp("+", ir.BinOp("-", stop, start, loc=loc), step, loc=loc), sign,
+                                        loc=loc), step, loc=loc)
+        zero_step = ir.If(ir.Compare(("==",), (step, c(0)), loc=loc),
+                          (ir.Raise(c(ValueError), c("range() arg 3 must not be zero"), loc=loc),), (), loc=loc)
+        value = ir.BinOp("+", start, ir.BinOp("*", ir.BinOp("-", ir.BinOp("-", ir.Name(n, loc=loc), c(1), loc=loc),
+                                                            ir.Name(k, loc=loc), loc=loc), step, loc=loc), loc=loc)
+        body = (ir.Assign(s.target, value, loc=loc), *s.body)
+        setup = self.rewritten([zero_step, ir.Assign(n, ir.Call(ir.Const(max), (trips, c(0)), loc=loc), loc=loc)])
+        return held + setup + self.counted(k, ir.Name(n, loc=loc), body, loc)
+
+    def _range_arg(self, a: ir.Expr) -> ir.Expr:
+        typed = self.expr(a)
+        if not _is_int(typed.type):
+            raise TypingError(f"range arguments must be integers; {_src(a)} is {typed.type}", a.loc)
+        return typed
 
     def for_tuple(self, s: ir.For, iterable: ir.Expr) -> list[ir.Stmt]:
         """``for v in t`` over a tuple, unrolled: one copy of the body per element, each with its
@@ -397,14 +545,30 @@ class _Inferrer:
             return self.invoke(library.named("inplace"), (left, result), e.loc)
         return result
 
+    def tuple_binop(self, op: str, left: ir.Expr, right: ir.Expr, loc: SourceLoc) -> ir.Expr:
+        """``t + u`` and ``t * k`` (``k`` a constant: the length is part of the type)."""
+        a, b = left.type, right.type
+        if op == "+" and isinstance(a, TupleType) and isinstance(b, TupleType):
+            return self.invoke(library.named("tuple_concat"), (left, right), loc)
+        if op == "*":
+            t, k = (left, right) if isinstance(a, TupleType) else (right, left)
+            if isinstance(k, ir.Const) and type(k.value) in (int, bool):
+                return self.invoke(library.named("tuple_repeat"), (t, self.val_of(int(k.value), loc)), loc)
+            if _is_int(k.type):
+                raise TypingError(f"tuple * {_src(k)}: the count must be a constant (the length of a tuple is "
+                                  "part of its type)", loc)
+        raise TypingError(f"unsupported operand types for {op}: {a} and {b}", loc)
+
+    def val_of(self, value, loc) -> ir.Const:
+        lifted = Val(value)
+        return ir.Const(lifted, type=typeof(lifted), loc=loc)
+
     def binop(self, op: str, left: ir.Expr, right: ir.Expr, loc: SourceLoc) -> ir.Expr:
         a, b = left.type, right.type
         if Bottom in (a, b):
             return ir.Prim("unreachable", (left, right), type=Bottom, loc=loc)
-        if isinstance(a, TupleType) and isinstance(b, TupleType) and op == "+":
-            elts = [self.getfield(left, i, loc) for i in range(len(a.params))]
-            elts += [self.getfield(right, i, loc) for i in range(len(b.params))]
-            return ir.TupleExpr(tuple(elts), type=TupleType(a.params + b.params), loc=loc)
+        if isinstance(a, TupleType) or isinstance(b, TupleType):
+            return self.tuple_binop(op, left, right, loc)
         if not (_is_num(a) and _is_num(b)) or op == "@":
             return self.operator(op, (left, right), loc, f"unsupported operand types for {op}: {a} and {b}")
         folded = _fold(op, left, right, loc)
@@ -512,6 +676,8 @@ class _Inferrer:
         return result
 
     def expr_Compare(self, e: ir.Compare):
+        if "in" in e.ops or "not in" in e.ops:
+            return self.contains(e)
         if len(e.ops) == 1 and e.ops[0] not in ("is", "is not"):
             return self.compare(e.ops[0], *(self.operand(o) for o in e.operands), e.loc)
         operands = tuple(self.expr(o) for o in e.operands)
@@ -524,6 +690,18 @@ class _Inferrer:
                 return self.identity(op, a, b, e, len(e.ops))
             common.append(self.compare_type(op, a, b, e.loc))
         return ir.Compare(e.ops, operands, tuple(common), type=Bool, loc=e.loc)
+
+    def contains(self, e: ir.Compare) -> ir.Expr:
+        """``v in t`` and ``v not in t`` for a tuple ``t``."""
+        if len(e.ops) != 1:
+            raise TypingError("a chained comparison with `in` is not supported in compiled code", e.loc,
+                              hint="write the comparisons joined by `and`")
+        v, t = (self.operand(o) for o in e.operands)
+        if not isinstance(t.type, TupleType):
+            raise TypingError(f"`in` is supported for tuples in compiled code, not for {_src(e.operands[1])} of "
+                              f"type {t.type}", e.loc)
+        found = self.invoke(library.named("tuple_contains"), (t, v), e.loc)
+        return found if e.ops[0] == "in" else ir.Prim("not", (self.truth(found),), type=Bool, loc=e.loc)
 
     def compare(self, op: str, a: ir.Expr, b: ir.Expr, loc) -> ir.Expr:
         """``a op b``: a machine comparison of numbers, else a call of the operator's generic
@@ -612,18 +790,42 @@ class _Inferrer:
         if not isinstance(t, TupleType):
             raise TypingError(f"cannot index {_src(e.value)} of type {t}", e.loc)
         if isinstance(e.index, ir.Slice):
-            raise TypingError(f"slicing the tuple {_src(e.value)} is not supported in compiled code yet", e.loc,
-                              hint="index its elements one by one (t[1], t[2]), or build the new tuple")
-        index = _const_int(e.index)
+            return self.tuple_slice(value, e.index, e.loc)
+        index = self.constant_int(e.index)
         if index is None:
-            typed = self.expr(e.index)   # len(t) - 1 folds to a constant
-            index = typed.value if isinstance(typed, ir.Const) and type(typed.value) is int else None
-        if index is None:
-            raise TypingError(f"a tuple index must be a constant integer, not {_src(e.index)}", e.index.loc)
+            return self.tuple_item(value, e.index, e.loc)
         n = len(t.params)
         if not -n <= index < n:
             raise TypingError(f"tuple index {index} out of range for {t}", e.index.loc)
         return self.getfield(value, index % n, e.loc)
+
+    def constant_int(self, e: ir.Expr) -> int | None:
+        """The value of an integer expression known while compiling (``2``, ``len(t) - 1``)."""
+        index = _const_int(e)
+        if index is None:
+            typed = self.expr(e)   # len(t) - 1 folds to a constant
+            index = typed.value if isinstance(typed, ir.Const) and type(typed.value) is int else None
+        return index
+
+    def tuple_slice(self, value: ir.Expr, s: ir.Slice, loc) -> ir.Expr:
+        bounds = [None if p is None else self.constant_int(p) for p in (s.lower, s.upper, s.step)]
+        for p, b in zip((s.lower, s.upper, s.step), bounds):
+            if p is not None and b is None:
+                raise TypingError(f"a tuple slice needs constant bounds, not {_src(p)} (the length of a tuple "
+                                  "is part of its type)", p.loc)
+        if bounds[2] == 0:
+            raise TypingError("slice step cannot be zero", s.step.loc)
+        return self.invoke(library.named("tuple_slice"), (value, self.val_of(tuple(bounds), loc)), loc)
+
+    def tuple_item(self, value: ir.Expr, index: ir.Expr, loc) -> ir.Expr:
+        """``t[i]`` with ``i`` known only when the code runs: a tuple of one element type."""
+        t, i = value.type, self.expr(index)
+        if not _is_int(i.type):
+            raise TypingError(f"tuple indices must be integers, not {i.type}", index.loc)
+        if len(set(t.params)) > 1:
+            raise TypingError(f"indexing the tuple {_src(value)} of type {t} needs a constant index: its elements "
+                              "have different types", index.loc, hint="index it with a constant, or loop over it")
+        return self.invoke(library.named("tuple_getitem"), (value, self.convert(i, Int64)), loc)
 
     def instantiate(self, t: StructType, e: ir.Index) -> ir.Const:
         """``Point[Float64]``: a parametric struct at the (constant) types in the brackets."""
@@ -687,6 +889,8 @@ class _Inferrer:
                 return handler(self, args, e)
             if callee.value is Val:
                 return self.val(args, e)
+            if callee.value is isinstance:
+                return self.isinstance_call(args, e)
         if isinstance(t, FunctionType):
             return self.invoke(t.func, args, e.loc)
         if isinstance(t, StructType):   # a functor: its class's __call__, a method of ops.call
@@ -701,12 +905,29 @@ class _Inferrer:
                                    "one outside the compiled function, or add it there as a generic function")
         raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
 
+    def isinstance_call(self, args, e: ir.Call) -> ir.Const:
+        """``isinstance(x, cls)``: decided by ``x``'s type while compiling (as Python would answer
+        for the value), so ``if isinstance(x, float):`` compiles only the branch taken."""
+        given = args[1:] if len(args) == 2 else ()
+        if given and isinstance(given[0], ir.TupleExpr):
+            given = given[0].elts
+        if not given or not all(isinstance(c, ir.Const) for c in given):
+            raise TypingError("isinstance in compiled code takes a value and a class (or a tuple of classes) "
+                              "known while compiling", e.loc)
+        x, classes = args[0].type, tuple(c.value for c in given)
+        if not all(isinstance(c, type) for c in classes):
+            raise TypingError(f"isinstance() arg 2 must be a class or a tuple of classes, not {_src(e.args[1])}",
+                              e.args[1].loc)
+        cls = _python_class(x)
+        if cls is None:
+            raise TypingError(f"isinstance of {_src(e.args[0])}: its type {x} is not known while compiling", e.loc)
+        return ir.Const(issubclass(cls, classes), type=Bool, loc=e.loc)
+
     def val(self, args, e: ir.Call) -> ir.Const:
         """``Val(N)`` of a constant (a literal, a value parameter): the value lifted to a type."""
         if len(args) != 1 or not isinstance(args[0], ir.Const) or type(args[0].value) not in (int, bool, str):
             raise TypingError("Val(...) in compiled code takes one constant (an int, a bool or a string)", e.loc)
-        value = Val(args[0].value)
-        return ir.Const(value, type=typeof(value), loc=e.loc)
+        return self.val_of(args[0].value, e.loc)
 
     def numpy_call(self, func, e: ir.Call, owner: ir.Expr | None = None) -> ir.Expr:
         """``np.f(...)`` (or the method ``owner.f(...)``): the library's generic function, its
@@ -760,6 +981,12 @@ class _Inferrer:
                 what = f"{len(t.params)} values" if isinstance(t, TupleType) else f"a value of type {t}"
                 raise TypingError(f"cannot unpack {what} into {count} names", e.loc)
             return value
+        if e.func.id == "$builtin":   # sum(... for ...): the name must be the builtin
+            callee, name = self.expr(e.args[0]), e.args[1].value
+            if not (isinstance(callee, ir.Const) and callee.value is getattr(builtins, name)):
+                raise TypingError(f"a generator expression is compiled as the argument of the builtin {name}, "
+                                  f"but `{name}` here is {_src(e.args[0])} of type {callee.type}", e.loc)
+            return ir.Const(None, type=Nothing, loc=e.loc)
         raise TypingError("strings (f-strings) are supported only as exception messages", e.loc)
 
     def invoke(self, func, args: tuple[ir.Expr, ...], loc: SourceLoc) -> ir.Expr:
@@ -802,6 +1029,34 @@ class _Inferrer:
         if isinstance(v, ir.Const) and _is_num(v.type) and _is_num(t) and v.type.kind != "complex":
             return ir.Const(_convert_constant(v.value, t), type=t, loc=v.loc)
         return ir.Convert(v, type=t, loc=v.loc)
+
+
+def _decided_by_types(test: ir.Expr) -> bool:
+    """Whether an ``if`` test that typed to a constant is one the types decide (``T is S``,
+    ``N > M`` on value parameters, ``isinstance``, ``not`` of one), whose branch not taken is
+    left untyped, as Julia's inference prunes it."""
+    if isinstance(test, ir.UnaryOp) and test.op == "not":
+        return _decided_by_types(test.operand)
+    return isinstance(test, (ir.Compare, ir.Call))
+
+
+def _python_class(t: JType) -> type | None:
+    """The Python class of the values of type ``t`` as Python sees them (None: not known)."""
+    if isinstance(t, PrimitiveType):
+        return t.pytype
+    if isinstance(t, StructType) and t.is_concrete:
+        return t.pyclass
+    if isinstance(t, PyObjectType):
+        return None if t.cls is Boxed else t.cls
+    if isinstance(t, TupleType):
+        return tuple
+    if isinstance(t, ArrayType):
+        return np.ndarray
+    if t == Nothing:
+        return type(None)
+    if isinstance(t, FunctionType):
+        return type(t.func)
+    return None
 
 
 def _user_numbers(a: JType, b: JType) -> bool:

@@ -67,6 +67,11 @@ def slices_a_tuple(t):
 
 
 @generic
+def slices_a_tuple_to(t, n):
+    return t[1:n]  #@tslicen
+
+
+@generic
 def uses_with(x):
     with x:  #@with
         pass

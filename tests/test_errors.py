@@ -54,17 +54,18 @@ def test_unsupported_construct_is_compile_error_at_user_line(fn, marker, what):
 
 def test_matrix_product_and_tuple_slices_are_errors_at_the_users_line():
     """Both used to escape as internal errors (a KeyError from the frontend, an AttributeError
-    from inference); ``@`` of matrices now works, and of numbers it is a located TypingError
-    (Python's TypeError), as a tuple slice is until it is supported."""
+    from inference); ``@`` of matrices and constant tuple slices now work, and ``@`` of numbers
+    and a tuple slice whose bounds are known only when the code runs are located TypingErrors."""
     import numpy as np
     assert np.array_equal(d.uses_matmul(np.ones((2, 2)), np.ones((2, 2))), np.full((2, 2), 2.0))
     with pytest.raises(TypingError) as info:
         d.uses_matmul(1.0, 2.0)
     assert where(d.uses_matmul, "matmul") in str(info.value) and "unsupported operand types for @" in str(info.value)
+    assert d.slices_a_tuple((1, 2, 3, 4)) == (2, 3)
     with pytest.raises(TypingError) as info:
-        d.slices_a_tuple((1, 2, 3, 4))
-    assert where(d.slices_a_tuple, "tslice") in str(info.value) and "slicing the tuple `t`" in str(info.value)
-    assert len(d.uses_matmul.specializations) == 1 and d.slices_a_tuple.specializations == []
+        d.slices_a_tuple_to((1, 2, 3, 4), 3)
+    assert where(d.slices_a_tuple_to, "tslicen") in str(info.value) and "constant bounds" in str(info.value)
+    assert len(d.uses_matmul.specializations) == 1 and d.slices_a_tuple_to.specializations == []
 
 
 def test_compile_error_is_raised_at_every_call_not_at_decoration():

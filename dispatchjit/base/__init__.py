@@ -10,5 +10,5 @@ user naming it), not when dispatchjit is imported.
 
 # The modules define the functions; the operators first (a struct's class forwards to them).
 from . import promotion, ops, mathfuncs, reductions  # noqa: F401, I001
-from . import broadcast, creation, indexing, linalg, shapes, sorting, ufuncs  # noqa: F401
+from . import broadcast, creation, indexing, linalg, shapes, sorting, tuples, ufuncs  # noqa: F401
 # ``mtrand`` (np.random) is loaded by ``library.builtin`` when compiled code first calls np.random.
