@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .runtime import printing
 from .runtime.exceptions import MAX_PAYLOAD, register_site
 
 from . import array_calls, ir, library, numpy_calls, struct_calls
@@ -871,6 +872,8 @@ class _Inferrer:
         numpy_function = _numpy_function(callee)
         if numpy_function is not None:   # np.sum, np.sqrt...: a generic function of the library
             return self.numpy_call(numpy_function, e)
+        if isinstance(callee, ir.Const) and callee.value is print:
+            return self.print_call(e)
         if e.kwargs:
             raise TypingError(f"keyword arguments are not supported in this call of {_src(e.func)}", e.loc)
         args = tuple(self.operand(a) for a in e.args)
@@ -904,6 +907,36 @@ class _Inferrer:
                               hint="dir(dispatchjit.numpy) lists the NumPy functions compiled code has; call this "
                                    "one outside the compiled function, or add it there as a generic function")
         raise TypingError(f"cannot call {_src(e.func)} of type {t} in compiled code", e.loc)
+
+    def print_call(self, e: ir.Call) -> ir.Expr:
+        """``print(*values, sep=, end=, flush=)``: the values boxed and printed by Python's
+        ``print`` (``runtime.printing``); an f-string argument is formatted as Python would."""
+        options = {"sep": " ", "end": "\n", "flush": False}
+        for name, value in e.kwargs:
+            typed = value if isinstance(value, ir.Const) and isinstance(value.value, str) else self.expr(value)
+            if name not in options or not isinstance(typed, ir.Const) or \
+                    not isinstance(typed.value, bool if name == "flush" else (str, type(None))):
+                raise TypingError(f"print in compiled code takes constant sep, end and flush keywords, not {name}=",
+                                  value.loc)
+            options[name] = typed.value
+        layout, values = [], []
+        for a in e.args:
+            parts = a.args if isinstance(a, ir.Call) and isinstance(a.func, ir.Name) and a.func.id == "$format" else None
+            typed = [self.printed(p) for p in (parts if parts is not None else (a,))]
+            if any(isinstance(t.type, PyObjectType) and t.type.cls is Boxed for t in typed):
+                raise TypingError("print of a nospecialize argument: its type is not known when the function "
+                                  "compiles", a.loc)
+            layout.append(None if parts is None else len(parts))
+            values += typed
+        printer = printing.printer(tuple(layout), options["sep"], options["end"], options["flush"])
+        target = ir.Const(printer, type=PyObjectType(type(printer)), loc=e.loc)
+        return ir.Prim("print", (target, *values), type=Nothing, loc=e.loc)
+
+    def printed(self, e: ir.Expr) -> ir.Expr:
+        """A value print shows: a string literal as the Python object, an array expression computed."""
+        if isinstance(e, ir.Const) and isinstance(e.value, str):
+            return ir.Const(e.value, type=PyObjectType(str), loc=e.loc)
+        return self.materialize(self.operand(e))
 
     def isinstance_call(self, args, e: ir.Call) -> ir.Const:
         """``isinstance(x, cls)``: decided by ``x``'s type while compiling (as Python would answer

@@ -698,6 +698,12 @@ def _unreachable(e):
     return "" if e.type == Bottom else f"is {_types(e)}, not Bottom"
 
 
+def _print(e):
+    """The call site's printer (a Python object), then the values: anything that boxes."""
+    ok = e.args and isinstance(e.args[0].type, PyObjectType) and e.type == Nothing
+    return "" if ok else f"is {_types(e)}, not (printer, values...) -> Nothing"
+
+
 def _syncthreads(e):
     return "" if not e.args and e.type == Nothing else f"is {_types(e)}, not () -> Nothing"
 
@@ -780,7 +786,7 @@ _PRIMS = {
     "toint": _float_to(Int64), "round_int": _float_to(Int64), "round_digits": _signature((Float64, Int64), Float64),
     "round_int_digits": _round_int_digits,
     "isnan": _float_to(Bool), "isinf": _float_to(Bool), "isfinite": _float_to(Bool),
-    "unreachable": _unreachable,
+    "unreachable": _unreachable, "print": _print,
     "uint_index": _signature((UInt64,), Int64),
     "getitem": _getitem, "at": _getitem, "flat": _flat, "setflat": _setflat, "broadcast_view": _broadcast_view,
     "strided_view": _reshaped_view("A", 4), "contiguous_view": _reshaped_view("C", 2), "strides": _shape,

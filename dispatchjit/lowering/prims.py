@@ -11,9 +11,9 @@ from llvmlite import ir as ll
 from .. import ir
 from ..errors import CompileError, InternalCompilerError, UnsupportedOnTarget
 from ..lattice import PrimitiveType
-from .abi import EMPTY, F64, I1, I64
+from .abi import EMPTY, F64, I1, I32, I64, PTR
 from .arrays import ARRAY_RULES
-from .reprs import complex_part, llvm_type
+from .reprs import complex_part, llvm_type, repr_of
 
 __all__ = ["lower_prim"]
 
@@ -521,6 +521,26 @@ def _call_complex(fl, e, name: str, args):
     return _make_complex(b, llvm_type(e.type), b.extract_value(pair, 0), b.extract_value(pair, 1))
 
 
+def _print(fl, e, args):
+    """``print(...)``: the call site's printer (``runtime.printing``, the first argument) called
+    with the values boxed."""
+    fl.python_objects("print", e.loc)
+    b = fl.b
+    boxed = [repr_of(a.type).box(fl, v, a.type) for a, v in zip(e.args, args)]
+    for item in boxed:
+        fl.fail_if(b.icmp_unsigned("==", item, ll.Constant(PTR, None)))
+    argv = fl.alloca(ll.ArrayType(PTR, max(len(boxed) - 1, 1)), "print.args")
+    for k, item in enumerate(boxed[1:]):
+        b.store(item, b.gep(argv, [I32(0), I32(k)]))
+    result = fl.call("PyObject_Vectorcall", boxed[0], b.bitcast(argv, PTR.as_pointer()), I64(len(boxed) - 1),
+                     ll.Constant(PTR, None))
+    for item in boxed:
+        fl.call("Py_DecRef", item)
+    fl.fail_if(b.icmp_unsigned("==", result, ll.Constant(PTR, None)))
+    fl.call("Py_DecRef", result)
+    return ll.Constant(llvm_type(e.type), None)
+
+
 RULES = {
     "add": _arith("add", "fadd", _cadd), "sub": _arith("sub", "fsub", _csub),
     "mul": _arith("mul", "fmul", _cmul), "truediv": _truediv, "floordiv": _floordiv, "mod": _mod,
@@ -531,7 +551,7 @@ RULES = {
     "max": _minmax("max"), "toint": _toint, "round_int": _round_int, "round_digits": _round_digits,
     "round_int_digits": _round_int_digits,
     "isnan": _float_test(_isnan), "isinf": _float_test(_isinf), "isfinite": _float_test(_finite),
-    "unreachable": _unreachable,
+    "unreachable": _unreachable, "print": _print,
     "np.true_divide": _np_true_divide, "np.floor_divide": _np_divmod(0), "np.remainder": _np_divmod(1),
     "np.maximum": _np_extreme("maximum"), "np.minimum": _np_extreme("minimum"),
 }
