@@ -136,13 +136,32 @@ def gradient(f, x: Array[Real, 1], chunk: Val[C]):  # noqa: F811
 
 @generic
 def _gradient(f, x: Array[V, 1], chunk: Val[C], tag: Val[G]):
-    out = np.empty(len(x), _float(V))
+    return _passes(np.empty(len(x), _float(V)), f, x, chunk, tag, _GRADIENT)
+
+
+# What each pass of a driver computes from the seeded duals, and where the partials go.
+_GRADIENT, _HESSIAN = Val("gradient"), Val("hessian")
+
+
+@generic
+def _passes(out, f, x: Array[V, 1], chunk: Val[C], tag: Val[G], how):
+    """``out`` filled by ``ceil(n / C)`` passes, each seeding ``C`` of ``x``'s inputs."""
     xd = _seeded(x, chunk, tag)
     for k in range(0, len(x), C):
         _seed(xd, x, k, chunk, tag, True)
-        _store(out, k, _partials_of(f(xd), tag, chunk))
+        _pass(how, out, f, xd, k, chunk, tag)
         _seed(xd, x, k, chunk, tag, False)
     return out
+
+
+@generic
+def _pass(how: Val["gradient"], out, f, xd, k, chunk, tag):
+    _store(out, k, _partials_of(f(xd), tag, chunk))
+
+
+@generic
+def _pass(how: Val["hessian"], out, f, xd, k, chunk, tag):  # noqa: F811
+    _rows(out, gradient(f, xd, chunk), k, chunk, tag)   # the inner gradient's duals carry a higher tag
 
 
 @generic
@@ -215,13 +234,7 @@ def hessian(f, x: Array[Real, 1], chunk: Val[C]):  # noqa: F811
 
 @generic
 def _hessian(f, x: Array[V, 1], chunk: Val[C], tag: Val[G]):
-    out = np.empty((len(x), len(x)), _float(V))
-    xd = _seeded(x, chunk, tag)
-    for k in range(0, len(x), C):
-        _seed(xd, x, k, chunk, tag, True)
-        _rows(out, gradient(f, xd, chunk), k, chunk, tag)
-        _seed(xd, x, k, chunk, tag, False)
-    return out
+    return _passes(np.empty((len(x), len(x)), _float(V)), f, x, chunk, tag, _HESSIAN)
 
 
 @generic
