@@ -121,6 +121,23 @@ def arrays_and_redefinition():
     show("total.invalidated", "\n".join(map(repr, total.invalidated)))
 
 
+@generic
+def rosenbrock(x):                       # written with no thought of AD
+    s = 0.0
+    for i in range(len(x) - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def differentiation():
+    from dispatchjit.ad import Dual, gradient, hessian
+    x = np.array([0.5, 1.0, 1.5])
+    show("gradient(rosenbrock, [0.5, 1.0, 1.5])   # forward mode: Dual numbers through the same code",
+         gradient(rosenbrock, x))
+    show("hessian(rosenbrock, [0.5, 1.0, 1.5])", hessian(rosenbrock, x))
+    show("Dual(1.5, 1.0) * 2", Dual(1.5, 1.0) * 2)
+
+
 def main():
     show("hypot2(3, 4)", hypot2(3, 4))
     show("hypot2(3.0, 4)", hypot2(3.0, 4))
@@ -152,6 +169,7 @@ def main():
         show('area("wide", 2)   # MethodError', err)
 
     arrays_and_redefinition()
+    differentiation()
     gpu()
     show("code_typed(fib, int)", code_typed(fib, int))
     llvm = code_llvm(hypot2, float, int).splitlines()

@@ -420,3 +420,17 @@ def test_agrees_with_jax():
     x = np.linspace(-1.2, 1.3, 17)
     np.testing.assert_allclose(gradient(rosenbrock, x), np.asarray(jax.grad(rosen)(x)), rtol=1e-13)
     np.testing.assert_allclose(hessian(rosenbrock, x), np.asarray(jax.hessian(rosen)(x)), rtol=1e-12, atol=1e-12)
+
+
+def test_the_chunk_is_given_by_keyword_too():
+    x = np.linspace(-1, 1, 7)
+    np.testing.assert_allclose(gradient(rosenbrock, x, chunk=Val(2)), rosenbrock_gradient(x), rtol=1e-13)
+
+
+def test_duals_of_two_tags_nest_the_higher_outside():
+    inner = Dual[1, Float64, 1](2.0, (1.0,))
+    outer = Dual[2, Float64, 1](3.0, (1.0,))
+    product = inner * outer
+    assert typeof(product) == Dual[2, Dual[1, Float64, 1], 1]
+    assert product.value == Dual[1, Float64, 1](6.0, (3.0,))          # d/d(inner) of x * y is y
+    assert product.partials == (Dual[1, Float64, 1](2.0, (1.0,)),)     # d/d(outer) is x, itself a dual
