@@ -332,16 +332,21 @@ def allocate(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Va
     descr = fl.mb.object_ref(b, t.dtype.dtype)
     b.call(declare(b.module, "Py_IncRef"), [descr])   # the call steals it
     make = declare(b.module, "PyArray_Zeros" if zeros else "PyArray_Empty")
-    obj = b.call(make, [I32(t.ndim), b.bitcast(dims, I64.as_pointer()), descr, I32(int(t.layout == "F"))])
-    with b.if_then(b.icmp_unsigned("==", obj, ll.Constant(PTR, None)), likely=False):
+    fast = b.call(make, [I32(t.ndim), b.bitcast(dims, I64.as_pointer()), descr, I32(int(t.layout == "F"))])
+    made = b.block
+    with b.if_then(b.icmp_unsigned("==", fast, ll.Constant(PTR, None)), likely=False):
         b.call(declare(b.module, "PyErr_Clear"), [])
-        _allocate_in_python(fl, t, shape, zeros, loc)   # raises
+        again = _allocate_in_python(fl, t, shape, zeros, loc)   # raises, unless memory came free since
+        retried = b.block
+    obj = b.phi(PTR)
+    obj.add_incoming(fast, made)
+    obj.add_incoming(again, retried)
     return struct_from_ndarray(b, obj, t, writeable=I1(1))
 
 
-def _allocate_in_python(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> None:
-    """The allocation NumPy refused, asked of ``runtime.arrays.allocate``, which raises NumPy's
-    error at the user's line (the raise site's)."""
+def _allocate_in_python(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, loc) -> ll.Value:
+    """The allocation NumPy refused, asked again of ``runtime.arrays.allocate``, which raises
+    NumPy's error at the user's line (the raise site's)."""
     b = fl.b
     request = fl.alloca(ll.ArrayType(I64, 6 + t.ndim), "alloc.request")
     site = register_site(MemoryError, None, loc)  # only its location is used, for NumPy's errors
@@ -351,9 +356,7 @@ def _allocate_in_python(fl, t: ArrayType, shape: list[ll.Value], zeros: bool, lo
     dtype = [b.ptrtoint(fl.mb.object_ref(b, t.dtype.dtype), I64)] if code < 0 else []
     for k, v in enumerate(head + list(shape) + dtype):
         b.store(v, b.gep(request, [I32(0), I32(k)]))
-    obj = call_python(fl, rt.allocate, b.bitcast(request, PTR))
-    b.call(declare(b.module, "Py_DecRef"), [obj])   # (not reached: NumPy refused the same request)
-    fl.fail(PYERR)
+    return call_python(fl, rt.allocate, b.bitcast(request, PTR))
 
 
 def call_python(fl, fn, pointer: ll.Value) -> ll.Value:
