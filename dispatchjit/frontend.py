@@ -180,10 +180,15 @@ class _Builder:
         method = getattr(self, f"stmt_{type(node).__name__}", None)
         if method is None:
             raise self.unsupported(node, f"the `{_describe(node)}` statement")
+        hoisted, built = self.hoisting(lambda: method(node))
+        return hoisted + built
+
+    def hoisting(self, build):
+        """``build()`` and the generator loops it hoisted, which must run before its result."""
         saved, self.hoisted = self.hoisted, []
         try:
-            built = method(node)
-            return self.hoisted + built
+            built = build()
+            return self.hoisted, built
         finally:
             self.hoisted = saved
 
@@ -406,9 +411,8 @@ class _Builder:
         at the first element that decides, as Python's."""
         func, gen, loc = node.func, node.args[0], self.loc(node)
         kind = func.id if isinstance(func, ast.Name) else None
-        extra = node.args[1:] + [k.value for k in node.keywords if k.arg == "start"]
-        if kind not in _REDUCTIONS or len(extra) > (1 if kind == "sum" else 0) or \
-                len(node.keywords) > (1 if kind == "sum" and not node.args[1:] else 0):
+        extra = node.args[1:] + [k.value for k in node.keywords]
+        if kind not in _REDUCTIONS or any(k.arg != "start" for k in node.keywords) or len(extra) > (kind == "sum"):
             raise self.unsupported(gen, "generator expressions other than the one argument of sum (with a start), "
                                         "min, max, any or all")
         if self.conditional:
@@ -418,25 +422,29 @@ class _Builder:
         n = next(self._temps)
         gen = _renamed_generator(gen, f"@g{n}")
         acc, first, item = f"$acc{n}", f"$first{n}", f"$item{n}"
-        element = self.expr(gen.elt)
+        # What the element, the conditions and the inner iterables hoist (a generator inside
+        # them) runs inside the loops, where their variables are; the first iterable's, before.
+        before_element, element = self.hoisting(lambda: self.expr(gen.elt))
         init, step, after = _REDUCTIONS[kind](acc, first, item, element, loc)
         if kind == "sum" and extra:
             init = [ir.Assign(acc, self.expr(extra[0]), loc=loc)]
-        body = step
+        body = before_element + step
         for depth in range(len(gen.generators) - 1, -1, -1):
             comp = gen.generators[depth]
             if comp.is_async:
                 raise self.unsupported(comp, "async generator expressions")
             for cond in reversed(comp.ifs):
-                body = [ir.If(self.expr(cond), tuple(body), (), loc=self.loc(cond))]
-            inner = self.loop(comp.target, self.expr(comp.iter), body, self.loc(comp.iter))
-            body = [inner]
+                before, test = self.hoisting(lambda cond=cond: self.expr(cond))
+                body = before + [ir.If(test, tuple(body), (), loc=self.loc(cond))]
+            before, iterable = self.hoisting(lambda comp=comp: self.expr(comp.iter)) if depth else \
+                ([], self.expr(comp.iter))
+            body = before + [self.loop(comp.target, iterable, body, self.loc(comp.iter))]
             if kind in ("any", "all") and depth > 0:   # the decision leaves every level
                 decided = ir.Name(acc, loc=loc) if kind == "any" else ir.UnaryOp("not", ir.Name(acc, loc=loc), loc=loc)
                 body.append(ir.If(decided, (ir.Break(loc=loc),), (), loc=loc))
         check = ir.ExprStmt(ir.Call(ir.Name("$builtin", loc=loc), (self.expr(func), ir.Const(kind, loc=loc)),
                                     loc=loc), loc=loc)
-        self.hoisted += [check, *init, body[0], *after]
+        self.hoisted += [check, *init, *body, *after]
         return ir.Name(acc, loc=loc)
 
 

@@ -97,7 +97,6 @@ class _Inferrer:
         if fn.vararg is not None:
             self.vars[fn.vararg] = TupleType(key.argtypes[len(fn.params):])
         self.assigned = ir.assigned_names(fn.body) | set(self.vars)
-        self.held: list[ir.Stmt] = []   # temporaries a rewritten loop assigns first (``hold``)
         self.sites: dict[str, list[tuple[JType, SourceLoc]]] = {}
         self.ret: JType = Bottom
         self.result = InferredFunction(key, fn)
@@ -225,23 +224,18 @@ class _Inferrer:
                 return helper
         return None
 
-    def hold(self, value: ir.Expr, loc, what: str) -> ir.Name:
-        """A temporary holding the typed ``value`` (assigned by the statement ``self.held``
-        collects), so a rewritten loop evaluates it once."""
+    def hold(self, value: ir.Expr, what: str) -> tuple[ir.Name, ir.Assign]:
+        """A temporary for the typed ``value`` and the assignment to run first, so a rewritten
+        loop evaluates it once."""
+        loc = value.loc
         name = f"${what}{loc.line}.{loc.col}"
         self.assigned.add(name)
         self.bind(name, value.type, loc)
-        self.held.append(ir.Assign(name, value, loc=loc))
-        return ir.Name(name, loc=loc)
+        return ir.Name(name, loc=loc), ir.Assign(name, value, loc=loc)
 
-    def rewritten(self, stmts: list[ir.Stmt]) -> list[ir.Stmt]:
-        """Untyped statements built by a rewrite, typed, after the temporaries they hold."""
-        saved, self.held = self.held, []
-        try:
-            typed = list(self.block(stmts))
-            return self.held + typed
-        finally:
-            self.held = saved
+    def holding(self, values: list[ir.Expr], what: str) -> tuple[list[ir.Name], list[ir.Stmt]]:
+        held = [self.hold(v, what) for v in values]
+        return [name for name, _ in held], [assign for _, assign in held]
 
     def for_enumerate(self, s: ir.For, call: ir.Call) -> list[ir.Stmt]:
         """``for i, v in enumerate(it, start)``: a counter beside the loop over ``it`` (counted
@@ -259,8 +253,8 @@ class _Inferrer:
         body = (ir.Assign(count, ir.BinOp("+", ir.Name(count, loc=loc), one, loc=loc), loc=loc),
                 ir.Assign(s.target, ir.TupleExpr((ir.Name(count, loc=loc), ir.Name(element, loc=loc)), loc=loc),
                           loc=loc), *s.body)
-        return self.rewritten([ir.Assign(count, ir.BinOp("-", start, one, loc=loc), loc=loc),
-                               ir.For(element, args["iterable"], body, loc=loc)])
+        return list(self.block([ir.Assign(count, ir.BinOp("-", start, one, loc=loc), loc=loc),
+                                ir.For(element, args["iterable"], body, loc=loc)]))
 
     def for_zip(self, s: ir.For, call: ir.Call) -> list[ir.Stmt]:
         """``for a, b in zip(x, y)``: over tuples, a loop over the tuple of their element tuples
@@ -268,18 +262,13 @@ class _Inferrer:
         if call.kwargs or not call.args:
             raise TypingError("zip in compiled code takes one or more tuples or arrays, and no keywords", call.loc)
         loc = s.loc
-        saved, self.held = self.held, []
-        try:
-            parts = [self.hold(self.expr(a), a.loc, "zip") for a in call.args]
-            held = self.held
-        finally:
-            self.held = saved
+        parts, held = self.holding([self.expr(a) for a in call.args], "zip")
         types = [self.vars[p.id] for p in parts]
         if all(isinstance(t, TupleType) for t in types):
             n = min(len(t.params) for t in types)
             rows = tuple(ir.TupleExpr(tuple(ir.Index(p, ir.Const(k, loc=loc), loc=loc) for p in parts), loc=loc)
                          for k in range(n))
-            return held + self.rewritten([ir.For(s.target, ir.TupleExpr(rows, loc=loc), s.body, loc=loc)])
+            return held + list(self.block([ir.For(s.target, ir.TupleExpr(rows, loc=loc), s.body, loc=loc)]))
         if all(isinstance(t, ArrayType) for t in types):
             k = f"$k{loc.line}.{loc.col}"
             self.assigned.add(k)
@@ -306,16 +295,11 @@ class _Inferrer:
         loc, (arg,) = s.loc, call.args
         if isinstance(arg, ir.Call) and isinstance(arg.func, ir.Name) and self._is_builtin(arg.func, range):
             return self.for_reversed_range(s, arg)
-        saved, self.held = self.held, []
-        try:
-            seq = self.hold(self.expr(arg), arg.loc, "rev")
-            held = self.held
-        finally:
-            self.held = saved
+        (seq,), held = self.holding([self.expr(arg)], "rev")
         t = self.vars[seq.id]
         if isinstance(t, TupleType):
             items = tuple(ir.Index(seq, ir.Const(k, loc=loc), loc=loc) for k in reversed(range(len(t.params))))
-            return held + self.rewritten([ir.For(s.target, ir.TupleExpr(items, loc=loc), s.body, loc=loc)])
+            return held + list(self.block([ir.For(s.target, ir.TupleExpr(items, loc=loc), s.body, loc=loc)]))
         if isinstance(t, ArrayType):
             k = f"$k{loc.line}.{loc.col}"
             self.assigned.add(k)
@@ -332,13 +316,9 @@ class _Inferrer:
             raise TypingError(f"range expects 1 to 3 arguments, got {len(call.args)}", call.loc)
         loc = s.loc
         c = lambda v: ir.Const(v, loc=loc)  # noqa: E731
-        saved, self.held = self.held, []
-        try:
-            args = [self.hold(self.convert(self._range_arg(a), Int64), a.loc, "range") for a in call.args]
-            held = self.held
-        finally:
-            self.held = saved
-        start, stop, step = ((c(0), args[0], c(1)) if len(args) == 1 else (args[0], args[1], args[2] if len(args) == 3 else c(1)))
+        args, held = self.holding([self.convert(self._range_arg(a), Int64) for a in call.args], "range")
+        start, stop, step = (c(0), args[0], c(1)) if len(args) == 1 else \
+            (args[0], args[1], args[2] if len(args) == 3 else c(1))
         k, n = f"$k{loc.line}.{loc.col}", f"$n{loc.line}.{loc.col}"
         self.assigned |= {k, n}
         sign = ir.IfExp(ir.Compare((">",), (step, c(0)), loc=loc), c(1), c(-1), loc=loc)
@@ -349,7 +329,7 @@ class _Inferrer:
         value = ir.BinOp("+", start, ir.BinOp("*", ir.BinOp("-", ir.BinOp("-", ir.Name(n, loc=loc), c(1), loc=loc),
                                                             ir.Name(k, loc=loc), loc=loc), step, loc=loc), loc=loc)
         body = (ir.Assign(s.target, value, loc=loc), *s.body)
-        setup = self.rewritten([zero_step, ir.Assign(n, ir.Call(ir.Const(max), (trips, c(0)), loc=loc), loc=loc)])
+        setup = list(self.block([zero_step, ir.Assign(n, ir.Call(ir.Const(max), (trips, c(0)), loc=loc), loc=loc)]))
         return held + setup + self.counted(k, ir.Name(n, loc=loc), body, loc)
 
     def _range_arg(self, a: ir.Expr) -> ir.Expr:
@@ -792,24 +772,25 @@ class _Inferrer:
             raise TypingError(f"cannot index {_src(e.value)} of type {t}", e.loc)
         if isinstance(e.index, ir.Slice):
             return self.tuple_slice(value, e.index, e.loc)
-        index = self.constant_int(e.index)
+        index, typed = self.constant_int(e.index)
         if index is None:
-            return self.tuple_item(value, e.index, e.loc)
+            return self.tuple_item(value, typed, e.loc)
         n = len(t.params)
         if not -n <= index < n:
             raise TypingError(f"tuple index {index} out of range for {t}", e.index.loc)
         return self.getfield(value, index % n, e.loc)
 
-    def constant_int(self, e: ir.Expr) -> int | None:
-        """The value of an integer expression known while compiling (``2``, ``len(t) - 1``)."""
+    def constant_int(self, e: ir.Expr) -> tuple[int | None, ir.Expr | None]:
+        """The value of an integer expression known while compiling (``2``, ``len(t) - 1``), or
+        None and the expression typed."""
         index = _const_int(e)
-        if index is None:
-            typed = self.expr(e)   # len(t) - 1 folds to a constant
-            index = typed.value if isinstance(typed, ir.Const) and type(typed.value) is int else None
-        return index
+        if index is not None:
+            return index, None
+        typed = self.expr(e)   # len(t) - 1 folds to a constant
+        return (typed.value if isinstance(typed, ir.Const) and type(typed.value) is int else None), typed
 
     def tuple_slice(self, value: ir.Expr, s: ir.Slice, loc) -> ir.Expr:
-        bounds = [None if p is None else self.constant_int(p) for p in (s.lower, s.upper, s.step)]
+        bounds = [None if p is None else self.constant_int(p)[0] for p in (s.lower, s.upper, s.step)]
         for p, b in zip((s.lower, s.upper, s.step), bounds):
             if p is not None and b is None:
                 raise TypingError(f"a tuple slice needs constant bounds, not {_src(p)} (the length of a tuple "
@@ -818,14 +799,14 @@ class _Inferrer:
             raise TypingError("slice step cannot be zero", s.step.loc)
         return self.invoke(library.named("tuple_slice"), (value, self.val_of(tuple(bounds), loc)), loc)
 
-    def tuple_item(self, value: ir.Expr, index: ir.Expr, loc) -> ir.Expr:
-        """``t[i]`` with ``i`` known only when the code runs: a tuple of one element type."""
-        t, i = value.type, self.expr(index)
+    def tuple_item(self, value: ir.Expr, i: ir.Expr, loc) -> ir.Expr:
+        """``t[i]`` with ``i`` (typed) known only when the code runs: a tuple of one element type."""
+        t = value.type
         if not _is_int(i.type):
-            raise TypingError(f"tuple indices must be integers, not {i.type}", index.loc)
+            raise TypingError(f"tuple indices must be integers, not {i.type}", i.loc)
         if len(set(t.params)) > 1:
             raise TypingError(f"indexing the tuple {_src(value)} of type {t} needs a constant index: its elements "
-                              "have different types", index.loc, hint="index it with a constant, or loop over it")
+                              "have different types", i.loc, hint="index it with a constant, or loop over it")
         return self.invoke(library.named("tuple_getitem"), (value, self.convert(i, Int64)), loc)
 
     def instantiate(self, t: StructType, e: ir.Index) -> ir.Const:

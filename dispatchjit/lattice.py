@@ -18,7 +18,8 @@ import numpy as np
 
 __all__ = [
     "JType", "AbstractType", "PrimitiveType", "SingletonType", "TupleType", "UnionType", "TypeType",
-    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "NTupleType", "NTuple", "ntuple_type", "ValType", "Val", "Boxed", "is_lazy",
+    "FunctionType", "PyObjectType", "TypeVar", "ArrayType", "Literal", "NTupleType", "NTuple", "ntuple_type",
+    "ValType", "Val", "Boxed", "is_lazy",
     "StructDef", "StructType", "UserAbstractType", "register_class", "substitute", "map_components", "type_key",
     "Any", "Number", "Real", "Integer", "Signed", "Unsigned", "AbstractFloat", "AbstractArray",
     "Bool", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",

@@ -38,8 +38,8 @@ from . import library
 from .errors import AmbiguityError, InexactError, MethodError
 from .generic import GenericFunction
 from .state import reinit_after_fork
-from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Literal, Nothing, NTupleType,
-                      PrimitiveType, StructDef,
+from .lattice import (INT64_MAX, INT64_MIN, STRUCT_KEY, AbstractType, Any, ArrayType, JType, Literal, Nothing,
+                      NTupleType, PrimitiveType, StructDef,
                       StructType, TupleType, TypeVar, UserAbstractType, from_annotation, register_class, type_key,
                       typeof)
 from .subtype import issubtype, struct_parameters

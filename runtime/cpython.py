@@ -71,7 +71,8 @@ def _numpy_table():
         from numpy._core import _multiarray_umath as umath
     except ImportError:   # NumPy 1.x
         from numpy.core import _multiarray_umath as umath
-    get = ctypes.pythonapi.PyCapsule_GetPointer
-    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    # A prototype of our own: setting restype on ctypes.pythonapi's would change it for everyone.
+    get = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)(("PyCapsule_GetPointer",
+                                                                                 ctypes.pythonapi))
     size = 1 + max(index for index, _, _ in NUMPY_API.values())
     return (ctypes.c_void_p * size).from_address(get(umath._ARRAY_API, None))

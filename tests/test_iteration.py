@@ -216,6 +216,17 @@ def test_generator_expressions_into_reductions(x, n):
 
 
 @compiled
+def nested_generators(x, n):
+    return sum(sum(j for j in range(i)) for i in range(n)), any(all(v > i for v in x) for i in range(n))
+
+
+@given(vectors, st.integers(0, 9))
+@settings(**SETTINGS)
+def test_generators_inside_generators_run_in_their_loop(x, n):
+    both(nested_generators, x, n)
+
+
+@compiled
 def scoped(n):
     i = 100
     s = sum(i * i for i in range(n))

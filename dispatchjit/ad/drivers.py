@@ -14,8 +14,9 @@ from typing import TypeVar
 import numpy as np
 
 from ..base.promotion import convert, promote_type
+from ..base.shapes import _source
 from ..generic import generic
-from ..lattice import Array, ArrayType, Float64, Literal, Real, StructType, TupleType, TypeType, Val, typeof
+from ..lattice import AbstractArray, Array, ArrayType, Float64, Literal, Real, StructType, TupleType, TypeType, Val, typeof
 from .dual import Dual, _zeros
 
 __all__ = ["DEFAULT_CHUNK", "derivative", "gradient", "jacobian", "hessian"]
@@ -49,16 +50,15 @@ def _level(t) -> int:
 @generic(generated=True)
 def _tag(f, x):
     """``Val(tag)`` for the duals a driver seeds to differentiate ``f`` at ``x``."""
-    return f"def _tag(f, x):\n    return Val({1 + max(_level(f), _level(x))})\n"
+    return _source("_tag", "f, x", [f"return Val({1 + max(_level(f), _level(x))})"])
 
 
 # --- seeds and partials ------------------------------------------------------------------------
 @generic(generated=True)
 def _unit(t, chunk, j):
     """The partials of input ``j`` of a pass: 1 at ``j``, 0 elsewhere."""
-    c = chunk.param.value
-    items = "".join(f"one if j == {k} else zero, " for k in range(c))
-    return f"def _unit(t, chunk, j):\n    one = convert(t, 1)\n    zero = convert(t, 0)\n    return ({items})\n"
+    items = "".join(f"one if j == {k} else zero, " for k in range(chunk.param.value))
+    return _source("_unit", "t, chunk, j", ["one = convert(t, 1)", "zero = convert(t, 0)", f"return ({items})"])
 
 
 @generic
@@ -91,16 +91,15 @@ def _partials_of(y: Real, tag: Val[H], chunk: Val[C]):  # noqa: F811
 @generic(generated=True)
 def _store(out, k, p):
     """``out[k + j] = p[j]`` for each partial that has an input."""
-    lines = "".join(f"    if k + {j} < len(out):\n        out[k + {j}] = p[{j}]\n" for j in range(len(p.params)))
-    return f"def _store(out, k, p):\n{lines}"
+    lines = [f"if k + {j} < len(out):\n        out[k + {j}] = p[{j}]" for j in range(len(p.params))]
+    return _source("_store", "out, k, p", lines)
 
 
 @generic(generated=True)
 def _store_row(out, i, k, p):
     """``out[i, k + j] = p[j]``: row ``i`` of a Jacobian, the columns of this pass."""
-    lines = "".join(f"    if k + {j} < out.shape[1]:\n        out[i, k + {j}] = p[{j}]\n"
-                    for j in range(len(p.params)))
-    return f"def _store_row(out, i, k, p):\n{lines}"
+    lines = [f"if k + {j} < out.shape[1]:\n        out[i, k + {j}] = p[{j}]" for j in range(len(p.params))]
+    return _source("_store_row", "out, i, k, p", lines)
 
 
 @generic
@@ -139,7 +138,8 @@ def _gradient(f, x: Array[V, 1], chunk: Val[C], tag: Val[G]):
     return _passes(np.empty(len(x), _float(V)), f, x, chunk, tag, _GRADIENT)
 
 
-# What each pass of a driver computes from the seeded duals, and where the partials go.
+# What each pass of a driver computes from the seeded duals, and where the partials go: the
+# gradient's, the Hessian's, or (``how`` the output array of duals) a writing f's Jacobian.
 _GRADIENT, _HESSIAN = Val("gradient"), Val("hessian")
 
 
@@ -162,6 +162,12 @@ def _pass(how: Val["gradient"], out, f, xd, k, chunk, tag):
 @generic
 def _pass(how: Val["hessian"], out, f, xd, k, chunk, tag):  # noqa: F811
     _rows(out, gradient(f, xd, chunk), k, chunk, tag)   # the inner gradient's duals carry a higher tag
+
+
+@generic
+def _pass(how: AbstractArray, out, f, xd, k, chunk, tag):  # noqa: F811
+    f(how, xd)
+    _rows(out, how, k, chunk, tag)
 
 
 @generic
@@ -205,16 +211,10 @@ def _jacobian(f, x: Array[V, 1], chunk: Val[C], tag: Val[G]):
 
 @generic
 def _jacobian_into(f, y: Array[W, 1], x: Array[V, 1], chunk: Val[C], tag: Val[G]):
-    out = np.empty((len(y), len(x)), _float(W))
-    xd = _seeded(x, chunk, tag)
     yd = np.empty(len(y), Dual[G, W, C])
-    for k in range(0, len(x), C):
-        _seed(xd, x, k, chunk, tag, True)
-        f(yd, xd)
-        _rows(out, yd, k, chunk, tag)
-        _seed(xd, x, k, chunk, tag, False)
-    if len(x) == 0:
-        f(yd, xd)
+    out = _passes(np.empty((len(y), len(x)), _float(W)), f, x, chunk, tag, yd)
+    if len(x) == 0:   # no pass ran: f still gives the values
+        f(yd, _seeded(x, chunk, tag))
     for i in range(len(y)):
         y[i] = yd[i].value
     return out

@@ -17,9 +17,10 @@ import math
 from typing import Generic, TypeVar
 
 from ..base import mathfuncs as m, ops
+from ..base.shapes import _source
 from ..base.promotion import convert, promote_rule, promote_type, promoting
 from ..generic import generic
-from ..lattice import Integer, NTuple, Real, Type, Val, typeof
+from ..lattice import NTuple, Real, Type, Val, typeof
 from ..structs import struct
 
 __all__ = ["Dual", "value", "partials", "tag_of"]
@@ -85,7 +86,7 @@ def _tuple_of(name: str, params: str, element: str, n: int) -> str:
     """The source of ``name(params)`` returning ``(element(0), ..., element(n - 1))``, where
     ``element`` uses ``{k}`` for the index."""
     items = "".join(element.format(k=k) + ", " for k in range(n))
-    return f"def {name}({params}):\n    return ({items})\n"
+    return _source(name, params, [f"return ({items})"])
 
 
 @generic(generated=True)
@@ -114,24 +115,22 @@ def _combined(p, a, q, b):
 
 
 @generic(generated=True)
-def _converted_each(p, t):
-    return _tuple_of("_converted_each", "p, t", "convert(t, p[{k}])", len(p.params))
+def _converted(t, p):
+    """The elements of the tuple ``p``, each converted to ``t``."""
+    return _tuple_of("_converted", "t, p", "convert(t, p[{k}])", len(p.params))
 
 
 @generic(generated=True)
 def _zeros(t, n):
     """``N`` zeros of type ``t`` (``n`` is ``Val(N)``)."""
-    count = n.param.value
-    return "def _zeros(t, n):\n    z = convert(t, 0)\n    return (" + "z, " * count + ")\n"
+    return _source("_zeros", "t, n", ["z = convert(t, 0)", "return (" + "z, " * n.param.value + ")"])
 
 
 @generic(generated=True)
 def _eltype(ps):
-    """The type the elements of the tuple ``ps`` promote to."""
-    if not ps.params:
-        return "def _eltype(ps):\n    return Bool\n"
+    """The type the elements of the (non-empty) tuple ``ps`` promote to."""
     names = ", ".join(f"typeof(ps[{k}])" for k in range(len(ps.params)))
-    return f"def _eltype(ps):\n    return _promote_all({names})\n"
+    return _source("_eltype", "ps", [f"return _promote_all({names})"])
 
 
 @generic
@@ -142,11 +141,6 @@ def _promote_all(t):
 @generic
 def _promote_all(t, u, *rest):  # noqa: F811
     return _promote_all(promote_type(t, u), *rest)
-
-
-@generic
-def _converted(t, ps):
-    return _converted_each(ps, t)
 
 
 # --- promotion: a number meets a dual as a constant; two tags nest, the higher outside -------
@@ -375,19 +369,6 @@ def _(a: Dual):
     return -a if a.value < 0 else a
 
 
-def _extremum(op, pick_first):
-    def duals(a: Dual, b: Dual):
-        return pick_first(a, b)
-
-    def left(a: Dual, b: Real):
-        return pick_first(a, b)
-
-    def right(a: Real, b: Dual):
-        return pick_first(a, b)
-    for method in (duals, left, right):
-        op.method(method)
-
-
 @generic
 def _smaller(a, b):
     """Python's ``min(a, b)``: ``a`` unless ``b < a``; the result has the promoted type."""
@@ -397,6 +378,19 @@ def _smaller(a, b):
 @generic
 def _larger(a, b):
     return b if b > a else a
+
+
+def _extremum(op, pick):
+    def duals(a: Dual, b: Dual):
+        return pick(a, b)
+
+    def left(a: Dual, b: Real):
+        return pick(a, b)
+
+    def right(a: Real, b: Dual):
+        return pick(a, b)
+    for method in (duals, left, right):
+        op.method(method)
 
 
 _extremum(ops.min, _smaller)

@@ -527,8 +527,13 @@ def _print(fl, e, args):
     fl.python_objects("print", e.loc)
     b = fl.b
     boxed = [repr_of(a.type).box(fl, v, a.type) for a, v in zip(e.args, args)]
+    failed = I1(0)
     for item in boxed:
-        fl.fail_if(b.icmp_unsigned("==", item, ll.Constant(PTR, None)))
+        failed = b.or_(failed, b.icmp_unsigned("==", item, ll.Constant(PTR, None)))
+    with b.if_then(failed, likely=False):
+        for item in boxed:
+            fl.call("Py_DecRef", item)   # NULL-safe: releases the ones that were made
+        fl.pyerr()
     argv = fl.alloca(ll.ArrayType(PTR, max(len(boxed) - 1, 1)), "print.args")
     for k, item in enumerate(boxed[1:]):
         b.store(item, b.gep(argv, [I32(0), I32(k)]))
