@@ -52,6 +52,9 @@ def method_ir(key: SpecKey) -> ir.Function:
     a body that fills them in and calls the function again (re-dispatching); for a ``generated``
     method, the body its generator returns for these argument types."""
     method = key.method
+    lifted = getattr(method.func, "__dispatchjit_ir__", None)   # a closure's body (closures)
+    if lifted is not None and method.defaults_of is None:
+        return lifted
     generated = getattr(method.func, "__dispatchjit_options__", {}).get("generated")
     cache_key = key if generated else method
     cached = state.untyped.get(cache_key)

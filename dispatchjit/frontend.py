@@ -15,6 +15,7 @@ import textwrap
 import types
 
 from . import ir
+from .closures import SELF, ClosureCode, field_name
 from .methods import source_stamp
 from .errors import CompileError, SourceLoc
 
@@ -36,7 +37,7 @@ def build_ir(func) -> ir.Function:
     if not isinstance(defn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise CompileError(f"cannot compile {func.__qualname__}: only functions defined with `def`"
                            " can be compiled", SourceLoc(file, line0))
-    return _Builder(file, line0 - 1, indent, defn.name).function(defn)
+    return _Builder(file, line0 - 1, indent, defn.name, func).function(defn)
 
 
 def build_generated(generator, argtypes) -> ir.Function:
@@ -74,7 +75,7 @@ def _generated_body(generator, argtypes) -> ir.Function:
     if len(defs) != 1:
         raise CompileError(f"the generator {generator.__qualname__} must return the source of exactly one "
                            "`def`", def_loc(generator))
-    return _Builder(name, 0, 0, defs[0].name).function(defs[0])
+    return _Builder(name, 0, 0, defs[0].name, generator).function(defs[0])
 
 
 def def_loc(func) -> SourceLoc:
@@ -86,10 +87,6 @@ def def_loc(func) -> SourceLoc:
 def _parse(func):
     code = func.__code__
     file = code.co_filename
-    if func.__name__ == "<lambda>":
-        raise CompileError("cannot compile a lambda as a generic function yet: only functions defined with `def` "
-                           "can be compiled", SourceLoc(file, code.co_firstlineno, func=func.__qualname__),
-                           hint="write it as a def: `def f(x): return ...`, then generic(f)")
     try:
         lines, _ = inspect.getsourcelines(func)
     except (OSError, TypeError):
@@ -105,7 +102,27 @@ def _parse(func):
             f"cannot compile {func.__qualname__}: its source file was changed after the function was defined, "
             "so the text there is not the code Python runs", SourceLoc(file, code.co_firstlineno, func=func.__qualname__),
             hint="reload the module (importlib.reload) or run the cell again, then call it")
+    if func.__name__ == "<lambda>":   # found in the whole file: its line may be the middle of a statement
+        tree = ast.parse("".join(linecache.getlines(file)))
+        return ast.Module([_lambda_def(tree, func, SourceLoc(file, code.co_firstlineno, func=func.__qualname__))],
+                          []), file, 1, 0
     return ast.parse(dedented), file, code.co_firstlineno, indent
+
+
+def _lambda_def(tree: ast.Module, func, loc: SourceLoc) -> ast.FunctionDef:
+    """The ``lambda`` ``func`` was made from, among the lambdas of its line in the file's
+    ``tree`` (told apart by their parameters), as a ``def`` returning its body."""
+    code = func.__code__
+    params = code.co_varnames[:code.co_argcount + bool(code.co_flags & inspect.CO_VARARGS)]
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == loc.line
+             and tuple(a.arg for a in n.args.posonlyargs + n.args.args + ([n.args.vararg] if n.args.vararg else []))
+             == params]
+    if len(found) != 1:
+        raise CompileError(f"cannot tell which lambda of line {loc.line} to compile", loc,
+                           hint="write it as a def: `def f(x): return ...`, then generic(f)")
+    node = found[0]
+    body = [ast.copy_location(ast.Return(node.body), node.body)]
+    return ast.copy_location(ast.FunctionDef("<lambda>", node.args, body, [], None, None), node)
 
 
 def _file_changed(func) -> bool:
@@ -138,12 +155,22 @@ def _shape(code) -> tuple:
     return code.co_code, code.co_names, consts
 
 
+class _Scope:
+    """A function being built: its node, its qualified name and the variables it binds (which
+    a nested function reading them captures)."""
+
+    def __init__(self, node: ast.AST, qualname: str, bound: set[str]):
+        self.node, self.qualname, self.bound = node, qualname, bound
+
+
 class _Builder:
-    def __init__(self, file: str, line_offset: int, col_offset: int, fname: str):
+    def __init__(self, file: str, line_offset: int, col_offset: int, fname: str, scope_func):
         self.file, self.line_offset, self.col_offset, self.fname = file, line_offset, col_offset, fname
+        self.scope_func = scope_func       # whose globals and cells the names not bound here resolve in
         self._temps = itertools.count()
         self.hoisted: list[ir.Stmt] = []   # the loops of generator expressions, run before the statement
         self.conditional = 0               # > 0 where an expression may not be evaluated (x if c else y)
+        self.scopes: list[_Scope] = []     # the function being built, innermost last
 
     def loc(self, node: ast.AST) -> SourceLoc:
         col = getattr(node, "col_offset", 0) + self.col_offset
@@ -168,7 +195,11 @@ class _Builder:
         a = node.args
         params = tuple(p.arg for p in a.posonlyargs + a.args)
         vararg = a.vararg.arg if a.vararg else None
-        return ir.Function(node.name, params, vararg, self.block(node.body), self.loc(node))
+        self.scopes.append(_Scope(node, self.scope_func.__qualname__, _bound_names(node)))
+        try:
+            return ir.Function(node.name, params, vararg, self.block(node.body), self.loc(node))
+        finally:
+            self.scopes.pop()
 
     def block(self, stmts: list[ast.stmt]) -> tuple[ir.Stmt, ...]:
         out: list[ir.Stmt] = []
@@ -327,6 +358,72 @@ class _Builder:
         fail = ir.Raise(ir.Const(AssertionError, loc=loc), message, loc=loc)
         return [ir.If(ir.UnaryOp("not", self.expr(node.test), loc=loc), (fail,), (), loc=loc)]
 
+    def stmt_Nonlocal(self, node):
+        raise CompileError("`nonlocal` is not supported in compiled code: a compiled closure captures the values "
+                           "of the enclosing function's variables when it is made, not the variables",
+                           self.loc(node), hint="return the new value from the nested function and assign it in the "
+                                                "enclosing one (or keep it in a @struct(mutable=True))")
+
+    # --- closures ----------------------------------------------------------------------------
+    def stmt_FunctionDef(self, node):
+        if node.decorator_list:
+            raise self.unsupported(node.decorator_list[0], "decorators on a nested def")
+        return [ir.Assign(node.name, self.closure(node, node.name, node.body), loc=self.loc(node))]
+
+    def expr_Lambda(self, node):   # named by its line, so two closures' types read apart in code_typed
+        name = f"<lambda:{self.loc(node).line}>"
+        return self.closure(node, name, [ast.copy_location(ast.Return(node.body), node.body)])
+
+    def closure(self, node: ast.FunctionDef | ast.Lambda, name: str, body: list[ast.stmt]) -> ir.MakeClosure:
+        """A nested function: its body lifted into a ``ClosureCode`` that first reads each
+        variable of the enclosing function it uses from the closure (``SELF``)."""
+        a, loc, outer = node.args, self.loc(node), self.scopes[-1]
+        if a.kwonlyargs or a.kwarg:
+            raise self.unsupported(node, "keyword-only parameters and **kwargs of a nested function")
+        defaults = tuple(self.constant_default(d) for d in a.defaults)
+        free = _free_names(node)
+        if isinstance(node, ast.FunctionDef) and name in free:
+            raise CompileError(f"the nested function {name} calls itself, which compiled closures cannot do yet", loc,
+                               hint=f"define {name} at module level as a @generic function")
+        captures = tuple(sorted(free & outer.bound))
+        self.check_not_reassigned(outer.node, node, name, captures)
+        qualname = f"{outer.qualname}.<locals>.{name}"
+        params = tuple(p.arg for p in a.posonlyargs + a.args)
+        vararg = a.vararg.arg if a.vararg else None
+        prologue = tuple(ir.Assign(c, ir.Attr(ir.Name(SELF, loc=loc), field_name(c), loc=loc), loc=loc)
+                         for c in captures)
+        saved = self.fname, self.conditional
+        self.fname, self.conditional = name, 0
+        self.scopes.append(_Scope(node, qualname, _bound_names(node) | set(captures)))
+        try:
+            lifted = self.block(body)
+        finally:
+            self.scopes.pop()
+            self.fname, self.conditional = saved
+        fn = ir.Function(name, (SELF, *params), vararg, prologue + lifted, loc)
+        code = ClosureCode(name, qualname, fn, captures, defaults, self.scope_func, loc.line)
+        return ir.MakeClosure(code, tuple(ir.Name(c, loc=loc) for c in captures), loc=loc)
+
+    def constant_default(self, node: ast.expr):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (bool, int, float, complex, type(None))):
+            return node.value
+        raise CompileError("a nested function's defaults must be number constants in compiled code", self.loc(node),
+                           hint="a variable of the enclosing function is captured by value when the nested function "
+                                "is made: read it directly instead of binding it as a default")
+
+    def check_not_reassigned(self, outer: ast.AST, node: ast.AST, name: str, captures: tuple[str, ...]) -> None:
+        """A captured variable assigned after the closure is made: Python's closure would see
+        the new value, a compiled one captured the old."""
+        end = (node.end_lineno, node.end_col_offset)
+        for n in _own_nodes(_body_of(outer)):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id in captures \
+                    and (n.lineno, n.col_offset) > end:
+                raise CompileError(
+                    f"`{n.id}` is assigned here after the nested function {name} (line {self.loc(node).line}) "
+                    "captured it: a compiled closure captures the values of variables when it is made, so it "
+                    "would not see this assignment as Python's would", self.loc(n),
+                    hint=f"assign {n.id} before the nested function is made, or pass it as an argument")
+
     # --- expressions -------------------------------------------------------------------------
     def expr(self, node: ast.expr) -> ir.Expr:
         method = getattr(self, f"expr_{type(node).__name__}", None)
@@ -420,7 +517,8 @@ class _Builder:
                                "test is not supported in compiled code yet", loc,
                                hint="assign the sum (min, max...) to a variable first")
         n = next(self._temps)
-        gen = _renamed_generator(gen, f"@g{n}")
+        gen, renamed = _renamed_generator(gen, f"@g{n}")
+        self.scopes[-1].bound |= renamed   # a lambda in the element captures them
         acc, first, item = f"$acc{n}", f"$first{n}", f"$item{n}"
         # What the element, the conditions and the inner iterables hoist (a generator inside
         # them) runs inside the loops, where their variables are; the first iterable's, before.
@@ -448,9 +546,9 @@ class _Builder:
         return ir.Name(acc, loc=loc)
 
 
-def _renamed_generator(gen: ast.GeneratorExp, suffix: str) -> ast.GeneratorExp:
+def _renamed_generator(gen: ast.GeneratorExp, suffix: str) -> tuple[ast.GeneratorExp, set[str]]:
     """A copy of ``gen`` whose variables carry ``suffix``, everywhere but in the first
-    iterable (evaluated in the enclosing scope, as Python does)."""
+    iterable (evaluated in the enclosing scope, as Python does), and the new names."""
     names = {t.id for c in gen.generators for t in ast.walk(c.target) if isinstance(t, ast.Name)}
 
     class Rename(ast.NodeTransformer):
@@ -461,7 +559,49 @@ def _renamed_generator(gen: ast.GeneratorExp, suffix: str) -> ast.GeneratorExp:
     gen = copy.deepcopy(gen)
     gen = Rename().visit(gen)
     gen.generators[0].iter = first
-    return gen
+    return gen, {name + suffix for name in names}
+
+
+# --- scopes: which variables a nested function captures ------------------------------------------
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _body_of(node: ast.AST) -> list[ast.AST]:
+    return [node.body] if isinstance(node, ast.Lambda) else node.body
+
+
+def _own_nodes(nodes):
+    """Every node under ``nodes`` that belongs to their function: a nested function or class
+    is yielded (its name is bound here) but not entered."""
+    stack = list(reversed(nodes))
+    while stack:
+        n = stack.pop()
+        yield n
+        if not isinstance(n, _SCOPES):
+            stack.extend(reversed(list(ast.iter_child_nodes(n))))
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """The variables a function binds: its parameters, the names it assigns (a generator's
+    variables included, as the frontend gives them no scope of their own) and its nested
+    functions, less those it declares ``global``."""
+    a = node.args
+    params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs} | {p.arg for p in (a.vararg, a.kwarg) if p}
+    own = list(_own_nodes(_body_of(node)))
+    stored = {n.id for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    nested = {n.name for n in own if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    declared = {name for n in own if isinstance(n, ast.Global) for name in n.names}
+    return (params | stored | nested) - declared
+
+
+def _free_names(node: ast.AST) -> set[str]:
+    """The names a function (or a function nested in it) reads that it does not bind."""
+    own = [n for n in _own_nodes(_body_of(node)) if n is not node]
+    read = {n.id for n in own if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for n in own:
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            read |= _free_names(n)
+    return read - _bound_names(node)
 
 
 def _sum(acc, first, item, element, loc):

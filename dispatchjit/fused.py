@@ -21,7 +21,7 @@ import numpy as np
 
 from . import kernel_lang as cuda  # noqa: F401 - the generated kernels' source names it
 from .generic import generic
-from .lattice import ArrayType, PrimitiveType, typeof
+from .lattice import ArrayType, PrimitiveType, StructType, typeof
 
 __all__ = ["elementwise", "fold", "reduce_cpu", "map_kernel", "reduce_kernel", "result_type", "check_out", "BLOCK"]
 
@@ -29,15 +29,24 @@ BLOCK = 256   # threads per block of the generated kernels; also the shared tree
 
 
 def result_type(f, elements) -> PrimitiveType:
-    """What ``f`` returns for arguments of the lattice types ``elements``, as inference finds."""
-    from . import driver
+    """What ``f`` (a generic function, or a callable struct: a closure) returns for arguments of
+    the lattice types ``elements``, as inference finds."""
+    from . import driver, library
     from .errors import TypingError
+    from .generic import GenericFunction
     from .spec import SpecKey
-    method, _ = f.resolve_types(tuple(elements))
-    t = driver.typed(SpecKey(f, method, tuple(elements))).fn.return_type
+    if not isinstance(f, GenericFunction) and not isinstance(typeof(f), StructType):
+        raise TypeError(f"a map takes a generic function or a callable struct (a closure compiled code returned), "
+                        f"not {type(f).__name__} {getattr(f, '__qualname__', f)!r}: decorate it with @generic")
+    func, argtypes = (f, tuple(elements)) if isinstance(f, GenericFunction) else \
+        (library.named("call"), (typeof(f), *elements))
+    method, _ = func.resolve_types(argtypes)
+    typed = driver.typed(SpecKey(func, method, argtypes))
+    t = typed.fn.return_type
     if not isinstance(t, PrimitiveType):
-        raise TypingError(f"{f.__name__} returns {t} for {', '.join(map(repr, elements))}; a map needs a number "
-                          "for each element", driver.typed(SpecKey(f, method, tuple(elements))).fn.loc)
+        name = getattr(f, "__name__", type(f).__name__)
+        raise TypingError(f"{name} returns {t} for {', '.join(map(repr, elements))}; a map needs a number "
+                          "for each element", typed.fn.loc)
     return t
 
 

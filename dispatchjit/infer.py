@@ -27,6 +27,7 @@ from . import array_calls, ir, library, numpy_calls, struct_calls
 from . import kernel_lang
 from .array_intrinsics import cold_range  # (importing it registers the array library's intrinsics)
 from .builtin_calls import BUILTINS, convert_call
+from .closures import closure_type
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .spec import SpecKey
@@ -90,8 +91,9 @@ def _arith_type(a: PrimitiveType, b: PrimitiveType) -> PrimitiveType:
 class _Inferrer:
     def __init__(self, key: SpecKey, fn: ir.Function, env: dict, ctx: Context):
         self.key, self.fn, self.env, self.ctx = key, fn, env, ctx
-        self.globals = key.method.func.__globals__
-        self.closure = _closure(key.method.func)
+        scope = getattr(key.method.func, "__dispatchjit_scope__", key.method.func)   # a closure's: its definer
+        self.globals = scope.__globals__
+        self.closure = _closure(scope)
         self.typevars = {tv.name: tv for tv in env}
         self.vars: dict[str, JType] = dict(zip(fn.params, key.argtypes))
         if fn.vararg is not None:
@@ -517,6 +519,11 @@ class _Inferrer:
                 return ir.Prim(e.attr, (base,), type=part, loc=e.loc)
             return base if e.attr == "real" else ir.Const(0, type=t, loc=e.loc)
         raise TypingError(f"{t} has no attribute '{e.attr}' in compiled code", e.loc)
+
+    def expr_MakeClosure(self, e: ir.MakeClosure):
+        """A nested function: a new struct of its closure type holding the captured values."""
+        values = tuple(self.operand(c) for c in e.captures)
+        return ir.New(values, type=closure_type(e.code, tuple(v.type for v in values)), loc=e.loc)
 
     def expr_BinOp(self, e: ir.BinOp):
         left, right = self.operand(e.left), self.operand(e.right)

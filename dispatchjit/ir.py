@@ -94,6 +94,14 @@ class Index(Expr):
     index: Expr
 
 
+class MakeClosure(Expr):
+    """A nested ``def`` or a ``lambda``: a closure of ``code`` over the current values of the
+    enclosing function's variables it reads (``captures``, in ``code.captures``' order).
+    Inference makes it a ``New`` of the closure's struct type (``closures``)."""
+    code: _Any       # closures.ClosureCode
+    captures: tuple[Name, ...]
+
+
 # --- expressions only inference produces -----------------------------------------------------
 class Convert(Expr):
     """Convert ``value`` to ``type`` (numeric conversion, elementwise for tuples)."""

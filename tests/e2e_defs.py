@@ -87,8 +87,9 @@ def uses_try(x):
 
 
 @generic
-def uses_lambda(x):
-    f = lambda y: y + 1  #@lambda
+def uses_class(x):
+    class K:  #@class
+        pass
     return x
 
 
