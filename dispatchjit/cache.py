@@ -74,7 +74,7 @@ def fingerprint(method) -> str:
         func = method.func
         h = hashlib.sha256()
         _hash_code(h, func.__code__)
-        h.update(repr((func.__defaults__, method.sig, method.vararg, method.ngiven,
+        h.update(repr((func.__defaults__, func.__kwdefaults__, method.sig, method.vararg, method.ngiven,
                        sorted(getattr(func, "__dispatchjit_options__", {}).items()))).encode())
         cached = _fingerprints[method] = h.hexdigest()
     return cached

@@ -25,6 +25,11 @@ __all__ = ["ClosureCode", "closure_class", "closure_type", "field_name", "SELF"]
 
 SELF = "$closure"   # the lifted body's first parameter: the closure
 
+# ``structs.struct``, installed by ``structs`` when it loads (the frontend imports this module,
+# and ``structs`` reaches the compiler through the method tables: importing it here would close
+# a circle).
+make_struct = None
+
 
 class ClosureCode:
     """A nested function lifted out of the function defining it: its body (``fn``, whose first
@@ -52,12 +57,11 @@ def closure_class(code: ClosureCode) -> type:
     """The struct type of ``code``'s closures, made once: parametric in the captured values'
     types, its ``__call__`` the lifted body."""
     if code._cls is None:
-        from .structs import struct   # structs imports the method tables; closures come later
         params = [TypeVar(f"C{i}") for i in range(len(code.captures))]
         ns = {"__annotations__": {field_name(c): tv for c, tv in zip(code.captures, params)},
               "__module__": code.scope.__module__, "__qualname__": code.qualname, "__call__": _call_stub(code)}
         bases = (Generic[tuple(params)],) if params else ()
-        code._cls = struct(types.new_class(code.name, bases, exec_body=lambda body: body.update(ns)))
+        code._cls = make_struct(types.new_class(code.name, bases, exec_body=lambda body: body.update(ns)))
     return code._cls
 
 

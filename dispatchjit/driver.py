@@ -55,6 +55,8 @@ def method_ir(key: SpecKey) -> ir.Function:
     lifted = getattr(method.func, "__dispatchjit_ir__", None)   # a closure's body (closures)
     if lifted is not None and method.defaults_of is None:
         return lifted
+    if method.keywords is not None:
+        return _keyword_forwarder(method)
     generated = getattr(method.func, "__dispatchjit_options__", {}).get("generated")
     cache_key = key if generated else method
     cached = state.untyped.get(cache_key)
@@ -77,6 +79,22 @@ def _default_forwarder(func, method) -> ir.Function:
     args = tuple(ir.Name(p.name, loc=loc) for p in given) + tuple(ir.Const(p.default, loc=loc) for p in filled)
     body = (ir.Return(ir.Call(ir.Const(func, loc=loc), args, loc=loc), loc=loc),)
     return ir.Function(method.func.__name__, tuple(p.name for p in given), None, body, loc)
+
+
+def _keyword_forwarder(method) -> ir.Function:
+    """The body of a method with keyword-only parameters called without them: its body's
+    generic function with the defaults (a TypeError where one is required)."""
+    kw, loc = method.keywords, frontend.def_loc(method.func)
+    params = tuple(p.name for p in inspect.signature(method.func).parameters.values()
+                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    missing = [n for n in kw.names if n not in kw.defaults]
+    if missing:
+        message = f"{method.name}() missing required keyword-only argument: '{missing[0]}'"
+        body = (ir.Raise(ir.Const(TypeError, loc=loc), ir.Const(message, loc=loc), loc=loc),)
+    else:
+        args = tuple(ir.Name(p, loc=loc) for p in params) + tuple(ir.Const(kw.defaults[n], loc=loc) for n in kw.names)
+        body = (ir.Return(ir.Call(ir.Const(kw.body, loc=loc), args, loc=loc), loc=loc),)
+    return ir.Function(method.func.__name__, params, None, body, loc)
 
 
 # --- inference -------------------------------------------------------------------------------

@@ -193,7 +193,8 @@ class _Builder:
         if isinstance(node, ast.AsyncFunctionDef):
             raise self.unsupported(node, "async functions")
         a = node.args
-        params = tuple(p.arg for p in a.posonlyargs + a.args)
+        # keyword-only parameters follow the positional ones: the body takes them so (``Keywords``)
+        params = tuple(p.arg for p in a.posonlyargs + a.args + a.kwonlyargs)
         vararg = a.vararg.arg if a.vararg else None
         self.scopes.append(_Scope(node, self.scope_func.__qualname__, _bound_names(node)))
         try:

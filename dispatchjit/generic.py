@@ -27,7 +27,7 @@ from .runtime.vectorcall import callable_type, set_vectorcall
 
 from .settings import cache_enabled, config
 from .errors import MethodError
-from .methods import Method, MethodTable, methods_from_function
+from .methods import Method, MethodTable, bind, methods_from_function
 from .spec import SpecKey
 from .state import COMPILE_LOCK, Edge, reinit_after_fork, state
 from .lattice import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
@@ -117,8 +117,11 @@ class _GenericFunction:
         """The slow path: every call the dispatcher does not recognize."""
         if kwargs:
             full = self._bind_keywords(args, kwargs)
-            self._check_keywords(full, kwargs)
-            return self(*full)
+            method = self._check_keywords(full, kwargs)
+            bound = bind(method, args, kwargs) if method is not None and method.keywords is not None else None
+            if bound is None:
+                return self(*full)   # a required keyword missing raises there
+            return method.keywords.body(*full, *bound[1])
         try:
             argtypes = tuple(map(typeof, args))
         except RecursionError:
@@ -176,12 +179,10 @@ class _GenericFunction:
         for method in self.table.methods:
             if method.defaults_of is not None:
                 continue
-            try:
-                bound = _signature(method.func).bind(*args, **kwargs)
-            except TypeError:
+            bound = bind(method, args, kwargs)
+            if bound is None:
                 continue
-            bound.apply_defaults()
-            full = bound.args
+            full = bound[0]
             if not any(len(full) == len(b) and all(x is y for x, y in zip(full, b)) for b in bindings):
                 bindings.append(full)
         if len(bindings) == 1:
@@ -193,18 +194,19 @@ class _GenericFunction:
         raise MethodError(f"keyword argument(s) {names} of {self.__name__}() name different positions in "
                           "different methods; pass them positionally")
 
-    def _check_keywords(self, full: tuple, kwargs: dict) -> None:
-        """The method the full call dispatches to must itself have the parameters named: a
-        keyword meant for ``f(x: int)`` must not run ``f(y: float)``."""
+    def _check_keywords(self, full: tuple, kwargs: dict) -> Method | None:
+        """The method the full call dispatches to, which must itself have the parameters named:
+        a keyword meant for ``f(x: int)`` must not run ``f(y: float)``."""
         try:
             method, _ = self.resolve_types(tuple(map(typeof, full)))
         except (MethodError, TypeError, OverflowError):
-            return   # the call itself reports it
+            return None   # the call itself reports it
         names = set(_signature(method.func).parameters)
         unknown = sorted(set(kwargs) - names)
         if unknown:
             raise MethodError(f"{self.__name__}: the method for these argument types, {method}, has no parameter "
                               f"named {', '.join(unknown)}; pass the argument(s) positionally or by its name")
+        return method
 
     def _rebuild_dispatcher(self):
         from .targets.dispatcher import compile_dispatcher
@@ -289,7 +291,7 @@ class _GenericFunction:
         _check_function(func, f"{self.__name__}.method")
         options = getattr(func, "__dispatchjit_options__", {})
         _check_options(options)
-        for method in methods_from_function(func, self.__name__):
+        for method in _methods(func, self.__name__):
             self.add_method(method)
         return self
 
@@ -428,9 +430,20 @@ def generic(func=None, **options):
         if gf is None:
             gf = GenericFunction(func.__name__, func.__qualname__, func.__module__, func.__doc__)
             _registry[key] = gf
-    for method in methods_from_function(func, func.__name__):
+    for method in _methods(func, func.__name__):
         gf.add_method(method)
     return gf
+
+
+def _methods(func, name: str) -> list[Method]:
+    """The methods ``func`` defines; the full one's keyword-only parameters get the generic
+    function of its body (``methods.Keywords``)."""
+    methods = methods_from_function(func, name)
+    keywords = methods[0].keywords
+    if keywords is not None:
+        keywords.body = GenericFunction(name, f"{func.__qualname__}#body", func.__module__, func.__doc__)
+        keywords.body.add_method(keywords.body_method)
+    return methods
 
 
 def _check_function(func, what: str) -> None:

@@ -28,6 +28,7 @@ from . import kernel_lang
 from .array_intrinsics import cold_range  # (importing it registers the array library's intrinsics)
 from .builtin_calls import BUILTINS, convert_call
 from .closures import closure_type
+from .keyword_calls import keyword_call
 from .definite import mark_unbound_reads
 from .errors import AmbiguityError, InternalCompilerError, MethodError, SourceLoc, TypingError
 from .spec import SpecKey
@@ -862,6 +863,8 @@ class _Inferrer:
             return self.numpy_call(numpy_function, e)
         if isinstance(callee, ir.Const) and callee.value is print:
             return self.print_call(e)
+        if e.kwargs and isinstance(callee.type, FunctionType):
+            return keyword_call(self, callee.type.func, e)
         if e.kwargs:
             raise TypingError(f"keyword arguments are not supported in this call of {_src(e.func)}", e.loc)
         args = tuple(self.operand(a) for a in e.args)

@@ -21,7 +21,7 @@ from .subtype import (
 )
 from .lattice import Any, JType, Nothing, PrimitiveType, TupleType, TypeVar, from_annotation, typeof
 
-__all__ = ["Method", "MethodTable", "methods_from_function", "current_world", "format_call"]
+__all__ = ["Method", "MethodTable", "Keywords", "bind", "methods_from_function", "current_world", "format_call"]
 
 _WORLD = itertools.count(1)
 _current_world = 0
@@ -56,6 +56,7 @@ class Method:
     line: int = 0
     defaults_of: Method | None = None
     ngiven: int = 0
+    keywords: Keywords | None = None
 
     @property
     def location(self) -> str:
@@ -73,7 +74,8 @@ class Method:
         if self.typevars:
             shown = [v.name if v.bound is Any else f"{v.name}<:{v.bound!r}" for v in self.typevars]
             where = f" where {shown[0]}" if len(shown) == 1 else f" where {{{', '.join(shown)}}}"
-        return f"{self.name}({', '.join(parts)}){where} @ {self.location}"
+        keywords = f"; {', '.join(self.keywords.names)}" if self.keywords is not None else ""
+        return f"{self.name}({', '.join(parts)}{keywords}){where} @ {self.location}"
 
     def _param_names(self) -> tuple[list[str], str]:
         try:
@@ -94,6 +96,30 @@ class Method:
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
+class Keywords:
+    """A method's keyword-only parameters, Julia's keyword arguments: not dispatched on. The
+    method's body is the one method of a generic function of its own (``body``, made by
+    ``generic``) taking them after the positional parameters, so it specializes on their types;
+    the method itself fills in the defaults and calls it (a required one missing raises)."""
+
+    def __init__(self, names: tuple[str, ...], defaults: dict, body_method: Method):
+        self.names, self.defaults, self.body_method = names, defaults, body_method
+        self.body = None   # the GenericFunction of body_method
+
+
+def bind(method: Method, args: tuple, kwargs: dict) -> tuple[tuple, tuple] | None:
+    """A call of ``method``'s function with ``args`` and ``kwargs`` (any values: expressions
+    too) bound as Python binds it: the positional arguments, defaults filled in, and the values
+    of its keyword-only parameters in order; None where Python would raise a TypeError."""
+    try:
+        bound = inspect.signature(method.func).bind(*args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    keywords = method.keywords.names if method.keywords is not None else ()
+    return bound.args, tuple(bound.arguments[n] for n in keywords)
+
+
 def _param(name: str, t: JType, mismatched: bool) -> str:
     if mismatched:
         return f"!Matched::{t!r}"
@@ -110,9 +136,11 @@ def methods_from_function(func, name: str | None = None) -> list[Method]:
     """The methods one ``def`` defines: the full one, then one per omitted trailing default
     (``def f(x: int, y: float = 2.0)`` gives ``f(x, y)`` and ``f(x)``, as Julia does).
 
-    Raises ``TypeError`` naming the function and its ``file:line`` for keyword-only parameters,
-    ``**kwargs``, annotations that are not types, and defaults of types the compiler cannot
-    hold (only ints, floats, bools, complex numbers, ``None`` and tuples of those)."""
+    Keyword-only parameters are not dispatched on: the full method carries them (``Keywords``)
+    and its body. Raises ``TypeError`` naming the function and its ``file:line`` for ``**kwargs``,
+    keyword-only parameters after ``*args``, annotations that are not types, and defaults of types
+    the compiler cannot hold (only ints, floats, bools, complex numbers, ``None`` and tuples of
+    those)."""
     name = name or func.__name__
     file, line = _def_location(func)
     func.__dispatchjit_source_stamp__ = source_stamp(func.__code__.co_filename)
@@ -122,11 +150,21 @@ def methods_from_function(func, name: str | None = None) -> list[Method]:
     sig: list[JType] = []
     vararg = None
     defaults: list[typing.Any] = []
+    keywords: dict[str, JType] = {}
+    keyword_defaults: dict[str, typing.Any] = {}
     for p in _parameters(func):
-        if p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD):
-            raise TypeError(f"{where}: keyword parameter `{p.name}` is not supported yet; "
-                            "dispatchjit methods take positional parameters and *args only")
+        if p.kind is p.VAR_KEYWORD:
+            raise TypeError(f"{where}: `**{p.name}` is not supported; name the keyword parameters "
+                            "(def f(x, *, tol=1e-8))")
         t = _param_type(hints, p.name, typevars, where)
+        if p.kind is p.KEYWORD_ONLY:
+            if vararg is not None:
+                raise TypeError(f"{where}: keyword-only parameter `{p.name}` after *args is not supported yet")
+            keywords[p.name] = t
+            if p.default is not p.empty:
+                _check_default(p, where)
+                keyword_defaults[p.name] = p.default
+            continue
         if p.kind is p.VAR_POSITIONAL:
             vararg = t
             continue
@@ -134,7 +172,12 @@ def methods_from_function(func, name: str | None = None) -> list[Method]:
         if p.default is not p.empty:
             _check_default(p, where)
             defaults.append(p.default)
-    full = Method(name, func, tuple(sig), vararg, _typevars(sig, vararg), file, line)
+    kw = None
+    if keywords:
+        body_sig = (*sig, *keywords.values())
+        kw = Keywords(tuple(keywords), keyword_defaults, Method(name, func, body_sig, None, _typevars(body_sig, None),
+                                                                 file, line))
+    full = Method(name, func, tuple(sig), vararg, _typevars(sig, vararg), file, line, keywords=kw)
     shorter = [Method(name, func, full.sig[:k], None, _typevars(full.sig[:k], None), file, line,
                       full, k)
                for k in range(len(sig) - len(defaults), len(sig))]

@@ -34,7 +34,7 @@ import typing
 
 import numpy as np
 
-from . import library
+from . import closures, library
 from .errors import AmbiguityError, InexactError, MethodError
 from .generic import GenericFunction
 from .state import reinit_after_fork
@@ -705,3 +705,6 @@ def _remake(cls: type, pybase: type, extra: dict, drop: tuple = ()) -> type:
     new = TypeClass(cls.__name__, (pybase,), ns)
     new.__qualname__ = cls.__qualname__
     return new
+
+
+closures.make_struct = struct   # closures are structs made while compiling (see closures)

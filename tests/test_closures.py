@@ -344,3 +344,48 @@ def test_lambdas_differentiate_without_perturbation_confusion():
         return gradient(lambda v: (v[0] - c) ** 2 + v[1] * c, x)
     assert confusion(1.0) == 1.0
     assert np.array_equal(grad_shift(np.array([1.0, 2.0]), 3.0), [-4.0, 3.0])
+
+
+# --- keyword-only parameters and keyword calls in compiled code ---------------------------------
+@generic
+def newton_sqrt2(x, *, tol=1e-8, maxiter=50):
+    it = 0
+    while abs(x * x - 2.0) > tol and it < maxiter:
+        x = x - (x * x - 2.0) / (2.0 * x)
+        it += 1
+    return x, it
+
+
+@generic
+def calls_with_keywords(x):
+    return newton_sqrt2(x, tol=0.1), newton_sqrt2(x, maxiter=1), newton_sqrt2(x)
+
+
+@generic
+def needs_k(x, *, k):
+    return x * k
+
+
+def test_keyword_only_parameters_from_python_and_compiled_code_match_cpython():
+    py = newton_sqrt2.methods()[0].func
+    for kw in ({}, {"tol": 1e-3}, {"maxiter": 2}, {"tol": 0.5, "maxiter": 3}):
+        assert newton_sqrt2(1.0, **kw) == py(1.0, **kw)
+    assert calls_with_keywords(1.0) == (py(1.0, tol=0.1), py(1.0, maxiter=1), py(1.0))
+    assert needs_k(2, k=3) == 6 and needs_k(2.5, k=2) == 5.0
+    assert "; tol, maxiter" in str(newton_sqrt2.methods()[0])
+
+
+def test_keyword_only_parameters_are_not_positional_and_errors_say_so():
+    with pytest.raises(dj.MethodError):
+        newton_sqrt2(1.0, 1e-3)                 # a keyword-only slot is not filled positionally
+    with pytest.raises(TypeError, match="missing required keyword-only argument: 'k'"):
+        needs_k(2)
+    with pytest.raises(dj.MethodError, match="keyword argument"):
+        newton_sqrt2(1.0, tl=2)
+
+    @generic
+    def misspelled(x):
+        return newton_sqrt2(x, tl=0.1)
+    with pytest.raises(TypingError) as got:
+        misspelled(1.0)
+    assert f"{__file__}:" in str(got.value) and "tl" in str(got.value)
