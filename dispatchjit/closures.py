@@ -74,8 +74,7 @@ def _call_stub(code: ClosureCode):
     """A Python function with the closure's signature (the closure, then the nested function's
     parameters and defaults) standing for the lifted body: what the method table registers.
     Its code claims the nested function's file and line, so errors name them."""
-    params = [p for p in code.fn.params[1:]]
-    names = ["__dispatchjit_closure__", *params] + ([f"*{code.fn.vararg}"] if code.fn.vararg else [])
+    names = ["__dispatchjit_closure__", *code.fn.params[1:]] + ([f"*{code.fn.vararg}"] if code.fn.vararg else [])
     source = "\n" * (code.line - 1) + f"def call({', '.join(names)}): pass\n"
     module = compile(source, code.fn.loc.file, "exec", dont_inherit=True)
     stub_code = next(c for c in module.co_consts if isinstance(c, types.CodeType))

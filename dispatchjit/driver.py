@@ -71,9 +71,13 @@ def method_ir(key: SpecKey) -> ir.Function:
     return cached
 
 
+def _positional_params(func) -> list[inspect.Parameter]:
+    return [p for p in inspect.signature(func).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
 def _default_forwarder(func, method) -> ir.Function:
-    params = [p for p in inspect.signature(method.func).parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    params = _positional_params(method.func)
     given, filled = params[:method.ngiven], params[method.ngiven:]
     loc = frontend.def_loc(method.func)
     args = tuple(ir.Name(p.name, loc=loc) for p in given) + tuple(ir.Const(p.default, loc=loc) for p in filled)
@@ -85,8 +89,7 @@ def _keyword_forwarder(method) -> ir.Function:
     """The body of a method with keyword-only parameters called without them: its body's
     generic function with the defaults (a TypeError where one is required)."""
     kw, loc = method.keywords, frontend.def_loc(method.func)
-    params = tuple(p.name for p in inspect.signature(method.func).parameters.values()
-                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    params = tuple(p.name for p in _positional_params(method.func))
     missing = [n for n in kw.names if n not in kw.defaults]
     if missing:
         message = f"{method.name}() missing required keyword-only argument: '{missing[0]}'"

@@ -27,7 +27,7 @@ from .runtime.vectorcall import callable_type, set_vectorcall
 
 from .settings import cache_enabled, config
 from .errors import MethodError
-from .methods import Method, MethodTable, bind, methods_from_function
+from .methods import Method, MethodTable, bind, methods_from_function, positional_bindings
 from .spec import SpecKey
 from .state import COMPILE_LOCK, Edge, reinit_after_fork, state
 from .lattice import TYPEOF_HOOKS, Boxed, FunctionType, JType, PyObjectType, from_annotation, typeof
@@ -175,16 +175,7 @@ class _GenericFunction:
         parameter names of the methods that accept them, fill in defaults, and dispatch on the
         full positional arguments, as a call that spelled them out would. Methods that bind the
         call differently make it ambiguous."""
-        bindings: list[tuple] = []
-        for method in self.table.methods:
-            if method.defaults_of is not None:
-                continue
-            bound = bind(method, args, kwargs)
-            if bound is None:
-                continue
-            full = bound[0]
-            if not any(len(full) == len(b) and all(x is y for x, y in zip(full, b)) for b in bindings):
-                bindings.append(full)
+        bindings = positional_bindings(self.table.methods, args, kwargs)
         if len(bindings) == 1:
             return bindings[0]
         names = ", ".join(sorted(kwargs))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import ir
 from .errors import MethodError, TypingError
-from .methods import bind
+from .methods import bind, positional_bindings
 from .state import Edge
 
 __all__ = ["keyword_call"]
@@ -28,7 +28,8 @@ def keyword_call(inf, func, e: ir.Call) -> ir.Expr:
     if bound is None:
         names = ", ".join(kwargs)
         raise TypingError(f"{func.__name__}: the method for these argument types, {method}, takes no keyword "
-                          f"argument(s) {names} (or misses a required one)", e.loc)
+                          f"argument(s) {names} (or misses a required one)", e.loc,
+                          hint="name only the parameters that method has, and every required keyword-only one")
     if method.keywords is None:
         return inf.invoke(func, full, e.loc)
     inf.result.edges.add(Edge(func, argtypes, method))   # dispatched here, on the positional arguments
@@ -38,12 +39,7 @@ def keyword_call(inf, func, e: ir.Call) -> ir.Expr:
 
 def _positional(inf, func, args: tuple, kwargs: dict, e: ir.Call) -> tuple[ir.Expr, ...]:
     """The positional arguments of the call, as every method that can take it binds them."""
-    bindings = []
-    for method in func.table.methods:
-        bound = None if method.defaults_of is not None else bind(method, args, kwargs)
-        if bound is not None and not any(len(b) == len(bound[0]) and all(x is y for x, y in zip(b, bound[0]))
-                                         for b in bindings):
-            bindings.append(bound[0])
+    bindings = positional_bindings(func.table.methods, args, kwargs)
     names = ", ".join(kwargs)
     if not bindings:
         raise TypingError(f"no method of {func.__name__} takes the keyword argument(s) {names} with "

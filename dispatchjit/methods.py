@@ -21,7 +21,7 @@ from .subtype import (
 )
 from .lattice import Any, JType, Nothing, PrimitiveType, TupleType, TypeVar, from_annotation, typeof
 
-__all__ = ["Method", "MethodTable", "Keywords", "bind", "methods_from_function", "current_world", "format_call"]
+__all__ = ["Method", "MethodTable", "Keywords", "bind", "positional_bindings", "methods_from_function", "current_world", "format_call"]
 
 _WORLD = itertools.count(1)
 _current_world = 0
@@ -118,6 +118,19 @@ def bind(method: Method, args: tuple, kwargs: dict) -> tuple[tuple, tuple] | Non
     bound.apply_defaults()
     keywords = method.keywords.names if method.keywords is not None else ()
     return bound.args, tuple(bound.arguments[n] for n in keywords)
+
+
+def positional_bindings(methods, args: tuple, kwargs: dict) -> list[tuple]:
+    """The distinct positional argument lists (defaults filled in) that the full methods among
+    ``methods`` able to take the call bind it to: one, or the call is ambiguous (several) or
+    taken by none (empty)."""
+    bindings: list[tuple] = []
+    for method in methods:
+        bound = None if method.defaults_of is not None else bind(method, args, kwargs)
+        if bound is not None and not any(len(b) == len(bound[0]) and all(x is y for x, y in zip(b, bound[0]))
+                                         for b in bindings):
+            bindings.append(bound[0])
+    return bindings
 
 
 def _param(name: str, t: JType, mismatched: bool) -> str:
